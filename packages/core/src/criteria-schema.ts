@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import Ajv from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { CriteriaError } from './errors';
+import { PROBE_KINDS } from './model';
+import type { Criterion } from './model';
+import { formatAjvErrors } from './schema-errors';
+
+/** Criterion ids: upper-case words joined by dashes, ending in a number of 2+ digits (NET-TENANT-01). */
+export const CRITERION_ID_PATTERN = '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\\d{2,}$';
+
+/** JSON Schema (draft-07) of a scenario's criteria.yaml: `{ criteria: Criterion[] }`. */
+export const CRITERIA_SCHEMA = {
+  $id: 'https://isoproof.dev/schemas/criteria.json',
+  type: 'object',
+  required: ['criteria'],
+  additionalProperties: false,
+  properties: {
+    criteria: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['id', 'title', 'seed', 'probe', 'vantage', 'expectation'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string', pattern: CRITERION_ID_PATTERN },
+          title: { type: 'string', minLength: 1 },
+          seed: { type: 'string', minLength: 1 },
+          probe: { type: 'string', enum: [...PROBE_KINDS] },
+          vantage: { type: 'string', minLength: 1 },
+          expectation: { type: 'string', minLength: 1 },
+          severity: { type: 'string', enum: ['critical', 'high', 'medium', 'low'] },
+          spec: { type: 'object' },
+        },
+      },
+    },
+  },
+} as const;
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+function validator() {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    compiled = ajv.compile(CRITERIA_SCHEMA);
+  }
+  return compiled;
+}
+
+/**
+ * Validates parsed criteria data. `source` (a file path) prefixes every message.
+ * Throws CriteriaError (ISOPROOF_INVALID_CRITERIA) listing every problem; its message is the first,
+ * one line, e.g. `scenarios/x/criteria.yaml: criteria[2].id: must match ^...$ (got "net1")`.
+ * A missing `spec` defaults to `{}`.
+ */
+export function validateCriteria(data: unknown, source: string): Criterion[] {
+  if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) {
+    const got = data === null || data === undefined ? 'an empty document' : Array.isArray(data) ? 'a list' : typeof data;
+    throw new CriteriaError([`${source}: must be a mapping with a "criteria" list (got ${got})`]);
+  }
+  const validate = validator();
+  const problems: string[] = [];
+  if (!validate(data)) {
+    problems.push(
+      ...formatAjvErrors(source, data, validate.errors ?? [], {
+        enumLabels: { probe: 'unknown probe kind' },
+        rootKeys: ['criteria'],
+      }),
+    );
+  }
+  const list = (data as { criteria?: unknown }).criteria;
+  if (Array.isArray(list)) {
+    const first = new Map<string, number>();
+    list.forEach((c, i) => {
+      const id = c && typeof c === 'object' ? (c as { id?: unknown }).id : undefined;
+      if (typeof id !== 'string') return;
+      const prev = first.get(id);
+      if (prev === undefined) first.set(id, i);
+      else problems.push(`${source}: criteria[${i}].id: duplicate id "${id}" (first at criteria[${prev}])`);
+    });
+  }
+  if (problems.length) throw new CriteriaError(problems);
+  return (list as Criterion[]).map((c) => ({ ...c, spec: c.spec ?? {} }));
+}
+
+/** Parses a YAML text and validates it (see validateCriteria). */
+export function parseCriteria(text: string, source: string): Criterion[] {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (e) {
+    const first = String((e as Error).message ?? e).split('\n')[0];
+    throw new CriteriaError([`${source}: not valid YAML: ${first}`], { cause: e });
+  }
+  return validateCriteria(data, source);
+}
+
+/** Reads and validates a criteria.yaml file. */
+export async function loadCriteria(file: string): Promise<Criterion[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CriteriaError([`${file}: cannot read criteria file (${code ?? String(e)})`], { cause: e });
+  }
+  return parseCriteria(text, file);
+}
