@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScenarioDefinition } from '@isoproof/core';
+import { newRun } from '@isoproof/core';
+import type { KubeHandle } from '@isoproof/kube';
+import { checkReachable, listOverlays, loadKube } from '@isoproof/kube';
+import { buildReport, writeArtifacts } from '@isoproof/report';
+import { overlayProof } from './exit-code';
+import { overlayNames } from './load';
+import { type ScenarioResult, destroyScenario, runScenario } from './scenario';
+
+export const E2E_SKIP_MESSAGE = 'ISOPROOF_KUBECONFIG is unset: cluster e2e skipped (point it at a kubeconfig to run)';
+
+function summary(r: ScenarioResult): string {
+  return r.outcomes.map((o) => `${o.criterion.id}=${o.verdict}${o.verdict === 'PASS' ? '' : ` (${o.reason})`}`).join('\n');
+}
+
+async function saveReport(r: ScenarioResult, runId: string, provider: string, serverVersion: string): Promise<void> {
+  const base = process.env.ISOPROOF_ARTIFACTS;
+  if (!base) return;
+  const dir = join(base, r.scenario, r.overlay ?? 'baseline');
+  await mkdir(dir, { recursive: true });
+  try {
+    const report = buildReport({
+      run: { id: runId, startedAt: new Date(Date.now() - r.durationMs).toISOString() },
+      provider,
+      serverVersion,
+      scenarios: [r],
+      finishedAt: new Date().toISOString(),
+    });
+    await writeArtifacts(report, dir);
+  } catch (err) {
+    // The raw result still lands on disk if the report package cannot render it.
+    await writeFile(join(dir, 'result.json'), JSON.stringify(r, null, 2));
+    await writeFile(join(dir, 'report-error.txt'), String(err instanceof Error ? err.stack : err));
+  }
+}
+
+/**
+ * Registers the cluster e2e tests of one scenario (call it from `test/<name>.e2e.test.ts`):
+ * one test for the baseline (every criterion PASS) and one per overlay (exactly its `flips` FAIL,
+ * everything else PASS), then removes the scenario's objects. Skips when ISOPROOF_KUBECONFIG is unset.
+ * Env: ISOPROOF_KUBECONFIG, ISOPROOF_CONTEXT, ISOPROOF_PROVIDER (default existing),
+ * ISOPROOF_FACTS (JSON object of provider facts), ISOPROOF_ARTIFACTS (report directory).
+ */
+export function scenarioE2E(def: ScenarioDefinition): void {
+  const kubeconfig = process.env.ISOPROOF_KUBECONFIG;
+  describe(`scenario ${def.name}`, () => {
+    if (!kubeconfig) {
+      it.skip(`${def.name}: ${E2E_SKIP_MESSAGE}`, () => undefined);
+      return;
+    }
+    if (!existsSync(kubeconfig)) {
+      it(`${def.name}: ISOPROOF_KUBECONFIG points at a missing file`, () => {
+        throw new Error(`ISOPROOF_KUBECONFIG=${kubeconfig}: file not found`);
+      });
+      return;
+    }
+    const run = newRun();
+    const provider = process.env.ISOPROOF_PROVIDER ?? 'existing';
+    const facts: Record<string, string> = process.env.ISOPROOF_FACTS
+      ? (JSON.parse(process.env.ISOPROOF_FACTS) as Record<string, string>)
+      : {};
+    let kube: KubeHandle | undefined;
+    let serverVersion = 'unknown';
+    const log = (l: string) => {
+      if (process.env.ISOPROOF_E2E_VERBOSE) process.stderr.write(`${l}\n`);
+    };
+
+    beforeAll(async () => {
+      kube = loadKube(kubeconfig, process.env.ISOPROOF_CONTEXT || undefined);
+      serverVersion = (await checkReachable(kube, 15_000)).serverVersion;
+    });
+    afterAll(async () => {
+      if (kube && !process.env.ISOPROOF_E2E_KEEP) await destroyScenario(def, { kube, log });
+    });
+
+    const runOnce = async (overlay?: string): Promise<ScenarioResult> => {
+      if (!kube) throw new Error('cluster not reachable (see beforeAll)');
+      const r = await runScenario(def, { kube, run, provider, facts, overlay, log });
+      await saveReport(r, run.id, provider, serverVersion);
+      return r;
+    };
+
+    it('baseline: every criterion PASS', async () => {
+      const r = await runOnce();
+      expect(r.outcomes.length).toBeGreaterThan(0);
+      const notPass = r.outcomes.filter((o) => o.verdict !== 'PASS');
+      expect(notPass.length, summary(r)).toBe(0);
+    });
+
+    for (const name of overlayNames(def.dir)) {
+      it(`overlay ${name}: flips exactly its criteria to FAIL`, async () => {
+        const overlay = (await listOverlays(def.dir)).find((x) => x.name === name);
+        expect(overlay, `overlay ${name} listed`).toBeDefined();
+        const r = await runOnce(name);
+        const proof = overlayProof(r.outcomes, overlay?.flips ?? []);
+        expect(proof.problems, summary(r)).toEqual([]);
+      });
+    }
+  });
+}

@@ -1,0 +1,23 @@
+export { runScenario, destroyScenario, loadScenarioCriteria, countVerdicts, criteriaFile, FIELD_MANAGER } from './scenario';
+export type { ScenarioResult, RunScenarioOptions } from './scenario';
+export { loadScenarios, selectScenarios, scenarioDirs, overlayNames, repoRoot } from './load';
+export { scenarioE2E, E2E_SKIP_MESSAGE } from './e2e';
+export { runAll, planRun, runExitCode } from './run-all';
+export type { RunAllOptions, RunAllResult, RunReporter, ProviderChoice, ProviderName, OverlayProofResult } from './run-all';
+export { installSignalHandlers, SIGNAL_EXIT } from './signals';
+export type { SignalHandlers, SignalHandlerOptions } from './signals';
+export { exitCodeFor, overlayProof, overlayProofVerdict, EXIT_PASS, EXIT_FAIL, EXIT_ERROR } from './exit-code';
+export type { ExitCode } from './exit-code';
+export {
+  groupByFamily,
+  validateFamilySpecs,
+  runFamilies,
+  outcomesFrom,
+  collectSections,
+  familyKinds,
+  familyName,
+  ScenarioDefinitionError,
+} from './families';
+export type { FamilyResult } from './families';
+export { withTimeout, StepTimeoutError, DEFAULT_TIMEOUTS } from './timeout';
+export type { Timeouts } from './timeout';

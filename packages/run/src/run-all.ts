@@ -1,0 +1,261 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Criterion, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
+import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
+import type { KubeHandle } from '@isoproof/kube';
+import { checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
+import { selectProvider } from '@isoproof/cluster';
+import { buildReport, writeArtifacts } from '@isoproof/report';
+import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
+import { errorMessage, inconclusive } from './families';
+import { overlayNames } from './load';
+import { type ScenarioResult, destroyScenario, loadScenarioCriteria, runScenario } from './scenario';
+import { installSignalHandlers } from './signals';
+import type { Timeouts } from './timeout';
+
+export type ProviderName = 'kind' | 'existing' | 'local';
+
+/** How to obtain the cluster (see @isoproof/cluster selectProvider). */
+export interface ProviderChoice {
+  /** Explicit provider; otherwise `existing` if a kubeconfig is given, else kind if usable, else local. */
+  name?: ProviderName;
+  kubeconfig?: string;
+  context?: string;
+  clusterName?: string;
+}
+
+/** Live progress of a run (the console renderer implements it). */
+export interface RunReporter {
+  scenarioStarted?(scenario: string, overlay?: string): void;
+  scenarioFinished?(result: ScenarioResult): void;
+}
+
+export interface RunAllOptions {
+  provider: ProviderChoice;
+  scenarios: ScenarioDefinition[];
+  /** Run this one seeded violation (overlay name) instead of the baseline, in every selected scenario that has it. */
+  overlay?: string;
+  /** Run the baseline and then every overlay of each scenario, proving each flips exactly what it names. */
+  overlays?: boolean;
+  artifactsDir: string;
+  keepCluster: boolean;
+  waiversFile?: string;
+  log: (line: string) => void;
+  reporter?: RunReporter;
+  /** Install SIGINT/SIGTERM handlers that export logs and clean up (the CLI does). */
+  handleSignals?: boolean;
+  timeouts?: Partial<Timeouts>;
+}
+
+/** What one overlay run proved (only with `overlays: true`). */
+export interface OverlayProofResult {
+  scenario: string;
+  overlay: string;
+  flips: string[];
+  ok: boolean;
+  problems: string[];
+}
+
+export interface RunAllResult {
+  run: Run;
+  exitCode: ExitCode;
+  results: ScenarioResult[];
+  proofs: OverlayProofResult[];
+  /** Files written under artifactsDir. */
+  artifacts: string[];
+  report: unknown;
+}
+
+/** A scenario run: which scenario, which overlay (none = baseline). */
+interface Step {
+  def: ScenarioDefinition;
+  overlay?: string;
+  flips?: string[];
+}
+
+/**
+ * Everything that can be checked without a cluster: criteria valid against the families, manifests
+ * parse, overlays exist and compose. Bad input fails here, before any cluster is created.
+ */
+export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays'>): Promise<{
+  steps: Step[];
+  criteria: Map<string, Criterion[]>;
+}> {
+  if (o.scenarios.length === 0) {
+    throw new IsoproofError('ISOPROOF_NO_SCENARIO', 'no scenario selected; name one with --scenario NAME or use --all');
+  }
+  const steps: Step[] = [];
+  const criteria = new Map<string, Criterion[]>();
+  for (const def of o.scenarios) {
+    criteria.set(def.name, await loadScenarioCriteria(def));
+    const base = await readManifests(join(def.dir, 'manifests'));
+    const names = overlayNames(def.dir);
+    if (o.overlay) {
+      if (!names.includes(o.overlay)) {
+        if (o.scenarios.length === 1) {
+          throw new IsoproofError(
+            'ISOPROOF_UNKNOWN_OVERLAY',
+            `scenario ${def.name} has no overlay '${o.overlay}' (known: ${names.join(', ') || 'none'}); see 'isoproof list'`,
+          );
+        }
+        continue;
+      }
+      const { overlay } = await composeOverlay(base, join(def.dir, 'overlays', o.overlay));
+      steps.push({ def, overlay: o.overlay, flips: overlay.flips });
+      continue;
+    }
+    steps.push({ def });
+    if (o.overlays) {
+      for (const name of names) {
+        const { overlay } = await composeOverlay(base, join(def.dir, 'overlays', name));
+        steps.push({ def, overlay: name, flips: overlay.flips });
+      }
+    }
+  }
+  if (steps.length === 0) {
+    throw new IsoproofError('ISOPROOF_UNKNOWN_OVERLAY', `no selected scenario has an overlay '${o.overlay}'; see 'isoproof list'`);
+  }
+  return { steps, criteria };
+}
+
+/** The exit code of a whole run: baseline verdicts, single-overlay verdicts, and overlay proofs. */
+export function runExitCode(results: ScenarioResult[], proofs: OverlayProofResult[], proofMode: boolean): ExitCode {
+  if (!proofMode) return exitCodeFor(results.flatMap((r) => r.outcomes));
+  const baseline = results.filter((r) => !r.overlay).flatMap((r) => r.outcomes);
+  const codes: ExitCode[] = [exitCodeFor(baseline)];
+  for (const r of results.filter((x) => x.overlay)) {
+    if (r.outcomes.some((x) => x.verdict === 'INCONCLUSIVE')) codes.push(EXIT_ERROR);
+  }
+  if (proofs.some((p) => !p.ok)) codes.push(1);
+  return codes.includes(1) ? 1 : codes.includes(EXIT_ERROR) ? EXIT_ERROR : 0;
+}
+
+/**
+ * One full run as the CLI does it: obtain the cluster, run the scenarios serially, write the report
+ * and its renderings under `artifactsDir`, tear down (unless `keepCluster`).
+ */
+export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
+  const log = o.log;
+  const { steps, criteria } = await planRun(o);
+  let waivers: Waiver[] = [];
+  if (o.waiversFile) {
+    if (!existsSync(o.waiversFile)) {
+      throw new IsoproofError('ISOPROOF_INVALID_WAIVER', `${o.waiversFile}: waivers file not found; fix --waivers`);
+    }
+    waivers = await loadWaivers(o.waiversFile);
+  }
+  const artifactsDir = resolve(o.artifactsDir);
+  await mkdir(artifactsDir, { recursive: true });
+
+  const run = newRun();
+  log(`run ${run.id}: ${steps.length} scenario run(s)`);
+
+  const provider = await selectProvider({
+    provider: o.provider.name,
+    kubeconfig: o.provider.kubeconfig,
+    context: o.provider.context,
+    name: o.provider.clusterName,
+    log,
+  });
+  const ac = new AbortController();
+  let cluster: Awaited<ReturnType<typeof provider.up>> | undefined;
+  let kube: KubeHandle | undefined;
+  let tornDown = false;
+
+  const teardown = async (reason: 'done' | 'signal' | 'error') => {
+    if (tornDown) return;
+    tornDown = true;
+    if (cluster && reason !== 'done') {
+      await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
+    }
+    if (o.keepCluster) {
+      if (cluster) log(`keeping cluster${cluster.kubeconfigPath ? ` (kubeconfig ${cluster.kubeconfigPath})` : ''}`);
+      return;
+    }
+    if (kube && cluster && !cluster.owned) {
+      const k = kube;
+      for (const def of new Set(steps.map((s) => s.def))) {
+        await destroyScenario(def, { kube: k, log }).catch((e: unknown) => log(`cleanup of ${def.name} failed: ${errorMessage(e)}`));
+      }
+    }
+    if (cluster?.owned) await cluster.destroy().catch((e: unknown) => log(`cluster removal failed: ${errorMessage(e)}`));
+  };
+  const signals = o.handleSignals
+    ? installSignalHandlers(async () => {
+        ac.abort(new IsoproofError('ISOPROOF_ABORTED', 'interrupted'));
+        await teardown('signal');
+      })
+    : undefined;
+
+  try {
+    cluster = await provider.up();
+    kube = loadKube(cluster.kubeconfigPath, cluster.context);
+    const { serverVersion } = await checkReachable(kube, 15_000);
+    log(`cluster ${provider.name}: Kubernetes ${serverVersion}`);
+
+    const results: ScenarioResult[] = [];
+    const proofs: OverlayProofResult[] = [];
+    for (const step of steps) {
+      if (ac.signal.aborted) break;
+      o.reporter?.scenarioStarted?.(step.def.name, step.overlay);
+      const started = Date.now();
+      let result: ScenarioResult;
+      try {
+        result = await runScenario(step.def, {
+          kube,
+          run,
+          provider: provider.name,
+          facts: cluster.facts ?? {},
+          overlay: step.overlay,
+          waivers,
+          log,
+          artifactsDir: join(artifactsDir, 'evidence', step.def.name, step.overlay ?? 'baseline'),
+          signal: ac.signal,
+          timeouts: o.timeouts,
+        });
+      } catch (err) {
+        if (ac.signal.aborted) break;
+        const msg = errorMessage(err);
+        log(`[${step.def.name}${step.overlay ? `/${step.overlay}` : ''}] failed: ${msg}`);
+        result = {
+          scenario: step.def.name,
+          outcomes: (criteria.get(step.def.name) ?? []).map((c) => inconclusive(c, `scenario run failed: ${msg}`)),
+          sections: [],
+          durationMs: Date.now() - started,
+        };
+        if (step.overlay) result.overlay = step.overlay;
+      }
+      results.push(result);
+      o.reporter?.scenarioFinished?.(result);
+      if (o.overlays && step.overlay) {
+        const p = overlayProof(result.outcomes, step.flips ?? []);
+        proofs.push({ scenario: step.def.name, overlay: step.overlay, flips: step.flips ?? [], ...p });
+        log(`[${step.def.name}/${step.overlay}] overlay proof ${p.ok ? 'holds' : `broken: ${p.problems.join('; ')}`}`);
+      }
+    }
+    if (ac.signal.aborted) throw new IsoproofError('ISOPROOF_ABORTED', 'run interrupted');
+
+    const exitCode = runExitCode(results, proofs, Boolean(o.overlays));
+    const report = buildReport({
+      run,
+      provider: provider.name,
+      serverVersion,
+      scenarios: results,
+      proofs,
+      finishedAt: new Date().toISOString(),
+    });
+    const artifacts = await writeArtifacts(report, artifactsDir);
+    if (exitCode !== 0 && cluster) {
+      await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
+    }
+    await teardown('done');
+    return { run, exitCode, results, proofs, artifacts, report };
+  } catch (err) {
+    await teardown(ac.signal.aborted ? 'signal' : 'error');
+    throw err;
+  } finally {
+    signals?.uninstall();
+  }
+}
+

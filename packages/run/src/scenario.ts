@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Criterion, Outcome, ProbeContext, ReportSection, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
+import { IsoproofError, defaultRedactor, evaluate, loadCriteria } from '@isoproof/core';
+import type { KubeHandle } from '@isoproof/kube';
+import { applyObjects, composeOverlay, listOverlays, pruneObjects, readManifests, waitForReady } from '@isoproof/kube';
+import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
+import { DEFAULT_TIMEOUTS, type Timeouts, withTimeout } from './timeout';
+
+export interface ScenarioResult {
+  scenario: string;
+  overlay?: string;
+  outcomes: Outcome[];
+  sections: ReportSection[];
+  durationMs: number;
+}
+
+export interface RunScenarioOptions {
+  kube: KubeHandle;
+  run: Run;
+  provider: string;
+  facts?: Record<string, string>;
+  overlay?: string;
+  waivers?: Waiver[];
+  log?: (line: string) => void;
+  artifactsDir?: string;
+  /** Aborts the run (signals). */
+  signal?: AbortSignal;
+  /** Step budgets; defaults in DEFAULT_TIMEOUTS. */
+  timeouts?: Partial<Timeouts>;
+}
+
+export const FIELD_MANAGER = 'isoproof';
+
+export function criteriaFile(def: ScenarioDefinition): string {
+  return join(def.dir, 'criteria.yaml');
+}
+
+/** Loads a scenario's criteria and checks them against its families (no cluster needed). */
+export async function loadScenarioCriteria(def: ScenarioDefinition): Promise<Criterion[]> {
+  const file = criteriaFile(def);
+  if (!existsSync(file)) {
+    throw new IsoproofError('ISOPROOF_INVALID_SCENARIO', `${file}: missing; every scenario needs a criteria.yaml`);
+  }
+  const criteria = await loadCriteria(file);
+  validateFamilySpecs(criteria, def.families, file);
+  return criteria;
+}
+
+/**
+ * Runs one scenario (baseline, or with `overlay` composed on top): applies its manifests, prunes
+ * objects of the scenario's previous apply, waits until ready, calls `prepare`, runs each probe
+ * family on its criteria and evaluates. Leaves the objects in place so the next overlay only
+ * re-applies what differs; `destroyScenario` removes them.
+ */
+export async function runScenario(def: ScenarioDefinition, o: RunScenarioOptions): Promise<ScenarioResult> {
+  const started = Date.now();
+  const t: Timeouts = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
+  const log = o.log ?? (() => undefined);
+  const label = o.overlay ? `${def.name}/${o.overlay}` : def.name;
+  const say = (l: string) => log(`[${label}] ${l}`);
+
+  const criteria = await loadScenarioCriteria(def);
+
+  let objects = await readManifests(join(def.dir, 'manifests'));
+  if (o.overlay) {
+    const overlayDir = join(def.dir, 'overlays', o.overlay);
+    if (!existsSync(join(overlayDir, 'overlay.yaml'))) {
+      const known = (await listOverlays(def.dir)).map((x) => x.name);
+      throw new IsoproofError(
+        'ISOPROOF_UNKNOWN_OVERLAY',
+        `scenario ${def.name} has no overlay '${o.overlay}' (known: ${known.join(', ') || 'none'})`,
+      );
+    }
+    objects = (await composeOverlay(objects, overlayDir)).objects;
+  }
+
+  say(`applying ${objects.length} objects`);
+  const refs = await withTimeout(
+    `apply of ${label}`,
+    t.apply,
+    () => applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER }),
+    o.signal,
+  );
+  const pruned = await withTimeout(`prune of ${label}`, t.apply, () => pruneObjects(o.kube, def.name, refs), o.signal);
+  if (pruned.length > 0) say(`pruned ${pruned.length} objects of the previous apply`);
+  say('waiting until ready');
+  await waitForReady(o.kube, refs, { timeoutMs: t.ready });
+
+  const ctx: ProbeContext = {
+    run: o.run,
+    kubeconfigPath: o.kube.kubeconfigPath,
+    scenario: def.name,
+    provider: o.provider,
+    facts: o.facts ?? {},
+    log: say,
+  };
+  if (o.kube.context) ctx.context = o.kube.context;
+  if (o.artifactsDir) ctx.artifactsDir = o.artifactsDir;
+  if (o.signal) ctx.signal = o.signal;
+
+  const groups = groupByFamily(criteria, def.families, criteriaFile(def));
+  let prepareError: string | undefined;
+  if (def.prepare) {
+    const prepare = def.prepare.bind(def);
+    try {
+      await withTimeout(`prepare of ${label}`, t.prepare, (signal) => prepare({ ...ctx, signal }), o.signal);
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      prepareError = err instanceof Error ? err.message : String(err);
+      say(`prepare failed: ${prepareError}`);
+    }
+  }
+
+  const results = prepareError
+    ? groups.map((g) => ({ ...g, ok: false as const, error: `prepare failed: ${prepareError}`, durationMs: 0 }))
+    : await runFamilies(groups, ctx, t.family);
+  if (o.signal?.aborted) throw new IsoproofError('ISOPROOF_ABORTED', `run of ${label} aborted`);
+
+  const waivers = o.waivers ?? [];
+  const outcomes = outcomesFrom(criteria, results, (c, checks) => evaluate(c, checks, { waivers }));
+  const sections = collectSections(def.families);
+
+  const result: ScenarioResult = {
+    scenario: def.name,
+    outcomes: defaultRedactor.scrub(outcomes),
+    sections: defaultRedactor.scrub(sections),
+    durationMs: Date.now() - started,
+  };
+  if (o.overlay) result.overlay = o.overlay;
+  const counts = countVerdicts(result.outcomes);
+  say(`done in ${(result.durationMs / 1000).toFixed(1)}s: ${counts.PASS} PASS, ${counts.FAIL} FAIL, ${counts.INCONCLUSIVE} INCONCLUSIVE`);
+  return result;
+}
+
+export function countVerdicts(outcomes: Pick<Outcome, 'verdict'>[]): Record<Outcome['verdict'], number> {
+  const c = { PASS: 0, FAIL: 0, INCONCLUSIVE: 0 };
+  for (const o of outcomes) c[o.verdict]++;
+  return c;
+}
+
+/** Removes every object of the scenario (all runs) from the cluster, bounded in time. */
+export async function destroyScenario(
+  def: ScenarioDefinition,
+  o: { kube: KubeHandle; timeoutMs?: number; log?: (line: string) => void },
+): Promise<void> {
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUTS.destroy;
+  const removed = await withTimeout(`removal of scenario ${def.name}`, timeoutMs, () => pruneObjects(o.kube, def.name, []));
+  o.log?.(`[${def.name}] removed ${removed.length} objects`);
+}
