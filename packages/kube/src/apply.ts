@@ -1,0 +1,181 @@
+import { ApiException, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { RUN_LABEL } from '@isoproof/core';
+import type { ResourceRef } from '@isoproof/core';
+import { KubeApiError, WaitTimeoutError, describeError } from './errors';
+import { describeTarget } from './kubeconfig';
+import type { KubeHandle } from './kubeconfig';
+import { SCENARIO_LABEL, withRunLabels } from './labels';
+import { refString, toRef } from './manifests';
+import type { KubeObject } from './manifests';
+import { SWEEP_KINDS, refKey, sortForApply, sortForDelete } from './order';
+
+export const DEFAULT_FIELD_MANAGER = 'isoproof';
+
+export interface ApplyOptions {
+  runId: string;
+  scenario?: string;
+  fieldManager?: string;
+  dryRun?: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** HTTP status of a client-node error, if any. */
+export function apiStatus(e: unknown): number | undefined {
+  return e instanceof ApiException ? e.code : undefined;
+}
+
+/** One line: "422 Invalid: Deployment.apps "web" is invalid: ..." from a client-node error. */
+export function apiErrorLine(e: unknown): string {
+  if (e instanceof ApiException) {
+    let body: unknown = e.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        /* keep text */
+      }
+    }
+    if (body && typeof body === 'object') {
+      const b = body as { reason?: string; message?: string };
+      return `${e.code}${b.reason ? ` ${b.reason}` : ''}: ${(b.message ?? '').split('\n')[0]}`;
+    }
+    return `${e.code}: ${String(body ?? '').split('\n')[0]}`;
+  }
+  return describeError(e);
+}
+
+function objectApi(kube: KubeHandle): KubernetesObjectApi {
+  return KubernetesObjectApi.makeApiClient(kube.kc);
+}
+
+function isUnknownKind(e: unknown): boolean {
+  return e instanceof Error && e.message.startsWith('Unrecognized API version and kind');
+}
+
+/**
+ * Server-side apply of `objects` in dependency order, each labelled isoproof.dev/run=<runId> (and
+ * isoproof.dev/scenario). Custom resources applied right after their CRD are retried (discovery lag)
+ * for up to 30 s. Returns the refs of the applied objects (namespace filled in).
+ */
+export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts: ApplyOptions): Promise<ResourceRef[]> {
+  let api = objectApi(kube);
+  const refs: ResourceRef[] = [];
+  for (const o of sortForApply(objects)) {
+    const body = withRunLabels(o, opts.runId, opts.scenario) as unknown as KubernetesObject;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const res = await api.patch(
+          body,
+          undefined,
+          opts.dryRun ? 'All' : undefined,
+          opts.fieldManager ?? DEFAULT_FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        );
+        const ref = toRef(o);
+        if (res.metadata?.namespace) ref.namespace = res.metadata.namespace;
+        refs.push(ref);
+        break;
+      } catch (e) {
+        if (isUnknownKind(e) && Date.now() < deadline) {
+          await sleep(1000);
+          api = objectApi(kube); // fresh discovery cache
+          continue;
+        }
+        throw new KubeApiError(`apply ${refString(o)} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
+      }
+    }
+  }
+  return refs;
+}
+
+/** List every object of SWEEP_KINDS (plus `extra` kinds) carrying `labelSelector`. */
+async function listLabelled(kube: KubeHandle, labelSelector: string, extra: ResourceRef[] = []): Promise<ResourceRef[]> {
+  const api = objectApi(kube);
+  const kinds = new Map(SWEEP_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k] as const));
+  for (const r of extra) if (r.apiVersion) kinds.set(`${r.apiVersion}/${r.kind}`, { apiVersion: r.apiVersion, kind: r.kind });
+  const out: ResourceRef[] = [];
+  for (const { apiVersion, kind } of kinds.values()) {
+    let items: KubernetesObject[];
+    try {
+      const list = await api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
+      items = list.items;
+    } catch (e) {
+      if (isUnknownKind(e) || apiStatus(e) === 404) continue; // API not served by this cluster
+      throw new KubeApiError(`list ${kind} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
+    }
+    for (const it of items) {
+      if (!it.metadata?.name || it.metadata.deletionTimestamp) continue;
+      const ref: ResourceRef = { apiVersion, kind, name: it.metadata.name };
+      if (it.metadata.namespace) ref.namespace = it.metadata.namespace;
+      out.push(ref);
+    }
+  }
+  return out;
+}
+
+/** Delete the objects labelled with `scenario` that are not in `keep` (objects left from a previous apply). */
+export async function pruneObjects(kube: KubeHandle, scenario: string, keep: ResourceRef[]): Promise<ResourceRef[]> {
+  const kept = new Set(keep.map(refKey));
+  const found = await listLabelled(kube, `${SCENARIO_LABEL}=${scenario}`, keep);
+  const stale = found.filter((r) => !kept.has(refKey(r)));
+  // A kept object inside a stale namespace would be lost with it: never prune a namespace we keep objects in.
+  const keptNs = new Set(keep.map((r) => r.namespace).filter(Boolean));
+  const prune = stale.filter((r) => !(r.kind === 'Namespace' && keptNs.has(r.name)));
+  await deleteObjects(kube, prune);
+  return prune;
+}
+
+/**
+ * Delete objects in reverse dependency order (404 is fine). With `waitMs`, wait until they are gone
+ * (WaitTimeoutError otherwise).
+ */
+export async function deleteObjects(kube: KubeHandle, refs: ResourceRef[], opts: { waitMs?: number } = {}): Promise<void> {
+  const api = objectApi(kube);
+  const ordered = sortForDelete(refs);
+  for (const r of ordered) {
+    const spec = { apiVersion: r.apiVersion ?? 'v1', kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } };
+    try {
+      await api.delete(spec, undefined, undefined, undefined, undefined, 'Background');
+    } catch (e) {
+      if (apiStatus(e) === 404 || isUnknownKind(e)) continue;
+      throw new KubeApiError(`delete ${refString(r)} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
+    }
+  }
+  if (!opts.waitMs) return;
+  const deadline = Date.now() + opts.waitMs;
+  let left = ordered;
+  while (left.length > 0) {
+    const still: ResourceRef[] = [];
+    for (const r of left) {
+      try {
+        await api.read({ apiVersion: r.apiVersion ?? 'v1', kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } });
+        still.push(r);
+      } catch (e) {
+        if (apiStatus(e) === 404 || isUnknownKind(e)) continue;
+        still.push(r);
+      }
+    }
+    left = still;
+    if (left.length === 0) return;
+    if (Date.now() >= deadline) {
+      throw new WaitTimeoutError(
+        `still present after ${Math.round(opts.waitMs / 1000)}s: ${left.slice(0, 5).map(refString).join(', ')}${left.length > 5 ? ` (+${left.length - 5})` : ''}`,
+      );
+    }
+    await sleep(1000);
+  }
+}
+
+/**
+ * Delete every object labelled isoproof.dev/run=<runId> (any run when omitted). Returns how many
+ * objects were deleted.
+ */
+export async function sweep(kube: KubeHandle, runId?: string): Promise<number> {
+  const found = await listLabelled(kube, runId ? `${RUN_LABEL}=${runId}` : RUN_LABEL);
+  await deleteObjects(kube, found);
+  return found.length;
+}

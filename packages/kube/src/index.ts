@@ -1,0 +1,34 @@
+export type { KubeHandle } from './kubeconfig';
+export { loadKube, checkReachable, describeTarget } from './kubeconfig';
+export type { KubeObject } from './manifests';
+export {
+  readManifests,
+  parseManifests,
+  composeOverlay,
+  applyOverlay,
+  readOverlayDefinition,
+  listOverlays,
+  objectKey,
+  toRef,
+  refString,
+  OVERLAY_FILE,
+} from './manifests';
+export { sortForApply, sortForDelete, kindRank, SWEEP_KINDS } from './order';
+export { SCENARIO_LABEL, withRunLabels } from './labels';
+export type { ApplyOptions } from './apply';
+export { applyObjects, pruneObjects, deleteObjects, sweep, apiErrorLine, apiStatus, DEFAULT_FIELD_MANAGER } from './apply';
+export { waitForReady, notReadyReason } from './wait';
+export type { ExecOptions, ExecResult } from './exec';
+export { execInPod, findPods, exitCodeFromStatus } from './exec';
+export { clientForServiceAccount, clientImpersonating, impersonationHeaders, ImpersonatingKubeConfig } from './identity';
+export type { RawRequest, RawResponse } from './raw';
+export { rawRequest } from './raw';
+export {
+  KubeconfigError,
+  UnreachableClusterError,
+  InvalidManifestError,
+  TransportError,
+  KubeApiError,
+  WaitTimeoutError,
+  ExecError,
+} from './errors';

@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeconfigError, TransportError, UnreachableClusterError, describeError } from './errors';
+import { rawRequest } from './raw';
+
+/** A client handle: the loaded KubeConfig, the file it came from (always real) and the context used. */
+export interface KubeHandle {
+  kc: KubeConfig;
+  kubeconfigPath: string;
+  context?: string;
+}
+
+/**
+ * Load a kubeconfig file (never the user's default: the path is explicit) and select `context`
+ * (default: the file's current-context). Throws KubeconfigError (ISOPROOF_KUBECONFIG).
+ */
+export function loadKube(kubeconfigPath: string, context?: string): KubeHandle {
+  if (!kubeconfigPath) throw new KubeconfigError('no kubeconfig given — pass --kubeconfig <file>');
+  if (!existsSync(kubeconfigPath)) {
+    throw new KubeconfigError(`kubeconfig ${kubeconfigPath} does not exist — check the path or create the cluster first`);
+  }
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(kubeconfigPath);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new KubeconfigError(`kubeconfig ${kubeconfigPath} cannot be read: ${msg}`, { cause: e });
+  }
+  if (context) {
+    if (!kc.getContextObject(context)) {
+      const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
+      throw new KubeconfigError(`context "${context}" not found in ${kubeconfigPath} (contexts: ${known}) — pass an existing --context`);
+    }
+    kc.setCurrentContext(context);
+  }
+  const current = kc.getCurrentContext();
+  if (!current || !kc.getContextObject(current)) {
+    throw new KubeconfigError(`kubeconfig ${kubeconfigPath} has no current-context — pass --context`);
+  }
+  if (!kc.getCurrentCluster()?.server) {
+    throw new KubeconfigError(`context "${current}" in ${kubeconfigPath} names no cluster with a server URL — fix the kubeconfig`);
+  }
+  return { kc, kubeconfigPath, context: current };
+}
+
+/** "https://127.0.0.1:6443 (context "x" in /path)": used in every error about a cluster. */
+export function describeTarget(kube: KubeHandle): string {
+  const server = kube.kc.getCurrentCluster()?.server ?? '(no server)';
+  const ctx = kube.context ?? kube.kc.getCurrentContext();
+  return `${server} (context "${ctx}" in ${kube.kubeconfigPath})`;
+}
+
+/**
+ * GET /version with a deadline. Throws UnreachableClusterError (ISOPROOF_UNREACHABLE_CLUSTER) with one
+ * line naming the server, context and file, or KubeconfigError when the credentials are refused.
+ */
+export async function checkReachable(kube: KubeHandle, timeoutMs = 10_000): Promise<{ serverVersion: string }> {
+  let res: Awaited<ReturnType<typeof rawRequest>>;
+  try {
+    res = await rawRequest(kube, { method: 'GET', path: '/version', timeoutMs });
+  } catch (e) {
+    const why = describeError(e instanceof TransportError && e.cause ? e.cause : e);
+    throw new UnreachableClusterError(
+      `cannot reach the cluster at ${describeTarget(kube)}: ${why} — check the kubeconfig or start the cluster`,
+      { cause: e },
+    );
+  }
+  if (res.status === 401) {
+    throw new KubeconfigError(`the cluster at ${describeTarget(kube)} rejected the credentials (401 Unauthorized) — refresh the kubeconfig`);
+  }
+  if (res.status >= 200 && res.status < 300) {
+    const body = res.body as { gitVersion?: unknown } | null;
+    const v = body && typeof body === 'object' && typeof body.gitVersion === 'string' ? body.gitVersion : 'unknown';
+    return { serverVersion: v };
+  }
+  if (res.status === 403) return { serverVersion: 'unknown (GET /version forbidden)' };
+  throw new UnreachableClusterError(
+    `the cluster at ${describeTarget(kube)} answered GET /version with HTTP ${res.status} — check that the server URL is a Kubernetes API server`,
+  );
+}

@@ -1,0 +1,120 @@
+import { KubernetesObjectApi } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ResourceRef } from '@isoproof/core';
+import { KubeApiError, WaitTimeoutError } from './errors';
+import { describeTarget } from './kubeconfig';
+import type { KubeHandle } from './kubeconfig';
+import { apiErrorLine, apiStatus } from './apply';
+import { refString } from './manifests';
+
+/** Readiness of one object: null when ready, else a short reason. Pure (table-tested). */
+export function notReadyReason(kind: string, obj: Record<string, any>, endpointSlices?: Record<string, any>[]): string | null {
+  const status = obj.status ?? {};
+  const spec = obj.spec ?? {};
+  const gen = obj.metadata?.generation;
+  const observedOk = gen === undefined || (status.observedGeneration ?? 0) >= gen;
+  switch (kind) {
+    case 'Namespace':
+      return status.phase === 'Active' ? null : `phase ${status.phase ?? 'unknown'}`;
+    case 'Deployment': {
+      const want = spec.replicas ?? 1;
+      if (!observedOk) return 'rollout not observed yet';
+      const upd = status.updatedReplicas ?? 0;
+      const avail = status.availableReplicas ?? 0;
+      const total = status.replicas ?? 0;
+      if (upd < want || avail < want || total > want) return `${avail}/${want} available, ${upd} updated`;
+      return null;
+    }
+    case 'StatefulSet': {
+      const want = spec.replicas ?? 1;
+      if (!observedOk) return 'rollout not observed yet';
+      const ready = status.readyReplicas ?? 0;
+      const upd = status.updatedReplicas ?? 0;
+      if (ready < want || upd < want) return `${ready}/${want} ready, ${upd} updated`;
+      return null;
+    }
+    case 'DaemonSet': {
+      if (!observedOk) return 'rollout not observed yet';
+      const want = status.desiredNumberScheduled ?? 0;
+      const ready = status.numberReady ?? 0;
+      const upd = status.updatedNumberScheduled ?? 0;
+      if (want === 0) return 'no node scheduled';
+      if (ready < want || upd < want) return `${ready}/${want} ready, ${upd} updated`;
+      return null;
+    }
+    case 'Pod': {
+      if (status.phase === 'Succeeded') return null;
+      const ready = (status.conditions ?? []).find((c: any) => c.type === 'Ready');
+      if (ready?.status === 'True') return null;
+      const waiting = (status.containerStatuses ?? []).map((c: any) => c.state?.waiting?.reason).find(Boolean);
+      return waiting ?? ready?.reason ?? `phase ${status.phase ?? 'Pending'}`;
+    }
+    case 'Job': {
+      if ((status.succeeded ?? 0) > 0) return null;
+      const failed = (status.conditions ?? []).find((c: any) => c.type === 'Failed' && c.status === 'True');
+      return failed ? `failed: ${failed.reason ?? ''}` : 'not complete';
+    }
+    case 'CustomResourceDefinition': {
+      const est = (status.conditions ?? []).find((c: any) => c.type === 'Established');
+      return est?.status === 'True' ? null : 'not established';
+    }
+    case 'Service': {
+      if (!spec.selector || Object.keys(spec.selector).length === 0 || spec.type === 'ExternalName') return null;
+      const ready = (endpointSlices ?? []).some((s) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false));
+      return ready ? null : 'no ready endpoints';
+    }
+    default:
+      return null; // exists
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Wait until every ref is ready: Deployments/StatefulSets/DaemonSets rolled out, Pods Ready, Jobs
+ * complete, Namespaces Active, CRDs established, Services with a selector have a ready endpoint,
+ * anything else exists. Polls every 500 ms up to `timeoutMs` (default 180 s), then throws
+ * WaitTimeoutError naming what is not ready and why.
+ */
+export async function waitForReady(kube: KubeHandle, refs: ResourceRef[], opts: { timeoutMs?: number } = {}): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 180_000;
+  const deadline = Date.now() + timeoutMs;
+  const api = KubernetesObjectApi.makeApiClient(kube.kc);
+  let pending = refs.slice();
+  let reasons = new Map<ResourceRef, string>();
+  for (;;) {
+    const next: ResourceRef[] = [];
+    reasons = new Map();
+    for (const r of pending) {
+      const meta = { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) };
+      let obj: KubernetesObject;
+      try {
+        obj = await api.read({ apiVersion: r.apiVersion ?? 'v1', kind: r.kind, metadata: meta });
+      } catch (e) {
+        if (apiStatus(e) === 404) {
+          next.push(r);
+          reasons.set(r, 'not found');
+          continue;
+        }
+        throw new KubeApiError(`read ${refString(r)} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
+      }
+      let slices: Record<string, any>[] | undefined;
+      if (r.kind === 'Service') {
+        const list = await api.list('discovery.k8s.io/v1', 'EndpointSlice', r.namespace, undefined, undefined, undefined, undefined, `kubernetes.io/service-name=${r.name}`);
+        slices = list.items as Record<string, any>[];
+      }
+      const why = notReadyReason(r.kind, obj as Record<string, any>, slices);
+      if (why) {
+        next.push(r);
+        reasons.set(r, why);
+      }
+    }
+    pending = next;
+    if (pending.length === 0) return;
+    if (Date.now() >= deadline) {
+      const list = pending.slice(0, 6).map((r) => `${refString(r)} (${reasons.get(r)})`).join(', ');
+      throw new WaitTimeoutError(`not ready after ${Math.round(timeoutMs / 1000)}s: ${list}${pending.length > 6 ? ` (+${pending.length - 6} more)` : ''}`);
+    }
+    await sleep(500);
+  }
+}
