@@ -1,0 +1,3 @@
+module isoproof.local/prober
+
+go 1.22

@@ -1,0 +1,305 @@
+// Command isoproof-prober runs a batch of network connects from inside one pod.
+//
+// It reads a JSON plan on stdin:
+//
+//	{"timeoutMs":1500,"concurrency":64,"cells":[{"id":"c1","host":"10.244.0.5","port":8080,"protocol":"tcp"}]}
+//
+// and prints one JSON line per cell, in plan order:
+//
+//	{"id":"c1","result":"connected","latencyMs":3,"detail":"..."}
+//
+// result is one of connected, refused, timeout, dns-error, unreachable, infra-error. Protocols:
+// tcp (a connect), udp (sends "echo isoproof", the agnhost netexec UDP protocol, and waits for the
+// reply), dns (resolves host; port is ignored). Work is bounded: at most 10000 cells, each cell at most
+// timeoutMs, the whole plan at most timeoutMs*ceil(cells/concurrency)+2s.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+const (
+	maxCells       = 10000
+	maxConcurrency = 1024
+	udpPayload     = "echo isoproof"
+	udpReply       = "isoproof"
+)
+
+// Result classifications.
+const (
+	Connected   = "connected"
+	Refused     = "refused"
+	Timeout     = "timeout"
+	DNSError    = "dns-error"
+	Unreachable = "unreachable"
+	InfraError  = "infra-error"
+)
+
+type Cell struct {
+	ID       string `json:"id"`
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	Protocol string `json:"protocol"`
+}
+
+type Plan struct {
+	TimeoutMs   int    `json:"timeoutMs"`
+	Concurrency int    `json:"concurrency"`
+	Cells       []Cell `json:"cells"`
+	// Resolver, when set (host:port), is the DNS server used instead of /etc/resolv.conf (tests).
+	Resolver string `json:"resolver,omitempty"`
+}
+
+type Result struct {
+	ID        string `json:"id"`
+	Result    string `json:"result"`
+	LatencyMs int64  `json:"latencyMs"`
+	Detail    string `json:"detail,omitempty"`
+}
+
+// Validate checks the plan bounds and fills defaults.
+func (p *Plan) Validate() error {
+	if p.TimeoutMs == 0 {
+		p.TimeoutMs = 1500
+	}
+	if p.TimeoutMs < 10 || p.TimeoutMs > 60000 {
+		return fmt.Errorf("timeoutMs must be within 10..60000, got %d", p.TimeoutMs)
+	}
+	if p.Concurrency == 0 {
+		p.Concurrency = 64
+	}
+	if p.Concurrency < 1 || p.Concurrency > maxConcurrency {
+		return fmt.Errorf("concurrency must be within 1..%d, got %d", maxConcurrency, p.Concurrency)
+	}
+	if len(p.Cells) > maxCells {
+		return fmt.Errorf("at most %d cells per plan, got %d", maxCells, len(p.Cells))
+	}
+	for i, c := range p.Cells {
+		if c.ID == "" {
+			return fmt.Errorf("cells[%d].id: required", i)
+		}
+		if c.Host == "" {
+			return fmt.Errorf("cells[%d].host: required", i)
+		}
+		switch c.Protocol {
+		case "tcp", "udp":
+			if c.Port < 1 || c.Port > 65535 {
+				return fmt.Errorf("cells[%d].port: must be within 1..65535, got %d", i, c.Port)
+			}
+		case "dns":
+		default:
+			return fmt.Errorf("cells[%d].protocol: must be tcp, udp or dns, got %q", i, c.Protocol)
+		}
+	}
+	return nil
+}
+
+// Budget is the most time the whole plan may take.
+func (p *Plan) Budget() time.Duration {
+	waves := (len(p.Cells) + p.Concurrency - 1) / p.Concurrency
+	return time.Duration(p.TimeoutMs)*time.Millisecond*time.Duration(waves) + 2*time.Second
+}
+
+// Classify maps a dial/read error to a result.
+func Classify(err error) string {
+	if err == nil {
+		return Connected
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return DNSError
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return Refused
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return Unreachable
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return Timeout
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return Timeout
+	}
+	return InfraError
+}
+
+type prober struct {
+	timeout  time.Duration
+	resolver *net.Resolver
+}
+
+func newProber(p *Plan) *prober {
+	pr := &prober{timeout: time.Duration(p.TimeoutMs) * time.Millisecond, resolver: &net.Resolver{PreferGo: true}}
+	if p.Resolver != "" {
+		addr := p.Resolver
+		pr.resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		}}
+	}
+	return pr
+}
+
+func (pr *prober) dialer() *net.Dialer {
+	return &net.Dialer{Timeout: pr.timeout, Resolver: pr.resolver}
+}
+
+func (pr *prober) probe(ctx context.Context, c Cell) Result {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, pr.timeout)
+	defer cancel()
+	var result, detail string
+	switch c.Protocol {
+	case "tcp":
+		result, detail = pr.tcp(ctx, c)
+	case "udp":
+		result, detail = pr.udp(ctx, c)
+	case "dns":
+		result, detail = pr.dns(ctx, c)
+	}
+	return Result{ID: c.ID, Result: result, LatencyMs: time.Since(start).Milliseconds(), Detail: detail}
+}
+
+func target(c Cell) string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
+func (pr *prober) tcp(ctx context.Context, c Cell) (string, string) {
+	conn, err := pr.dialer().DialContext(ctx, "tcp", target(c))
+	if err != nil {
+		return Classify(err), err.Error()
+	}
+	detail := "connected to " + conn.RemoteAddr().String()
+	_ = conn.Close()
+	return Connected, detail
+}
+
+func (pr *prober) udp(ctx context.Context, c Cell) (string, string) {
+	conn, err := pr.dialer().DialContext(ctx, "udp", target(c))
+	if err != nil {
+		return Classify(err), err.Error()
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	// A datagram may be lost: resend up to 3 times within the timeout.
+	slice := time.Until(deadline) / 3
+	buf := make([]byte, 512)
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		if _, err := conn.Write([]byte(udpPayload)); err != nil {
+			return Classify(err), err.Error()
+		}
+		until := time.Now().Add(slice)
+		if attempt == 2 || until.After(deadline) {
+			until = deadline
+		}
+		_ = conn.SetReadDeadline(until)
+		n, err := conn.Read(buf)
+		if err == nil {
+			reply := string(buf[:n])
+			if reply == udpReply {
+				return Connected, "reply " + strconv.Quote(reply)
+			}
+			return Connected, "unexpected reply " + strconv.Quote(reply)
+		}
+		lastErr = err
+		if cls := Classify(err); cls != Timeout {
+			return cls, err.Error()
+		}
+	}
+	return Timeout, "no reply: " + lastErr.Error()
+}
+
+func (pr *prober) dns(ctx context.Context, c Cell) (string, string) {
+	addrs, err := pr.resolver.LookupHost(ctx, c.Host)
+	if err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsTimeout || errors.Is(err, context.DeadlineExceeded) {
+			return Timeout, err.Error()
+		}
+		return DNSError, err.Error()
+	}
+	return Connected, fmt.Sprintf("resolved %v", addrs)
+}
+
+// Run probes every cell with bounded concurrency and returns results in plan order. Cells not done
+// when the plan budget is spent are reported as infra-error.
+func Run(p *Plan) []Result {
+	pr := newProber(p)
+	ctx, cancel := context.WithTimeout(context.Background(), p.Budget())
+	defer cancel()
+	results := make([]Result, len(p.Cells))
+	done := make([]bool, len(p.Cells))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.Concurrency)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for i, c := range p.Cells {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func(i int, c Cell) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				r := pr.probe(ctx, c)
+				mu.Lock()
+				results[i], done[i] = r, true
+				mu.Unlock()
+			}(i, c)
+		}
+		wg.Wait()
+	}()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]Result, len(p.Cells))
+	for i, c := range p.Cells {
+		if done[i] {
+			out[i] = results[i]
+		} else {
+			out[i] = Result{ID: c.ID, Result: InfraError, Detail: "plan budget exhausted before this cell ran"}
+		}
+	}
+	return out
+}
+
+func main() {
+	data, err := io.ReadAll(io.LimitReader(os.Stdin, 16<<20))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "isoproof-prober: reading stdin:", err)
+		os.Exit(2)
+	}
+	var p Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		fmt.Fprintln(os.Stderr, "isoproof-prober: plan is not valid JSON:", err)
+		os.Exit(2)
+	}
+	if err := p.Validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "isoproof-prober: invalid plan:", err)
+		os.Exit(2)
+	}
+	w := bufio.NewWriter(os.Stdout)
+	enc := json.NewEncoder(w)
+	for _, r := range Run(&p) {
+		_ = enc.Encode(r)
+	}
+	_ = w.Flush()
+}

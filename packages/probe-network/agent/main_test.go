@@ -1,0 +1,246 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// freePort returns a loopback TCP port nobody listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	return port
+}
+
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	_ = c.Close()
+	return port
+}
+
+// udpServer answers "echo X" with X (the agnhost netexec UDP protocol) unless silent.
+func udpServer(t *testing.T, silent bool) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, addr, err := c.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			msg := string(buf[:n])
+			if !silent && strings.HasPrefix(msg, "echo ") {
+				_, _ = c.WriteTo([]byte(strings.TrimPrefix(msg, "echo ")), addr)
+			}
+		}
+	}()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// fullBacklogListener returns a port whose accept queue is full, so further SYNs are dropped.
+func fullBacklogListener(t *testing.T) int {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := sa.(*syscall.SockaddrInet4).Port
+	// Fill the queue (never accepted).
+	for i := 0; i < 3; i++ {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
+		if err == nil {
+			t.Cleanup(func() { _ = c.Close() })
+		}
+	}
+	return port
+}
+
+func run(t *testing.T, p Plan) []Result {
+	t.Helper()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return Run(&p)
+}
+
+func TestTCPConnectedAndRefused(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
+	open := l.Addr().(*net.TCPAddr).Port
+	closed := freePort(t)
+	rs := run(t, Plan{TimeoutMs: 1000, Cells: []Cell{
+		{ID: "open", Host: "127.0.0.1", Port: open, Protocol: "tcp"},
+		{ID: "closed", Host: "127.0.0.1", Port: closed, Protocol: "tcp"},
+	}})
+	if rs[0].ID != "open" || rs[0].Result != Connected {
+		t.Fatalf("open: %+v", rs[0])
+	}
+	if rs[1].ID != "closed" || rs[1].Result != Refused {
+		t.Fatalf("closed: %+v", rs[1])
+	}
+}
+
+func TestTCPTimeoutOnDroppedSyn(t *testing.T) {
+	port := fullBacklogListener(t)
+	rs := run(t, Plan{TimeoutMs: 300, Cells: []Cell{{ID: "t", Host: "127.0.0.1", Port: port, Protocol: "tcp"}}})
+	if rs[0].Result != Timeout {
+		t.Skipf("kernel accepted the SYN despite a full backlog (%+v); timeout path covered by TestClassify", rs[0])
+	}
+	if rs[0].LatencyMs < 250 || rs[0].LatencyMs > 1500 {
+		t.Fatalf("latency %d out of range", rs[0].LatencyMs)
+	}
+}
+
+func TestUDP(t *testing.T) {
+	echo := udpServer(t, false)
+	silent := udpServer(t, true)
+	closed := freeUDPPort(t)
+	rs := run(t, Plan{TimeoutMs: 600, Cells: []Cell{
+		{ID: "echo", Host: "127.0.0.1", Port: echo, Protocol: "udp"},
+		{ID: "silent", Host: "127.0.0.1", Port: silent, Protocol: "udp"},
+		{ID: "closed", Host: "127.0.0.1", Port: closed, Protocol: "udp"},
+	}})
+	want := []string{Connected, Timeout, Refused}
+	for i, w := range want {
+		if rs[i].Result != w {
+			t.Errorf("%s: got %+v, want %s", rs[i].ID, rs[i], w)
+		}
+	}
+	if !strings.Contains(rs[0].Detail, `"isoproof"`) {
+		t.Errorf("echo detail: %q", rs[0].Detail)
+	}
+}
+
+func TestDNS(t *testing.T) {
+	silent := udpServer(t, true) // a resolver that never answers
+	rs := run(t, Plan{TimeoutMs: 500, Resolver: fmt.Sprintf("127.0.0.1:%d", silent), Cells: []Cell{
+		{ID: "hosts", Host: "localhost", Protocol: "dns"},
+		{ID: "blackhole", Host: "svc.example.invalid", Protocol: "dns"},
+		{ID: "tcp-name", Host: "svc.example.invalid", Port: 80, Protocol: "tcp"},
+	}})
+	if _, err := os.Stat("/etc/hosts"); err == nil && rs[0].Result != Connected {
+		t.Errorf("localhost: %+v", rs[0])
+	}
+	if rs[1].Result != Timeout {
+		t.Errorf("blackhole resolver: %+v", rs[1])
+	}
+	if rs[2].Result != DNSError {
+		t.Errorf("tcp to unresolvable name: %+v", rs[2])
+	}
+}
+
+func TestClassify(t *testing.T) {
+	wrap := func(e error) error {
+		return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", e)}
+	}
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{nil, Connected},
+		{wrap(syscall.ECONNREFUSED), Refused},
+		{wrap(syscall.EHOSTUNREACH), Unreachable},
+		{wrap(syscall.ENETUNREACH), Unreachable},
+		{&net.OpError{Op: "dial", Err: os.ErrDeadlineExceeded}, Timeout},
+		{&net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}, DNSError},
+		{&net.DNSError{Err: "i/o timeout", Name: "x", IsTimeout: true}, DNSError},
+		{wrap(syscall.EPERM), InfraError},
+		{errors.New("weird"), InfraError},
+	}
+	for _, c := range cases {
+		if got := Classify(c.err); got != c.want {
+			t.Errorf("Classify(%v) = %s, want %s", c.err, got, c.want)
+		}
+	}
+}
+
+func TestValidateAndBudget(t *testing.T) {
+	bad := []Plan{
+		{TimeoutMs: 5},
+		{Concurrency: 5000},
+		{Cells: make([]Cell, maxCells+1)},
+		{Cells: []Cell{{ID: "a", Host: "h", Port: 0, Protocol: "tcp"}}},
+		{Cells: []Cell{{ID: "a", Host: "h", Port: 1, Protocol: "sctp"}}},
+		{Cells: []Cell{{Host: "h", Port: 1, Protocol: "tcp"}}},
+	}
+	for i, p := range bad {
+		if err := p.Validate(); err == nil {
+			t.Errorf("plan %d: expected an error", i)
+		}
+	}
+	p := Plan{Cells: make([]Cell, 130)}
+	for i := range p.Cells {
+		p.Cells[i] = Cell{ID: fmt.Sprint(i), Host: "127.0.0.1", Port: 1, Protocol: "tcp"}
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if p.TimeoutMs != 1500 || p.Concurrency != 64 {
+		t.Fatalf("defaults: %+v", p)
+	}
+	if got, want := p.Budget(), 3*1500*time.Millisecond+2*time.Second; got != want {
+		t.Fatalf("budget %v, want %v", got, want)
+	}
+}
+
+func TestConcurrencyBoundsWallTime(t *testing.T) {
+	silent := udpServer(t, true)
+	cells := make([]Cell, 40)
+	for i := range cells {
+		cells[i] = Cell{ID: fmt.Sprint(i), Host: "127.0.0.1", Port: silent, Protocol: "udp"}
+	}
+	start := time.Now()
+	rs := run(t, Plan{TimeoutMs: 300, Concurrency: 40, Cells: cells})
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("40 concurrent timeouts took %v", el)
+	}
+	for _, r := range rs {
+		if r.Result != Timeout {
+			t.Fatalf("%+v", r)
+		}
+	}
+}
