@@ -88,8 +88,41 @@ build_netpol() {
   (cd "$here/netpol" && go build -trimpath -ldflags "-s -w" -o "$bin/isoproof-netpol" .)
 }
 
+# Images: static binaries in minimal images (no registry, no Docker). Keyed by the sources of our own
+# in-pod tools as well, so editing the prober rebuilds only the images.
+build_images() {
+  local root=$here/../.. srcs hash dir
+  srcs=$(find "$root/packages/probe-network/agent" "$root/packages/probe-admission/inspect" \
+    "$here/images" -type f \( -name '*.go' -o -name 'go.mod' -o -name '*.mjs' \) 2>/dev/null | sort)
+  hash=$( (echo "$PAUSE_TAG $AGNHOST_TAG $COREDNS_TAG"; for f in $srcs; do cat "$f"; done) | sha256sum | cut -c1-12)
+  dir="$out/images/$hash"
+  if [[ ! -f "$dir/.done" ]]; then
+    log "images: building $hash"
+    mkdir -p "$dir/bin"
+    local extra=()
+    for tool in probe-network/agent:isoproof-prober probe-admission/inspect:isoproof-inspect; do
+      local src=$root/packages/${tool%%:*} name=${tool##*:}
+      if [[ -f "$src/go.mod" ]]; then
+        (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$dir/bin/$name" .)
+        extra+=(--file "$dir/bin/$name:/$name")
+      else
+        log "images: $src missing, $name not in the agnhost image"
+      fi
+    done
+    node "$here/images/make-image.mjs" --tag "$PAUSE_TAG" --out "$dir/pause.tar" \
+      --entrypoint '["/agnhost","pause"]' --file "$bin/agnhost:/agnhost" --user 65535 >&2
+    node "$here/images/make-image.mjs" --tag "$AGNHOST_TAG" --out "$dir/agnhost.tar" \
+      --entrypoint '["/agnhost"]' --file "$bin/agnhost:/agnhost" "${extra[@]}" --dir /tmp:1777 >&2
+    node "$here/images/make-image.mjs" --tag "$COREDNS_TAG" --out "$dir/coredns.tar" \
+      --entrypoint '["/coredns"]' --file "$bin/coredns:/coredns" >&2
+    touch "$dir/.done"
+  fi
+  ln -sfn "$dir" "$out/images/current"
+}
+
 step etcd build_etcd
 step coredns build_coredns
 step k8s build_k8s
 if [[ -d "$here/netpol" ]]; then step netpol build_netpol; fi
+build_images
 echo "$out"

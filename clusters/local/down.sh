@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Stops the local cluster and removes every trace of it on the host: processes (components, shims,
+# containers), mounts, iptables chains and rules, ipsets, CNI state, interfaces and network namespaces,
+# cgroups of pods. Idempotent: also the `sweep` after a crash. Keeps the build cache and, unless
+# --purge-logs, the logs directory.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+[[ $EUID -eq 0 ]] || die "the local provider needs root to clean up"
+purge_logs=0
+[[ ${1:-} == --purge-logs ]] && purge_logs=1
+
+stop_component() {
+  local name=$1 pid
+  [[ -f "$RUN/$name.pid" ]] || return 0
+  pid=$(cat "$RUN/$name.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  if [[ -f "$RUN/$name.child" ]]; then kill -KILL "$(cat "$RUN/$name.child")" 2>/dev/null; fi
+  rm -f "$RUN/$name.pid" "$RUN/$name.child"
+}
+
+# 1. Host components other than containerd, newest first (netpol removes its own rules on TERM).
+for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
+  [[ ${COMPONENTS[i]} == containerd ]] || stop_component "${COMPONENTS[i]}"
+done
+
+# 2. Containers: kill every task of the CRI namespace, then stop containerd.
+if [[ -S $CONTAINERD_SOCK ]]; then
+  for t in $(ctr -a "$CONTAINERD_SOCK" -n k8s.io tasks ls -q 2>/dev/null); do
+    ctr -a "$CONTAINERD_SOCK" -n k8s.io tasks kill -s SIGKILL "$t" >/dev/null 2>&1
+  done
+  sleep 1
+  for t in $(ctr -a "$CONTAINERD_SOCK" -n k8s.io tasks ls -q 2>/dev/null); do
+    ctr -a "$CONTAINERD_SOCK" -n k8s.io tasks delete -f "$t" >/dev/null 2>&1
+  done
+fi
+stop_component containerd
+# Shims and container processes that outlived containerd (matched by our socket/state paths only).
+pkill -KILL -f "containerd-shim-runc-v2 .*$RUN/containerd" 2>/dev/null
+pkill -KILL -f "$RUN/containerd" 2>/dev/null
+pkill -KILL -f "$here/supervise.sh" 2>/dev/null
+sleep 0.5
+
+# 3. Mounts under our state and run dirs, deepest first.
+awk -v s="$STATE" -v r="$RUN" '$2 ~ "^"s"/" || $2 ~ "^"r"/" || $2 == s || $2 == r {print $2}' /proc/self/mounts |
+  awk '{print length, $0}' | sort -rn | cut -d' ' -f2- | while read -r m; do
+  umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+done
+
+# 4. Network namespaces of our pods (created by the CRI under /var/run/netns as cni-*; recorded at up),
+#    our external host namespace, and our interfaces.
+if [[ -f "$RUN/netns-before.txt" ]]; then
+  for ns in $(ip netns list | awk '{print $1}' | grep '^cni-'); do
+    grep -qx "$ns" "$RUN/netns-before.txt" || ip netns delete "$ns" 2>/dev/null
+  done
+fi
+ip netns delete "$EXT_NS" 2>/dev/null
+for link in "$BRIDGE" "$NODE_IF" "$EXT_IF"; do ip link delete "$link" 2>/dev/null; done
+
+# 5. iptables: every chain of ours or of the components we ran (KUBE-*, CNI-*, ISOPROOF-*) that did not
+#    exist before `up`, and every rule jumping to one; then ipsets of ours.
+for table in filter nat mangle raw; do
+  before="$RUN/iptables-before-$table.txt"
+  chains=$(iptables -t "$table" -S 2>/dev/null | awk '$1=="-N"{print $2}' | grep -E '^(KUBE-|CNI-|ISOPROOF-)' || true)
+  [[ -n $chains ]] || continue
+  ours=()
+  for c in $chains; do
+    if [[ -f $before ]] && grep -qx "$c" "$before"; then continue; fi
+    ours+=("$c")
+  done
+  ((${#ours[@]})) || continue
+  pattern=$(printf '%s|' "${ours[@]}"); pattern="(${pattern%|})"
+  # Delete rules (in any chain) that jump to our chains, then flush and delete our chains.
+  iptables -t "$table" -S | grep -E -- "-j $pattern( |$)" | grep -E '^-A ' | while read -r rule; do
+    eval "iptables -t $table ${rule/-A/-D}" 2>/dev/null
+  done
+  for c in "${ours[@]}"; do iptables -t "$table" -F "$c" 2>/dev/null; done
+  for c in "${ours[@]}"; do iptables -t "$table" -X "$c" 2>/dev/null; done
+done
+for set in $(ipset list -n 2>/dev/null | grep -E '^(isoproof-|KUBE-)'); do ipset destroy "$set" 2>/dev/null; done
+conntrack -D -s "$POD_CIDR" >/dev/null 2>&1
+conntrack -D -d "$POD_CIDR" >/dev/null 2>&1
+
+# 6. cgroups of pods (empty after the kill), sysctl we changed, state.
+for ctl in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/unified/kubepods; do
+  [[ -d $ctl ]] && find "$ctl" -depth -type d -exec rmdir {} \; 2>/dev/null
+done
+if [[ -f "$RUN/ip_forward.orig" ]]; then cat "$RUN/ip_forward.orig" > /proc/sys/net/ipv4/ip_forward; fi
+if ((purge_logs)); then rm -rf "$STATE"; else find "$STATE" -mindepth 1 -maxdepth 1 ! -path "$LOGS" -exec rm -rf {} + 2>/dev/null; fi
+rm -rf "$RUN"
+log "local cluster down"
+exit 0
