@@ -9,9 +9,9 @@ pass=0 fail=0
 check() { # check NAME OUTPUT-THAT-MUST-BE-EMPTY
   if [[ -z $2 ]]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1:"; echo "$2" | head -20 | sed 's/^/       /'; fi
 }
-procs=$(ps -eo pid=,comm=,args= | awk -v run="$RUN" '
-  $2 ~ /^(kube-apiserver|kube-controller|kube-scheduler|kubelet|kube-proxy|isoproof-netpol|etcd|coredns|agnhost|traefik|isoproof-prober)$/ ||
-  index($0, run "/containerd") || index($0, "clusters/local/supervise.sh") $2 != "awk" {print}' | grep -v check-clean || true)
+procs=$(ps -eo pid=,comm=,args= | awk -v run="$RUN" '$2 != "awk" &&
+  ($2 ~ /^(kube-apiserver|kube-controller|kube-scheduler|kubelet|kube-proxy|isoproof-netpol|etcd|coredns|agnhost|traefik|isoproof-prober)$/ ||
+   index($0, run "/containerd") || index($0, "clusters/local/supervise.sh")) {print}' || true)
 check "no processes of ours" "$procs"
 check "no mounts under $STATE or $RUN" "$(awk -v s="$STATE" -v r="$RUN" 'index($2, s)==1 || index($2, r)==1 {print $2}' /proc/self/mounts)"
 chains=""
