@@ -1,0 +1,12 @@
+export * from './model';
+export { REPORT_SCHEMA, ReportError, reportProblems, assertValidReport } from './schema';
+export { renderJson, parseReport, readReport } from './render-json';
+export { renderJUnit, xmlEscape } from './render-junit';
+export { renderMarkdown, renderGrid, renderSection, mdCell } from './render-markdown';
+export type { MarkdownOptions } from './render-markdown';
+export { renderSarif, SARIF_SCHEMA_URI } from './render-sarif';
+export { writeArtifacts } from './artifacts';
+export type { ArtifactPaths } from './artifacts';
+export { createConsoleReporter, renderConsole } from './console';
+export type { ConsoleReporter, ConsoleReporterOptions } from './console';
+export { resourceUri } from './util';

@@ -1,0 +1,145 @@
+import type { Outcome, ReportSection, Run, Verdict } from '@isoproof/core';
+
+/** Version of the JSON report format. Bump the minor for additions, the major for breaking changes. */
+export const REPORT_SCHEMA_VERSION = '1.0' as const;
+
+/** One scenario run (baseline or one overlay); the same shape as @isoproof/run's ScenarioResult. */
+export interface ScenarioReport {
+  scenario: string;
+  overlay?: string;
+  outcomes: Outcome[];
+  sections: ReportSection[];
+  durationMs: number;
+}
+
+export interface VerdictCounts {
+  /** Criteria outcomes counted (one per criterion per scenario run). */
+  total: number;
+  pass: number;
+  fail: number;
+  inconclusive: number;
+  /** PASS outcomes that needed an active waiver (also counted in `pass`). */
+  waived: number;
+}
+
+export interface ReportSummary extends VerdictCounts {
+  /** Scenario runs (baseline and overlays). */
+  scenarios: number;
+}
+
+/**
+ * Exit codes: 1 if any criterion FAILs; else 2 if any is INCONCLUSIVE or nothing was evaluated at all
+ * (an empty run proves nothing); else 0 (all PASS, waived ones included).
+ */
+export type ExitCode = 0 | 1 | 2;
+
+/** The JSON report, the source of truth every other format is rendered from. */
+/** What an overlay run proved: it flipped exactly the criteria it names (only in overlay-proof runs). */
+export interface OverlayProof {
+  scenario: string;
+  overlay: string;
+  flips: string[];
+  ok: boolean;
+  problems: string[];
+}
+
+export const DEFAULT_TOOL = { name: 'isoproof', version: '0.1.0' } as const;
+
+export interface Report {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: string; version: string };
+  run: Run;
+  finishedAt: string;
+  /** finishedAt - run.startedAt, in milliseconds. */
+  durationMs: number;
+  provider: string;
+  cluster: { serverVersion: string };
+  /** Overall verdict: FAIL if any FAIL, else INCONCLUSIVE if any (or none evaluated), else PASS. */
+  verdict: Verdict;
+  exitCode: ExitCode;
+  summary: ReportSummary;
+  scenarios: ScenarioReport[];
+  /**
+   * Overlay proofs (runs with every seeded violation). When present the overlay runs are expected to
+   * FAIL what they flip, so verdict and exitCode follow the proof rule: FAIL (1) if a baseline
+   * criterion FAILs or a proof is broken; else INCONCLUSIVE (2) if anything is INCONCLUSIVE; else PASS.
+   */
+  proofs?: OverlayProof[];
+}
+
+export interface BuildReportInput {
+  run: Run;
+  /** Defaults to DEFAULT_TOOL. */
+  tool?: { name: string; version: string };
+  provider: string;
+  cluster?: { serverVersion: string };
+  /** Shorthand for cluster.serverVersion. */
+  serverVersion?: string;
+  scenarios: ScenarioReport[];
+  proofs?: OverlayProof[];
+  /** Defaults to now. */
+  finishedAt?: string | Date;
+}
+
+export function countVerdicts(outcomes: Outcome[]): VerdictCounts {
+  const c: VerdictCounts = { total: 0, pass: 0, fail: 0, inconclusive: 0, waived: 0 };
+  for (const o of outcomes) {
+    c.total++;
+    if (o.verdict === 'PASS') {
+      c.pass++;
+      if (o.waiver?.state === 'active') c.waived++;
+    } else if (o.verdict === 'FAIL') c.fail++;
+    else c.inconclusive++;
+  }
+  return c;
+}
+
+export function overallVerdict(c: VerdictCounts): Verdict {
+  if (c.fail > 0) return 'FAIL';
+  if (c.inconclusive > 0 || c.total === 0) return 'INCONCLUSIVE';
+  return 'PASS';
+}
+
+export function exitCodeFor(v: Verdict): ExitCode {
+  return v === 'FAIL' ? 1 : v === 'INCONCLUSIVE' ? 2 : 0;
+}
+
+/** Display name of a scenario run: `name` or `name/overlay`. */
+export function scenarioLabel(s: Pick<ScenarioReport, 'scenario' | 'overlay'>): string {
+  return s.overlay ? `${s.scenario}/${s.overlay}` : s.scenario;
+}
+
+export function buildReport(input: BuildReportInput): Report {
+  const finished =
+    input.finishedAt === undefined ? new Date() : input.finishedAt instanceof Date ? input.finishedAt : new Date(input.finishedAt);
+  const all = input.scenarios.flatMap((s) => s.outcomes);
+  const counts = countVerdicts(all);
+  const proofMode = Boolean(input.proofs && input.proofs.length > 0);
+  const verdict = proofMode && input.proofs ? proofVerdict(input.scenarios, input.proofs) : overallVerdict(counts);
+  const started = Date.parse(input.run.startedAt);
+  const tool = input.tool ?? DEFAULT_TOOL;
+  const report: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: tool.name, version: tool.version },
+    run: { id: input.run.id, startedAt: input.run.startedAt },
+    finishedAt: finished.toISOString(),
+    durationMs: Number.isNaN(started) ? 0 : Math.max(0, finished.getTime() - started),
+    provider: input.provider,
+    cluster: { serverVersion: input.cluster?.serverVersion ?? input.serverVersion ?? 'unknown' },
+    verdict,
+    exitCode: exitCodeFor(verdict),
+    summary: { ...counts, scenarios: input.scenarios.length },
+    scenarios: input.scenarios,
+  };
+  if (proofMode && input.proofs) report.proofs = input.proofs;
+  return report;
+}
+
+/** Verdict of an overlay-proof run (see Report.proofs). */
+export function proofVerdict(scenarios: ScenarioReport[], proofs: OverlayProof[]): Verdict {
+  const baseline = countVerdicts(scenarios.filter((s) => !s.overlay).flatMap((s) => s.outcomes));
+  const overlays = countVerdicts(scenarios.filter((s) => s.overlay).flatMap((s) => s.outcomes));
+  if (baseline.fail > 0 || proofs.some((p) => !p.ok)) return 'FAIL';
+  if (baseline.inconclusive > 0 || overlays.inconclusive > 0 || baseline.total + overlays.total === 0) return 'INCONCLUSIVE';
+  return 'PASS';
+}
