@@ -1,0 +1,22 @@
+export type { ClusterHandle, ClusterProvider, CreateOptions, ProviderName } from './types';
+export { CLUSTER_PREFIX } from './types';
+export { ProviderUnavailableError, ProviderCommandError, ProviderConfigError } from './errors';
+export { KindProvider, DEFAULT_KIND_CONFIG, DEFAULT_KIND_CLUSTER } from './kind/provider';
+export {
+  kindCreateArgs,
+  kindDeleteArgs,
+  kindExportKubeconfigArgs,
+  kindLoadArchiveArgs,
+  kindExportLogsArgs,
+  kindGetClustersArgs,
+  kindEnv,
+  kindFacts,
+  renderKindConfig,
+  parseClusterList,
+  defaultKubeconfigDir,
+  validateClusterName,
+} from './kind/args';
+export { ExistingProvider } from './existing/index';
+export { LocalProvider } from './local/index';
+export type { ProviderInputs, SelectOptions } from './select';
+export { decideProvider, selectProvider, dockerUsable, kindOnPath, PROVIDER_NAMES } from './select';

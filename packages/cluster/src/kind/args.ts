@@ -1,0 +1,106 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { ProviderConfigError } from '../errors';
+
+/** kind cluster names become container and DNS names: lowercase DNS label. */
+export function validateClusterName(name: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]{0,48}[a-z0-9])?$/.test(name)) {
+    throw new ProviderConfigError(`cluster name "${name}" is invalid — use lowercase letters, digits and dashes (max 50)`);
+  }
+  return name;
+}
+
+/** Our kubeconfig directory: ~/.cache/isoproof/kind (XDG_CACHE_HOME respected). */
+export function defaultKubeconfigDir(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
+  const cache = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(home, '.cache');
+  return join(cache, 'isoproof', 'kind');
+}
+
+export function kubeconfigFile(dir: string, name: string): string {
+  return join(dir, `${name}.kubeconfig`);
+}
+
+export interface KindCreateSpec {
+  name: string;
+  kubeconfigPath: string;
+  configPath?: string;
+  nodeImage?: string;
+  /** kind's --wait, default 120s. */
+  wait?: string;
+}
+
+export function kindCreateArgs(s: KindCreateSpec): string[] {
+  const args = ['create', 'cluster', '--name', s.name, '--kubeconfig', s.kubeconfigPath, '--wait', s.wait ?? '120s'];
+  if (s.configPath) args.push('--config', s.configPath);
+  if (s.nodeImage) args.push('--image', s.nodeImage);
+  return args;
+}
+
+export function kindDeleteArgs(name: string, kubeconfigPath: string): string[] {
+  return ['delete', 'cluster', '--name', name, '--kubeconfig', kubeconfigPath];
+}
+
+export function kindExportKubeconfigArgs(name: string, kubeconfigPath: string): string[] {
+  return ['export', 'kubeconfig', '--name', name, '--kubeconfig', kubeconfigPath];
+}
+
+export function kindLoadArchiveArgs(name: string, archive: string): string[] {
+  return ['load', 'image-archive', archive, '--name', name];
+}
+
+export function kindExportLogsArgs(name: string, dir: string): string[] {
+  return ['export', 'logs', dir, '--name', name];
+}
+
+export function kindGetClustersArgs(): string[] {
+  return ['get', 'clusters'];
+}
+
+/** Cluster names from `kind get clusters` output (it prints "No kind clusters found." on stderr). */
+export function parseClusterList(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.includes(' '));
+}
+
+/**
+ * Environment of every kind child process: the caller's, with KUBECONFIG pointing at our file so that
+ * nothing kind or its helpers do can fall back to ~/.kube/config.
+ */
+export function kindEnv(base: NodeJS.ProcessEnv, kubeconfigPath: string): NodeJS.ProcessEnv {
+  return { ...base, KUBECONFIG: kubeconfigPath };
+}
+
+/** Facts the probes get for a kind cluster. */
+export function kindFacts(name: string, auditDir: string): Record<string, string> {
+  return {
+    provider: 'kind',
+    clusterName: name,
+    nodeContainer: `${name}-control-plane`,
+    auditLogPath: join(auditDir, 'audit.log'),
+    auditLogNodePath: '/var/log/kubernetes/audit.log',
+  };
+}
+
+export const AUDIT_LOG_DIR_IN_NODE = '/var/log/kubernetes';
+
+/**
+ * Render a kind config for one cluster: relative extraMounts hostPaths are resolved against the
+ * config file's directory (kind would resolve them against its cwd), and the mount of the audit log
+ * directory is pointed at this cluster's own host directory. Pure.
+ */
+export function renderKindConfig(text: string, o: { configDir: string; auditDir: string }): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new ProviderConfigError(`kind config: invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  const cfg = doc.toJS() as { kind?: string; nodes?: Array<{ extraMounts?: Array<{ hostPath?: string; containerPath?: string }> }> };
+  if (cfg?.kind !== 'Cluster') throw new ProviderConfigError('kind config: kind must be Cluster (kind.x-k8s.io/v1alpha4)');
+  for (const node of cfg.nodes ?? []) {
+    for (const m of node.extraMounts ?? []) {
+      if (m.containerPath === AUDIT_LOG_DIR_IN_NODE) m.hostPath = o.auditDir;
+      else if (m.hostPath && !isAbsolute(m.hostPath)) m.hostPath = resolve(o.configDir, m.hostPath);
+    }
+  }
+  return JSON.stringify(cfg, null, 2) + '\n';
+}

@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
+import { ProviderCommandError, ProviderUnavailableError } from '../errors';
+import type { ClusterHandle, ClusterProvider, CreateOptions } from '../types';
+import { CLUSTER_PREFIX } from '../types';
+import {
+  defaultKubeconfigDir,
+  kindCreateArgs,
+  kindDeleteArgs,
+  kindEnv,
+  kindExportKubeconfigArgs,
+  kindExportLogsArgs,
+  kindFacts,
+  kindGetClustersArgs,
+  kindLoadArchiveArgs,
+  kubeconfigFile,
+  parseClusterList,
+  renderKindConfig,
+  validateClusterName,
+} from './args';
+
+/** clusters/kind/isoproof.yaml of this repository. */
+export const DEFAULT_KIND_CONFIG = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../clusters/kind/isoproof.yaml');
+
+export const DEFAULT_KIND_CLUSTER = 'isoproof-kind';
+
+/**
+ * The kind provider: the kind CLI through zx, with `--kubeconfig` (and KUBECONFIG) always pointing at
+ * a file of ours under ~/.cache/isoproof/kind/<name>.kubeconfig — never the user's ~/.kube/config.
+ *
+ *   await using cluster = await new KindProvider().withName('isoproof-x').create();
+ */
+export class KindProvider implements ClusterProvider {
+  readonly name = 'kind' as const;
+  private clusterName = DEFAULT_KIND_CLUSTER;
+  private configPath: string | undefined = existsSync(DEFAULT_KIND_CONFIG) ? DEFAULT_KIND_CONFIG : undefined;
+  private nodeImage: string | undefined;
+  private kubeconfigDir = defaultKubeconfigDir();
+  private kindBinary = 'kind';
+  private wait = '120s';
+  private log: (line: string) => void = () => {};
+
+  withName(name: string): this {
+    this.clusterName = validateClusterName(name);
+    return this;
+  }
+  /** A kind config file; `null` for kind's defaults. */
+  withConfig(file: string | null): this {
+    this.configPath = file ?? undefined;
+    return this;
+  }
+  withNodeImage(image: string): this {
+    this.nodeImage = image;
+    return this;
+  }
+  withKubeconfigDir(dir: string): this {
+    this.kubeconfigDir = resolve(dir);
+    return this;
+  }
+  withKindBinary(path: string): this {
+    this.kindBinary = path;
+    return this;
+  }
+  withWait(wait: string): this {
+    this.wait = wait;
+    return this;
+  }
+  withLog(log: (line: string) => void): this {
+    this.log = log;
+    return this;
+  }
+
+  kubeconfigPathFor(name: string): string {
+    return kubeconfigFile(this.kubeconfigDir, name);
+  }
+
+  private auditDirFor(name: string): string {
+    return join(this.kubeconfigDir, name, 'audit');
+  }
+
+  /** Run kind with our KUBECONFIG; throws ProviderCommandError with kind's last stderr line. */
+  async kind(args: string[], kubeconfigPath: string): Promise<string> {
+    const env = kindEnv(process.env, kubeconfigPath);
+    let out;
+    try {
+      out = await $({ env, quiet: true, nothrow: true })`${this.kindBinary} ${args}`;
+    } catch (e) {
+      throw new ProviderUnavailableError(`cannot run ${this.kindBinary}: ${(e as Error).message} — install kind >= 0.24`, { cause: e });
+    }
+    if (out.exitCode !== 0) {
+      const lines = (out.stderr || out.stdout).trim().split('\n').filter(Boolean);
+      if (out.exitCode === 127 || /ENOENT|not found/.test(lines.at(-1) ?? '')) {
+        throw new ProviderUnavailableError(`kind is not installed (${this.kindBinary} not found) — install kind >= 0.24 or use another provider`);
+      }
+      throw new ProviderCommandError(`kind ${args.slice(0, 2).join(' ')} failed (exit ${out.exitCode}): ${lines.at(-1) ?? 'no output'}`);
+    }
+    return out.stdout;
+  }
+
+  async list(): Promise<string[]> {
+    return parseClusterList(await this.kind(kindGetClustersArgs(), join(this.kubeconfigDir, '.kind-cli.kubeconfig')));
+  }
+
+  async create(opts: CreateOptions = {}): Promise<ClusterHandle> {
+    const name = validateClusterName(opts.name ?? this.clusterName);
+    const log = opts.log ?? this.log;
+    const kubeconfigPath = this.kubeconfigPathFor(name);
+    const auditDir = this.auditDirFor(name);
+    await mkdir(dirname(kubeconfigPath), { recursive: true, mode: 0o700 });
+    await mkdir(auditDir, { recursive: true });
+    let configPath: string | undefined;
+    if (this.configPath) {
+      const text = await readFile(this.configPath, 'utf8');
+      configPath = join(this.kubeconfigDir, name, 'kind-config.json');
+      await writeFile(configPath, renderKindConfig(text, { configDir: dirname(this.configPath), auditDir }));
+    }
+    log(`kind: creating cluster ${name} (kubeconfig ${kubeconfigPath})`);
+    const started = Date.now();
+    const spec = { name, kubeconfigPath, wait: this.wait, ...(configPath ? { configPath } : {}), ...(this.nodeImage ? { nodeImage: this.nodeImage } : {}) };
+    await this.kind(kindCreateArgs(spec), kubeconfigPath);
+    if (existsSync(kubeconfigPath)) await chmod(kubeconfigPath, 0o600);
+    log(`kind: cluster ${name} ready in ${Math.round((Date.now() - started) / 1000)}s`);
+    return this.handle(name, kubeconfigPath, true);
+  }
+
+  async reuse(name: string): Promise<ClusterHandle> {
+    validateClusterName(name);
+    const clusters = await this.list();
+    if (!clusters.includes(name)) {
+      throw new ProviderUnavailableError(`kind cluster "${name}" does not exist — run \`isoproof up --provider kind\` first`);
+    }
+    const kubeconfigPath = this.kubeconfigPathFor(name);
+    await mkdir(dirname(kubeconfigPath), { recursive: true, mode: 0o700 });
+    await this.kind(kindExportKubeconfigArgs(name, kubeconfigPath), kubeconfigPath);
+    if (existsSync(kubeconfigPath)) await chmod(kubeconfigPath, 0o600);
+    return this.handle(name, kubeconfigPath, false);
+  }
+
+  async up(): Promise<ClusterHandle> {
+    const clusters = await this.list();
+    return clusters.includes(this.clusterName) ? this.reuse(this.clusterName) : this.create();
+  }
+
+  async sweep(prefix = CLUSTER_PREFIX): Promise<string[]> {
+    const names = (await this.list()).filter((n) => n.startsWith(prefix));
+    for (const n of names) {
+      const kubeconfigPath = this.kubeconfigPathFor(n);
+      await this.kind(kindDeleteArgs(n, kubeconfigPath), kubeconfigPath);
+      await rm(kubeconfigPath, { force: true });
+      await rm(join(this.kubeconfigDir, n), { recursive: true, force: true });
+    }
+    return names;
+  }
+
+  private handle(name: string, kubeconfigPath: string, owned: boolean): ClusterHandle {
+    let destroyed = false;
+    const destroy = async () => {
+      if (destroyed) return;
+      destroyed = true;
+      await this.kind(kindDeleteArgs(name, kubeconfigPath), kubeconfigPath);
+      await rm(kubeconfigPath, { force: true });
+      await rm(join(this.kubeconfigDir, name), { recursive: true, force: true });
+    };
+    return {
+      name,
+      kubeconfigPath,
+      context: `kind-${name}`,
+      facts: kindFacts(name, this.auditDirFor(name)),
+      owned,
+      loadImages: async (archives: string[]) => {
+        for (const a of archives) await this.kind(kindLoadArchiveArgs(name, resolve(a)), kubeconfigPath);
+      },
+      exportLogs: async (dir: string) => {
+        await mkdir(dir, { recursive: true });
+        await this.kind(kindExportLogsArgs(name, resolve(dir)), kubeconfigPath);
+      },
+      destroy,
+      [Symbol.asyncDispose]: async () => {
+        if (owned) await destroy();
+      },
+    };
+  }
+}
