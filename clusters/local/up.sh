@@ -84,7 +84,7 @@ start_component containerd containerd --config "$CONF/containerd.toml"
 wait_for "containerd socket" 30 test -S "$CONTAINERD_SOCK"
 wait_for "containerd CRI" 30 ctr -a "$CONTAINERD_SOCK" -n k8s.io version
 for archive in "$images"/*.tar; do
-  ctr -a "$CONTAINERD_SOCK" -n k8s.io images import --no-unpack "$archive" >/dev/null
+  ctr -a "$CONTAINERD_SOCK" -n k8s.io images import "$archive" >/dev/null
 done
 log "images imported: $(ctr -a "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -c isoproof.local)"
 
