@@ -2,7 +2,7 @@ import { defaultRedactor } from '@isoproof/core';
 import type { CheckResult, Outcome, Redactor } from '@isoproof/core';
 import { countVerdicts, scenarioLabel } from './model';
 import type { Report } from './model';
-import { describeObservation, resourceText } from './util';
+import { checkReason, describeObservation, resourceText } from './util';
 
 /** Escapes XML text and attribute values; drops characters XML 1.0 cannot carry. */
 export function xmlEscape(s: string): string {
@@ -23,7 +23,7 @@ function checkLines(checks: CheckResult[]): string {
   return checks
     .map((c) => {
       const lines = [`[${c.waived ? 'PASS (waived)' : c.verdict}] ${c.id}: expect ${c.expect}, observed ${describeObservation(c.observation)}${c.control ? `, control ${describeObservation(c.control)}` : ''}`];
-      lines.push(`  reason: ${c.reason}`);
+      lines.push(`  reason: ${checkReason(c)}`);
       for (const [label, o] of [['observed', c.observation], ['control', c.control]] as const) {
         if (!o) continue;
         if (o.error) lines.push(`  ${label} error: ${o.error}`);

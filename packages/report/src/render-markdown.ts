@@ -3,7 +3,7 @@ import { defaultRedactor } from '@isoproof/core';
 import type { Redactor } from '@isoproof/core';
 import { countVerdicts, scenarioLabel } from './model';
 import type { Report, ScenarioReport } from './model';
-import { checkResources, describeObservation, resourceText, seconds, VERDICT_ICON, WAIVED_ICON } from './util';
+import { checkReason, describeObservation, resourceText, seconds, VERDICT_ICON, WAIVED_ICON } from './util';
 
 export interface MarkdownOptions {
   redactor?: Redactor;
@@ -65,7 +65,7 @@ export function renderGrid(s: Extract<ReportSection, { type: 'grid' }>): string 
     return ' '.repeat(Math.max(0, left)) + t + ' '.repeat(Math.max(0, w - t.length - left));
   };
   const lines: string[] = [];
-  lines.push(`${' '.repeat(rowW)} |${s.colLabels.map((_l, j) => pad(String(j + 1), colW)).join('')}`);
+  lines.push(`${' '.repeat(rowW)} |${s.colLabels.map((_l, j) => pad(String(j + 1), colW)).join('')}`.trimEnd());
   lines.push(`${'-'.repeat(rowW)}-+${'-'.repeat(colW * s.colLabels.length)}`);
   let wrong = 0;
   s.rowLabels.forEach((label, i) => {
@@ -81,7 +81,7 @@ export function renderGrid(s: Extract<ReportSection, { type: 'grid' }>): string 
         return pad(c.v, colW);
       })
       .join('');
-    lines.push(`${label.padEnd(rowW)} |${txt}`);
+    lines.push(`${label.padEnd(rowW)} |${txt}`.trimEnd());
   });
   lines.push('');
   s.colLabels.forEach((l, j) => lines.push(`${String(j + 1).padStart(String(s.colLabels.length).length)} = ${l}`));
@@ -102,7 +102,7 @@ export function renderSection(s: ReportSection): string {
 }
 
 function evidenceBlock(c: CheckResult): string {
-  const parts: string[] = [`**${mdCell(c.id)}**: ${mdCell(c.reason)}`];
+  const parts: string[] = [`**${mdCell(c.id)}**: ${mdCell(checkReason(c))}`];
   const obsBlock = (label: string, o: CheckResult['observation']) => {
     const lines: string[] = [`${label}: ${describeObservation(o)}${o.latencyMs !== undefined ? ` in ${o.latencyMs} ms` : ''}`];
     if (o.error) lines.push(`error: ${o.error}`);

@@ -1,4 +1,4 @@
-import type { Check, Observation, ResourceRef, Verdict } from '@isoproof/core';
+import type { Check, CheckResult, Observation, ResourceRef, Verdict } from '@isoproof/core';
 
 export const VERDICT_ICON: Record<Verdict, string> = { PASS: '✅', FAIL: '❌', INCONCLUSIVE: '⚠️' };
 export const WAIVED_ICON = '🟡';
@@ -36,4 +36,9 @@ export function resourceUri(r: ResourceRef): string {
 
 export function resourceText(r: ResourceRef): string {
   return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
+}
+
+/** A check's reason without the leading `<check id>: ` (for places that show the id already). */
+export function checkReason(c: Pick<CheckResult, 'id' | 'reason'>): string {
+  return c.reason.startsWith(`${c.id}: `) ? c.reason.slice(c.id.length + 2) : c.reason;
 }
