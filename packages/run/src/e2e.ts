@@ -9,6 +9,7 @@ import { checkReachable, listOverlays, loadKube } from '@isoproof/kube';
 import { buildReport, writeArtifacts } from '@isoproof/report';
 import { overlayProof } from './exit-code';
 import { overlayNames } from './load';
+import { TOOL } from './run-all';
 import { type ScenarioResult, destroyScenario, runScenario } from './scenario';
 
 export const E2E_SKIP_MESSAGE = 'ISOPROOF_KUBECONFIG is unset: cluster e2e skipped (point it at a kubeconfig to run)';
@@ -25,12 +26,13 @@ async function saveReport(r: ScenarioResult, runId: string, provider: string, se
   try {
     const report = buildReport({
       run: { id: runId, startedAt: new Date(Date.now() - r.durationMs).toISOString() },
+      tool: TOOL,
       provider,
-      serverVersion,
+      cluster: { serverVersion },
       scenarios: [r],
-      finishedAt: new Date().toISOString(),
+      finishedAt: new Date(),
     });
-    await writeArtifacts(report, dir);
+    await writeArtifacts(report, dir, { env: {} });
   } catch (err) {
     // The raw result still lands on disk if the report package cannot render it.
     await writeFile(join(dir, 'result.json'), JSON.stringify(r, null, 2));

@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Criterion, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
+import type { Criterion, ReportSection, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
 import { selectProvider } from '@isoproof/cluster';
+import type { ArtifactPaths, Report } from '@isoproof/report';
 import { buildReport, writeArtifacts } from '@isoproof/report';
 import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
 import { errorMessage, inconclusive } from './families';
@@ -25,10 +26,13 @@ export interface ProviderChoice {
   clusterName?: string;
 }
 
-/** Live progress of a run (the console renderer implements it). */
+/** Live progress of a run; @isoproof/report's createConsoleReporter() fits it. */
 export interface RunReporter {
+  runStarted?(info: { runId: string; provider: string; scenarios?: number }): void;
   scenarioStarted?(scenario: string, overlay?: string): void;
-  scenarioFinished?(result: ScenarioResult): void;
+  scenarioDone?(result: ScenarioResult): void;
+  finish?(report: Report): void;
+  close?(): void;
 }
 
 export interface RunAllOptions {
@@ -62,9 +66,11 @@ export interface RunAllResult {
   exitCode: ExitCode;
   results: ScenarioResult[];
   proofs: OverlayProofResult[];
-  /** Files written under artifactsDir. */
-  artifacts: string[];
-  report: unknown;
+  /** Files of the main report (baseline runs, or the single overlay) under artifactsDir. */
+  artifacts: ArtifactPaths;
+  /** With `overlays`: the report of each overlay run, written under artifactsDir/overlays/<scenario>/<overlay>/. */
+  overlayArtifacts: ArtifactPaths[];
+  report: Report;
 }
 
 /** A scenario run: which scenario, which overlay (none = baseline). */
@@ -117,6 +123,32 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
     throw new IsoproofError('ISOPROOF_UNKNOWN_OVERLAY', `no selected scenario has an overlay '${o.overlay}'; see 'isoproof list'`);
   }
   return { steps, criteria };
+}
+
+export const TOOL = { name: 'isoproof', version: toolVersion() };
+
+function toolVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** A table of the overlay proofs of one scenario (a section of its baseline in the report). */
+export function proofSections(scenario: string, proofs: OverlayProofResult[]): ReportSection[] {
+  const mine = proofs.filter((p) => p.scenario === scenario);
+  if (mine.length === 0) return [];
+  return [
+    {
+      type: 'table',
+      title: 'Overlay proofs (seeded violations)',
+      columns: ['overlay', 'must flip to FAIL', 'result'],
+      rows: mine.map((p) => [p.overlay, p.flips.join(', '), p.ok ? 'flipped exactly as declared' : p.problems.join('; ')]),
+      note: 'Each overlay applies one seeded violation; it must turn exactly its criteria to FAIL and leave the others PASS.',
+    },
+  ];
 }
 
 /** The exit code of a whole run: baseline verdicts, single-overlay verdicts, and overlay proofs. */
@@ -193,6 +225,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     kube = loadKube(cluster.kubeconfigPath, cluster.context);
     const { serverVersion } = await checkReachable(kube, 15_000);
     log(`cluster ${provider.name}: Kubernetes ${serverVersion}`);
+    o.reporter?.runStarted?.({ runId: run.id, provider: provider.name, scenarios: steps.length });
 
     const results: ScenarioResult[] = [];
     const proofs: OverlayProofResult[] = [];
@@ -227,7 +260,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
         if (step.overlay) result.overlay = step.overlay;
       }
       results.push(result);
-      o.reporter?.scenarioFinished?.(result);
+      o.reporter?.scenarioDone?.(result);
       if (o.overlays && step.overlay) {
         const p = overlayProof(result.outcomes, step.flips ?? []);
         proofs.push({ scenario: step.def.name, overlay: step.overlay, flips: step.flips ?? [], ...p });
@@ -237,21 +270,38 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     if (ac.signal.aborted) throw new IsoproofError('ISOPROOF_ABORTED', 'run interrupted');
 
     const exitCode = runExitCode(results, proofs, Boolean(o.overlays));
-    const report = buildReport({
-      run,
-      provider: provider.name,
-      serverVersion,
-      scenarios: results,
-      proofs,
-      finishedAt: new Date().toISOString(),
-    });
+    const reportOf = (scenarios: ScenarioResult[]) =>
+      buildReport({
+        run,
+        tool: TOOL,
+        provider: provider.name,
+        cluster: { serverVersion },
+        scenarios,
+        finishedAt: new Date(),
+      });
+    const overlayArtifacts: ArtifactPaths[] = [];
+    let main: ScenarioResult[] = results;
+    if (o.overlays) {
+      // The main report holds the baselines (its verdict is theirs), each with a table of its overlay
+      // proofs; every overlay run gets its own report beside it.
+      main = results
+        .filter((r) => !r.overlay)
+        .map((r) => ({ ...r, sections: [...r.sections, ...proofSections(r.scenario, proofs)] }));
+      for (const r of results.filter((x) => x.overlay)) {
+        const dir = join(artifactsDir, 'overlays', r.scenario, r.overlay ?? '');
+        overlayArtifacts.push(await writeArtifacts(reportOf([r]), dir, { env: {} }));
+      }
+    }
+    const report = reportOf(main);
     const artifacts = await writeArtifacts(report, artifactsDir);
+    o.reporter?.finish?.(report);
     if (exitCode !== 0 && cluster) {
       await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
     }
     await teardown('done');
-    return { run, exitCode, results, proofs, artifacts, report };
+    return { run, exitCode, results, proofs, artifacts, overlayArtifacts, report };
   } catch (err) {
+    o.reporter?.close?.();
     await teardown(ac.signal.aborted ? 'signal' : 'error');
     throw err;
   } finally {

@@ -1,0 +1,308 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Report } from '@isoproof/report';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { IsoproofError } from '@isoproof/core';
+import { UsageError, formatError } from './errors';
+import { COMMANDS, type CommandSpec, commandHelp, parseOptions, topHelp } from './spec';
+
+export type ProviderName = 'kind' | 'existing' | 'local';
+const PROVIDERS: readonly ProviderName[] = ['kind', 'existing', 'local'];
+const FORMATS = ['md', 'junit', 'sarif', 'console'] as const;
+type Format = (typeof FORMATS)[number];
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const stdio: Io = {
+  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+};
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function parse(c: CommandSpec, args: string[]): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options: parseOptions(c), allowPositionals: true, strict: true });
+    return { values: values as Values, positionals };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const unknown = /Unknown option '([^']+)'/.exec(msg);
+    if (unknown) throw new UsageError(`unknown flag ${unknown[1]} for '${c.name}'; see 'isoproof ${c.name} --help'`);
+    const needsValue = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(msg);
+    if (needsValue) throw new UsageError(`${needsValue[1]} needs a value; see 'isoproof ${c.name} --help'`);
+    const noValue = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(msg);
+    if (noValue) throw new UsageError(`${noValue[1]} takes no value; see 'isoproof ${c.name} --help'`);
+    throw new UsageError(`${msg.split('\n')[0]}; see 'isoproof ${c.name} --help'`);
+  }
+}
+
+const str = (v: Values, k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+const bool = (v: Values, k: string): boolean => v[k] === true;
+const list = (v: Values, k: string): string[] => (Array.isArray(v[k]) ? (v[k] as string[]) : []);
+
+function providerFlag(v: Values): ProviderName | undefined {
+  const p = str(v, 'provider');
+  if (p === undefined) return undefined;
+  if (!(PROVIDERS as readonly string[]).includes(p)) {
+    throw new UsageError(`unknown provider '${p}'; use --provider ${PROVIDERS.join('|')}`);
+  }
+  return p as ProviderName;
+}
+
+function noPositionals(c: CommandSpec, positionals: string[]): void {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' for '${c.name}'; see 'isoproof ${c.name} --help'`);
+}
+
+/** The kubeconfig the user named, checked to exist; also checks that `existing` has one. */
+function kubeconfigFlag(v: Values, provider: ProviderName | undefined): string | undefined {
+  const k = str(v, 'kubeconfig');
+  if (k === undefined) {
+    if (provider === 'existing') throw new UsageError('--provider existing needs --kubeconfig FILE');
+    if (str(v, 'context') !== undefined) throw new UsageError('--context needs --kubeconfig FILE');
+    return undefined;
+  }
+  const file = resolve(k);
+  if (!existsSync(file)) throw new IsoproofError('ISOPROOF_KUBECONFIG', `kubeconfig file not found: ${file}; fix --kubeconfig`);
+  if (provider && provider !== 'existing') throw new UsageError(`--kubeconfig is for --provider existing, not ${provider}`);
+  return file;
+}
+
+/** Fails fast (one line) when a named cluster cannot be reached. */
+async function preflight(kubeconfig: string, context: string | undefined): Promise<void> {
+  const { loadKube, checkReachable } = await import('@isoproof/kube');
+  await checkReachable(loadKube(kubeconfig, context), 8_000);
+}
+
+async function cmdRun(v: Values, io: Io): Promise<number> {
+  const names = list(v, 'scenario');
+  if (!bool(v, 'all') && names.length === 0) throw new UsageError('name the scenarios to run: --scenario NAME (repeatable) or --all');
+  if (bool(v, 'all') && names.length > 0) throw new UsageError('--all and --scenario exclude each other; use one');
+  if (str(v, 'overlay') && bool(v, 'with-overlays')) throw new UsageError('--overlay and --with-overlays exclude each other; use one');
+  const provider = providerFlag(v);
+  const kubeconfig = kubeconfigFlag(v, provider);
+  const context = str(v, 'context');
+  let waiversFile = str(v, 'waivers');
+  if (waiversFile !== undefined) {
+    waiversFile = resolve(waiversFile);
+    if (!existsSync(waiversFile)) throw new IsoproofError('ISOPROOF_INVALID_WAIVER', `waivers file not found: ${waiversFile}; fix --waivers`);
+  } else if (existsSync('waivers.yaml')) {
+    waiversFile = resolve('waivers.yaml');
+  }
+  if (kubeconfig) await preflight(kubeconfig, context);
+
+  const run = await import('@isoproof/run');
+  const all = await run.loadScenarios();
+  if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
+  const scenarios = bool(v, 'all') ? all : run.selectScenarios(all, names);
+
+  const { createConsoleReporter } = await import('@isoproof/report');
+  const reporter = createConsoleReporter({ stream: process.stderr });
+  const res = await run.runAll({
+    provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name') },
+    scenarios,
+    overlay: str(v, 'overlay'),
+    overlays: bool(v, 'with-overlays'),
+    artifactsDir: str(v, 'artifacts') ?? 'artifacts',
+    keepCluster: bool(v, 'keep-cluster'),
+    waiversFile,
+    log: (l) => reporter.log(l),
+    reporter,
+    handleSignals: true,
+  });
+  for (const p of res.proofs.filter((x) => !x.ok)) io.err(`overlay ${p.scenario}/${p.overlay} did not flip as declared: ${p.problems.join('; ')}`);
+  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
+  if (res.overlayArtifacts.length) io.out(`overlay reports: ${res.overlayArtifacts.length} under ${resolve(str(v, 'artifacts') ?? 'artifacts', 'overlays')}`);
+  io.out(`exit ${res.exitCode} (${res.exitCode === 0 ? 'all PASS' : res.exitCode === 1 ? 'FAIL found' : 'INCONCLUSIVE or error'})`);
+  return res.exitCode;
+}
+
+async function cmdUp(v: Values, io: Io): Promise<number> {
+  const provider = providerFlag(v);
+  const kubeconfig = kubeconfigFlag(v, provider);
+  const { selectProvider } = await import('@isoproof/cluster');
+  const p = await selectProvider({ provider, kubeconfig, context: str(v, 'context'), name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const cluster = await p.up();
+  io.err(`cluster ready (provider ${p.name}); kubeconfig:`);
+  io.out(cluster.kubeconfigPath);
+  return 0;
+}
+
+async function cmdDown(v: Values, io: Io): Promise<number> {
+  const provider = providerFlag(v);
+  if (provider === 'existing') throw new UsageError("'down' deletes clusters isoproof created; for an existing cluster use 'isoproof sweep --kubeconfig FILE'");
+  const { selectProvider, LocalProvider, DEFAULT_KIND_CLUSTER } = await import('@isoproof/cluster');
+  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  if (p instanceof LocalProvider) {
+    await p.down();
+    io.err('local cluster stopped and cleaned');
+    return 0;
+  }
+  const name = str(v, 'cluster-name') ?? DEFAULT_KIND_CLUSTER;
+  const cluster = await p.reuse(name);
+  await cluster.destroy();
+  io.err(`cluster ${name} deleted (provider ${p.name})`);
+  return 0;
+}
+
+async function cmdSweep(v: Values, io: Io): Promise<number> {
+  const provider = providerFlag(v);
+  const kubeconfig = kubeconfigFlag(v, provider);
+  const runId = str(v, 'run');
+  if (runId !== undefined && !/^r[0-9a-z]{10}$/.test(runId)) throw new UsageError(`--run ${runId}: not a run id (r + 10 lowercase letters or digits)`);
+  if (kubeconfig) {
+    const { loadKube, checkReachable, sweep } = await import('@isoproof/kube');
+    const kube = loadKube(kubeconfig, str(v, 'context'));
+    await checkReachable(kube, 8_000);
+    const n = await sweep(kube, runId);
+    io.out(`removed ${n} object(s) labelled isoproof.dev/run${runId ? `=${runId}` : ''}`);
+    return 0;
+  }
+  const { selectProvider } = await import('@isoproof/cluster');
+  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const removed = await p.sweep(str(v, 'prefix'));
+  io.out(removed.length ? `removed clusters: ${removed.join(', ')}` : 'no leftover clusters');
+  return 0;
+}
+
+async function cmdReport(v: Values, positionals: string[], io: Io): Promise<number> {
+  if (positionals.length !== 1) throw new UsageError("name one report.json: 'isoproof report FILE'");
+  const format = (str(v, 'format') ?? 'console') as Format;
+  if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${format}'; use --format ${FORMATS.join('|')}`);
+  const file = resolve(positionals[0] as string);
+  if (!existsSync(file)) throw new IsoproofError('ISOPROOF_REPORT', `report file not found: ${file}`);
+  const r = await import('@isoproof/report');
+  const report = r.parseReport(await readFile(file, 'utf8'));
+  let text: string;
+  if (format === 'md') text = r.renderMarkdown(report);
+  else if (format === 'junit') text = r.renderJUnit(report);
+  else if (format === 'sarif') text = r.renderSarif(report);
+  else text = consoleText(report);
+  const out = str(v, 'out');
+  if (out) {
+    await writeFile(out, text.endsWith('\n') ? text : `${text}\n`);
+    io.err(`wrote ${out}`);
+  } else io.out(text);
+  return 0;
+}
+
+const ICON = { PASS: '✅', FAIL: '❌', INCONCLUSIVE: '⚠️' } as const;
+
+/** The console view of a finished report: one line per criterion, the reason when not PASS. */
+export function consoleText(report: Report): string {
+  const lines: string[] = [];
+  for (const s of report.scenarios) {
+    lines.push(`▶ ${s.overlay ? `${s.scenario}/${s.overlay}` : s.scenario} (${(s.durationMs / 1000).toFixed(1)}s)`);
+    for (const o of s.outcomes) {
+      const waived = o.verdict === 'PASS' && o.waiver?.state === 'active';
+      const tag = waived ? 'PASS (waived)' : o.verdict;
+      const why = o.verdict === 'PASS' && !waived ? '' : `: ${o.reason}`;
+      lines.push(`  ${ICON[o.verdict]} ${tag.padEnd(13)} ${o.criterion.id} ${o.criterion.title}${why}`);
+    }
+  }
+  const m = report.summary;
+  lines.push(
+    `${ICON[report.verdict]} ${report.verdict}: ${m.total} criteria in ${m.scenarios} scenario run(s): ${m.pass} pass${m.waived ? ` (${m.waived} waived)` : ''}, ${m.fail} fail, ${m.inconclusive} inconclusive; run ${report.run.id} on ${report.provider}; exit code ${report.exitCode}`,
+  );
+  return lines.join('\n');
+}
+
+async function cmdList(v: Values, io: Io): Promise<number> {
+  const run = await import('@isoproof/run');
+  const { listOverlays } = await import('@isoproof/kube');
+  const scenarios = await run.loadScenarios();
+  const rows = [];
+  for (const s of scenarios) {
+    const criteria = await run.loadScenarioCriteria(s);
+    const overlays = await listOverlays(s.dir);
+    rows.push({
+      name: s.name,
+      description: s.description,
+      criteria: criteria.map((c) => ({ id: c.id, probe: c.probe, title: c.title, seed: c.seed })),
+      overlays: overlays.map((o) => ({ name: o.name, description: o.description, flips: o.flips })),
+    });
+  }
+  if (bool(v, 'json')) {
+    io.out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  if (rows.length === 0) {
+    io.out(`no scenarios under ${run.repoRoot()}/scenarios`);
+    return 0;
+  }
+  for (const s of rows) {
+    io.out(`${s.name}: ${s.description} (${s.criteria.length} criteria, ${s.overlays.length} overlays)`);
+    const w = Math.max(...s.criteria.map((c) => c.id.length), 2);
+    for (const c of s.criteria) io.out(`  ${c.id.padEnd(w)}  ${c.probe.padEnd(9)}  ${c.title}`);
+    for (const o of s.overlays) io.out(`  overlay ${o.name}: flips ${o.flips.join(', ')}${o.description ? ` (${o.description})` : ''}`);
+  }
+  return 0;
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. Never throws. */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const [cmd, ...rest] = argv;
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      if (cmd === 'help' && rest[0]) {
+        const c = COMMANDS.find((x) => x.name === rest[0]);
+        if (!c) throw new UsageError(`unknown command '${rest[0]}'; commands: ${COMMANDS.map((x) => x.name).join(', ')}`);
+        io.out(commandHelp(c));
+        return 0;
+      }
+      io.out(topHelp());
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === '--version') {
+      io.out(version());
+      return 0;
+    }
+    const c = COMMANDS.find((x) => x.name === cmd);
+    if (!c) {
+      if (cmd.startsWith('-')) throw new UsageError(`unknown flag ${cmd}; flags come after the command, see 'isoproof --help'`);
+      throw new UsageError(`unknown command '${cmd}'; commands: ${COMMANDS.map((x) => x.name).join(', ')}`);
+    }
+    const { values, positionals } = parse(c, rest);
+    if (values.help === true) {
+      io.out(commandHelp(c));
+      return 0;
+    }
+    switch (c.name) {
+      case 'run':
+        noPositionals(c, positionals);
+        return await cmdRun(values, io);
+      case 'up':
+        noPositionals(c, positionals);
+        return await cmdUp(values, io);
+      case 'down':
+        noPositionals(c, positionals);
+        return await cmdDown(values, io);
+      case 'sweep':
+        noPositionals(c, positionals);
+        return await cmdSweep(values, io);
+      case 'report':
+        return await cmdReport(values, positionals, io);
+      case 'list':
+        noPositionals(c, positionals);
+        return await cmdList(values, io);
+      default:
+        throw new UsageError(`unknown command '${cmd}'`);
+    }
+  } catch (err) {
+    io.err(formatError(err, debug));
+    return 2;
+  }
+}
