@@ -1,0 +1,456 @@
+import type { Check, Criterion, Observation, ProbeContext, ProbeFamily, ReportSection, ResourceRef } from '@isoproof/core';
+import { IsoproofError, defaultRedactor } from '@isoproof/core';
+import type { KubeHandle } from '@isoproof/kube';
+import { clientForServiceAccount, loadKube, rawRequest } from '@isoproof/kube';
+import type { ScanUnit, TokenReviewResult } from './checks';
+import { accessObservation, automountCheck, liveTokenCheck, scanCheck } from './checks';
+import type { FoundSecret, SecretFinding, SecretSource } from './findings';
+import { resourceLocation } from './findings';
+import type { K8sObject, ScanOptions } from './sources';
+import { isHelmRelease, podSpecPath, refOf, scanAnnotations, scanConfigMap, scanEnvLiterals, scanHelmRelease, scanLog } from './sources';
+import type { SecretsSpec } from './spec';
+import { secretsSpec, validateSecretsSpec } from './spec';
+
+export class SecretsProbeError extends IsoproofError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ISOPROOF_SECRETS_PROBE', message, options);
+  }
+}
+
+export const DEFAULT_LOG_TAIL_LINES = 200;
+/** Per container log fetch cap (bytes). */
+export const LOG_LIMIT_BYTES = 1024 * 1024;
+/** Bounds of the access matrix (ServiceAccounts x Secrets). */
+export const MAX_ACCESS_ATTEMPTS = 2_000;
+
+const LIST_PATHS: Record<string, (ns: string) => string> = {
+  configmaps: (ns) => `/api/v1/namespaces/${ns}/configmaps`,
+  secrets: (ns) => `/api/v1/namespaces/${ns}/secrets`,
+  pods: (ns) => `/api/v1/namespaces/${ns}/pods`,
+  serviceaccounts: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
+  services: (ns) => `/api/v1/namespaces/${ns}/services`,
+  deployments: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
+  statefulsets: (ns) => `/apis/apps/v1/namespaces/${ns}/statefulsets`,
+  daemonsets: (ns) => `/apis/apps/v1/namespaces/${ns}/daemonsets`,
+  jobs: (ns) => `/apis/batch/v1/namespaces/${ns}/jobs`,
+  cronjobs: (ns) => `/apis/batch/v1/namespaces/${ns}/cronjobs`,
+};
+
+const KIND_OF: Record<string, string> = {
+  configmaps: 'ConfigMap',
+  secrets: 'Secret',
+  pods: 'Pod',
+  serviceaccounts: 'ServiceAccount',
+  services: 'Service',
+  deployments: 'Deployment',
+  statefulsets: 'StatefulSet',
+  daemonsets: 'DaemonSet',
+  jobs: 'Job',
+  cronjobs: 'CronJob',
+};
+
+function statusReason(body: unknown): string | undefined {
+  if (body && typeof body === 'object') {
+    const b = body as { reason?: unknown; message?: unknown };
+    if (typeof b.reason === 'string') return b.reason;
+  }
+  return undefined;
+}
+
+/** Registers every value of a Secret (or list of Secrets) a request returned, so nothing can print it. */
+export function registerSecretValues(body: unknown): void {
+  const visit = (obj: unknown) => {
+    if (!obj || typeof obj !== 'object') return;
+    const o = obj as { data?: Record<string, unknown>; stringData?: Record<string, unknown>; items?: unknown[] };
+    for (const v of Object.values(o.data ?? {})) {
+      if (typeof v !== 'string') continue;
+      defaultRedactor.register(v);
+      defaultRedactor.register(Buffer.from(v, 'base64').toString('utf8'));
+    }
+    for (const v of Object.values(o.stringData ?? {})) if (typeof v === 'string') defaultRedactor.register(v);
+    for (const it of o.items ?? []) visit(it);
+  };
+  visit(body);
+}
+
+/** Objects of one namespace, read once per run with the admin handle. */
+class NamespaceCache {
+  private readonly lists = new Map<string, Promise<K8sObject[]>>();
+  private readonly logs = new Map<string, Promise<ScanUnit[]>>();
+  constructor(private readonly admin: KubeHandle) {}
+
+  list(ns: string, resource: keyof typeof LIST_PATHS): Promise<K8sObject[]> {
+    const key = `${ns}/${resource}`;
+    let p = this.lists.get(key);
+    if (!p) {
+      p = this.fetchList(ns, resource);
+      this.lists.set(key, p);
+    }
+    return p;
+  }
+
+  private async fetchList(ns: string, resource: keyof typeof LIST_PATHS): Promise<K8sObject[]> {
+    const path = LIST_PATHS[resource]!(ns);
+    const res = await rawRequest(this.admin, { method: 'GET', path, timeoutMs: 30_000 });
+    if (res.status !== 200) throw new SecretsProbeError(`GET ${path} answered HTTP ${res.status} ${statusReason(res.body) ?? ''} — check the admin kubeconfig and that namespace ${ns} exists`);
+    if (resource === 'secrets') registerSecretValues(res.body);
+    const items = ((res.body as { items?: K8sObject[] }).items ?? []).slice(0, 5_000);
+    for (const it of items) {
+      it.kind ??= KIND_OF[resource];
+      it.metadata ??= {};
+      it.metadata.namespace ??= ns;
+    }
+    return items;
+  }
+
+  /** Bounded tail of every container log (init containers included) of every pod of `ns`. */
+  podLogs(ns: string, tailLines: number, signal?: AbortSignal): Promise<ScanUnit[]> {
+    const key = `${ns}/${tailLines}`;
+    let p = this.logs.get(key);
+    if (!p) {
+      p = this.fetchLogs(ns, tailLines, signal);
+      this.logs.set(key, p);
+    }
+    return p;
+  }
+
+  private async fetchLogs(ns: string, tailLines: number, signal?: AbortSignal): Promise<ScanUnit[]> {
+    const pods = await this.list(ns, 'pods');
+    const units: ScanUnit[] = [];
+    for (const pod of pods.slice(0, 200)) {
+      if (signal?.aborted) break;
+      const spec = (pod['spec'] ?? {}) as { initContainers?: Array<{ name: string }>; containers?: Array<{ name: string }> };
+      const names = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.name).slice(0, 20);
+      const ref = refOf(pod, 'Pod');
+      for (const container of names) {
+        const path = `/api/v1/namespaces/${ns}/pods/${ref.name}/log`;
+        const query = { container, tailLines: String(tailLines), limitBytes: String(LOG_LIMIT_BYTES) };
+        const sent = `GET ${path}?container=${container}&tailLines=${tailLines}`;
+        const unit: ScanUnit = { source: 'log', resource: ref, part: container, sent, found: [] };
+        try {
+          const res = await rawRequest(this.admin, { method: 'GET', path, query, timeoutMs: 20_000 });
+          if (res.status === 200) {
+            unit.found = scanLog(ref, container, res.text);
+            unit.sent += ` (${res.text.split('\n').filter(Boolean).length} lines)`;
+          } else if (res.status === 400) {
+            unit.skipped = `no log yet (${statusReason(res.body) ?? 'BadRequest'})`;
+          } else {
+            unit.error = `HTTP ${res.status} ${statusReason(res.body) ?? ''}`.trim();
+          }
+        } catch (e) {
+          unit.error = e instanceof Error ? e.message : String(e);
+        }
+        units.push(unit);
+      }
+    }
+    return units;
+  }
+}
+
+/** Scan units of one source in one namespace. */
+export async function scanNamespace(cache: NamespaceCache, ns: string, source: SecretSource, o: { tailLines: number; signal?: AbortSignal; opts?: ScanOptions }): Promise<ScanUnit[]> {
+  const opts = o.opts ?? {};
+  const unit = (resource: ResourceRef, sent: string, found: FoundSecret[]): ScanUnit => ({ source, resource, sent, found });
+  switch (source) {
+    case 'configmap': {
+      const cms = (await cache.list(ns, 'configmaps')).filter((c) => !isHelmRelease(c) && c.metadata?.name !== 'kube-root-ca.crt');
+      return cms.map((cm) => unit(refOf(cm), `GET ${LIST_PATHS.configmaps!(ns)} (${Object.keys((cm['data'] as object) ?? {}).length} keys)`, scanConfigMap(cm, opts)));
+    }
+    case 'env': {
+      const out: ScanUnit[] = [];
+      for (const r of ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'pods'] as const) {
+        for (const obj of await cache.list(ns, r)) {
+          if (r === 'pods' && (obj.metadata?.ownerReferences?.length ?? 0) > 0) continue; // its template is scanned
+          if (!podSpecPath(obj.kind)) continue;
+          out.push(unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)}`, scanEnvLiterals(obj, opts)));
+        }
+      }
+      return out;
+    }
+    case 'annotation': {
+      const out: ScanUnit[] = [];
+      for (const r of ['configmaps', 'secrets', 'pods', 'deployments', 'statefulsets', 'daemonsets', 'services', 'serviceaccounts', 'jobs', 'cronjobs'] as const) {
+        for (const obj of await cache.list(ns, r)) {
+          if (Object.keys(obj.metadata?.annotations ?? {}).length === 0) continue;
+          out.push(unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)} (metadata.annotations)`, scanAnnotations(obj, opts)));
+        }
+      }
+      return out;
+    }
+    case 'log':
+      return (await cache.podLogs(ns, o.tailLines, o.signal)).filter((u) => !u.skipped);
+    case 'helm': {
+      const out: ScanUnit[] = [];
+      for (const r of ['secrets', 'configmaps'] as const) {
+        for (const obj of (await cache.list(ns, r)).filter(isHelmRelease)) {
+          const u = unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)}/${obj.metadata?.name ?? ''} (release decoded: base64, gzip, JSON)`, []);
+          try {
+            u.found = scanHelmRelease(obj, opts);
+          } catch (e) {
+            u.error = e instanceof Error ? e.message : String(e);
+          }
+          out.push(u);
+        }
+      }
+      return out;
+    }
+  }
+}
+
+/** TokenReview of one token as the admin handle. The token goes only into the request body. */
+export async function reviewToken(admin: KubeHandle, token: string): Promise<TokenReviewResult> {
+  defaultRedactor.register(token);
+  try {
+    const res = await rawRequest(admin, {
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/tokenreviews',
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
+      timeoutMs: 20_000,
+    });
+    if (res.status !== 201 && res.status !== 200) return { authenticated: false, status: res.status, error: `TokenReview answered HTTP ${res.status} ${statusReason(res.body) ?? ''}`.trim() };
+    const st = (res.body as { status?: { authenticated?: boolean; user?: { username?: string }; error?: string } }).status ?? {};
+    const out: TokenReviewResult = { authenticated: st.authenticated === true };
+    if (st.user?.username) out.username = st.user.username;
+    if (st.error) out.reason = st.error;
+    return out;
+  } catch (e) {
+    return { authenticated: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+interface AccessCell {
+  sa: string;
+  secret: string;
+  expected: 'allowed' | 'denied';
+  observation: Observation;
+}
+
+/** Creates the `secrets` probe family (stateful: `sections()` shows the last run). */
+export function createSecretsFamily(): ProbeFamily {
+  let findings: SecretFinding[] = [];
+  let access: { namespace: string; cells: AccessCell[]; sas: string[]; secrets: string[] }[] = [];
+
+  async function runCriterion(c: Criterion, spec: SecretsSpec, admin: KubeHandle, cache: NamespaceCache, ctx: ProbeContext): Promise<Check[]> {
+    switch (spec.check) {
+      case 'scan': {
+        const checks: Check[] = [];
+        for (const ns of spec.namespaces) {
+          for (const source of spec.sources) {
+            const units = await scanNamespace(cache, ns, source, { tailLines: spec.logTailLines ?? DEFAULT_LOG_TAIL_LINES, ...(ctx.signal ? { signal: ctx.signal } : {}), opts: spec.rules ? { rules: spec.rules } : {} });
+            for (const u of units) {
+              for (const f of u.found) if (!findings.some((x) => x.location === f.finding.location && x.hash === f.finding.hash)) findings.push(f.finding);
+              checks.push(scanCheck(u));
+            }
+          }
+        }
+        if (checks.length === 0) {
+          checks.push({
+            id: `scan ${spec.sources.join('+')} in ${spec.namespaces.join(', ')}`,
+            expect: 'holds',
+            observation: { outcome: 'error', result: 'nothing to scan', error: `no object of sources ${spec.sources.join(', ')} in ${spec.namespaces.join(', ')}: a scan of nothing proves nothing — check the namespaces`, evidence: {} },
+          });
+        }
+        return checks;
+      }
+      case 'live-tokens': {
+        const byToken = new Map<string, FoundSecret[]>();
+        let scanned = 0;
+        for (const ns of spec.namespaces) {
+          for (const source of spec.sources) {
+            const units = await scanNamespace(cache, ns, source, { tailLines: spec.logTailLines ?? DEFAULT_LOG_TAIL_LINES, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+            scanned += units.length;
+            for (const u of units) {
+              for (const f of u.found) {
+                if (f.finding.rule !== 'kubernetes-serviceaccount-token') continue;
+                const list = byToken.get(f.value) ?? [];
+                list.push(f);
+                byToken.set(f.value, list);
+              }
+            }
+          }
+        }
+        const checks: Check[] = [];
+        for (const [token, found] of [...byToken].slice(0, 100)) {
+          const review = await reviewToken(admin, token);
+          const check = liveTokenCheck(found, review);
+          for (const f of found) {
+            const existing = findings.find((x) => x.location === f.finding.location && x.hash === f.finding.hash);
+            if (existing) existing.live = f.finding.live ?? existing.live;
+            else findings.push(f.finding);
+          }
+          checks.push(check);
+        }
+        if (checks.length === 0) {
+          const where = `${spec.sources.join(', ')} of ${spec.namespaces.join(', ')}`;
+          checks.push({
+            id: `live-tokens ${spec.namespaces.join(',')}`,
+            expect: 'holds',
+            observation:
+              scanned === 0
+                ? { outcome: 'error', result: 'nothing to scan', error: `no object to scan in ${where}`, evidence: {} }
+                : { outcome: 'holds', result: `no ServiceAccount token found in ${scanned} scanned place(s)`, evidence: { sent: `scan of ${where}`, received: 'no JWT with Kubernetes ServiceAccount claims' } },
+          });
+        }
+        return checks;
+      }
+      case 'automount': {
+        const checks: Check[] = [];
+        for (const ns of spec.namespaces) {
+          const sas = await cache.list(ns, 'serviceaccounts');
+          const pods = (await cache.list(ns, 'pods')).filter((p) => (p['status'] as { phase?: string } | undefined)?.phase === 'Running');
+          for (const pod of pods) {
+            const saName = (pod['spec'] as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? 'default';
+            checks.push(automountCheck(pod, sas.find((s) => s.metadata?.name === saName), spec.needsApi));
+          }
+        }
+        if (checks.length === 0) {
+          checks.push({ id: `automount ${spec.namespaces.join(',')}`, expect: 'holds', observation: { outcome: 'error', result: 'no running pod', error: `no running pod in ${spec.namespaces.join(', ')}`, evidence: {} } });
+        }
+        return checks;
+      }
+      case 'secret-readers':
+        return secretReaders(c, spec, admin, cache);
+    }
+  }
+
+  async function secretReaders(c: Criterion, spec: Extract<SecretsSpec, { check: 'secret-readers' }>, admin: KubeHandle, cache: NamespaceCache): Promise<Check[]> {
+    const ns = spec.namespace;
+    const sas = (await cache.list(ns, 'serviceaccounts')).map((s) => s.metadata?.name ?? '').filter(Boolean).sort();
+    const secrets = (await cache.list(ns, 'secrets')).map((s) => s.metadata?.name ?? '').filter(Boolean).sort();
+    if (sas.length * (secrets.length + 2) > MAX_ACCESS_ATTEMPTS) {
+      throw new SecretsProbeError(`${c.id}: ${sas.length} ServiceAccounts x ${secrets.length} Secrets exceeds ${MAX_ACCESS_ATTEMPTS} attempts — narrow the namespace`);
+    }
+    const checks: Check[] = [];
+    for (const named of Object.keys(spec.readers)) {
+      if (!secrets.includes(named)) {
+        checks.push({ id: `secret ${ns}/${named}`, expect: 'allowed', observation: { outcome: 'error', result: 'missing', error: `secret ${ns}/${named} named in readers does not exist`, evidence: {} } });
+      }
+    }
+    const clients = new Map<string, KubeHandle | Error>();
+    for (const sa of sas) {
+      try {
+        clients.set(sa, await clientForServiceAccount(admin, ns, sa));
+      } catch (e) {
+        clients.set(sa, e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+    const attempt = async (sa: string, path: string, resources: ResourceRef[], note?: string): Promise<Observation> => {
+      const client = clients.get(sa);
+      const sent = `GET ${path} as system:serviceaccount:${ns}:${sa}`;
+      if (!client || client instanceof Error) return accessObservation({ sent, error: `no token for ${sa}: ${client?.message ?? 'unknown'}`, resources });
+      try {
+        const res = await rawRequest(client, { method: 'GET', path, timeoutMs: 15_000 });
+        if (res.status === 200) registerSecretValues(res.body);
+        const items = (res.body as { items?: unknown[] } | undefined)?.items;
+        const n = res.status === 200 && Array.isArray(items) ? `returned ${items.length} item(s)` : undefined;
+        return accessObservation({ sent, status: res.status, reason: statusReason(res.body) ?? (res.status === 200 ? 'OK' : undefined), resources, ...(note || n ? { note: [note, n].filter(Boolean).join('; ') } : {}) });
+      } catch (e) {
+        return accessObservation({ sent, error: e instanceof Error ? e.message : String(e), resources });
+      }
+    };
+    const controlCache = new Map<string, Observation>();
+    const selfControl = async (sa: string): Promise<Observation | undefined> => {
+      const cm = spec.controls?.[sa];
+      if (!cm) return undefined;
+      let obs = controlCache.get(sa);
+      if (!obs) {
+        obs = await attempt(sa, `/api/v1/namespaces/${ns}/configmaps/${cm}`, [{ kind: 'ConfigMap', namespace: ns, name: cm }], `control: ${sa} reads a ConfigMap it may read`);
+        controlCache.set(sa, obs);
+      }
+      return obs;
+    };
+    const cells: AccessCell[] = [];
+    const gets = new Map<string, Observation>();
+    for (const secret of secrets) {
+      for (const sa of sas) {
+        const ref: ResourceRef = { kind: 'Secret', namespace: ns, name: secret };
+        const obs = await attempt(sa, `/api/v1/namespaces/${ns}/secrets/${secret}`, [ref, { kind: 'ServiceAccount', namespace: ns, name: sa }]);
+        gets.set(`${sa}/${secret}`, obs);
+        cells.push({ sa, secret, expected: (spec.readers[secret] ?? []).includes(sa) ? 'allowed' : 'denied', observation: obs });
+      }
+    }
+    for (const cell of cells) {
+      const id = `serviceaccount/${ns}/${cell.sa} GET secret/${ns}/${cell.secret}`;
+      if (cell.expected === 'allowed') {
+        checks.push({ id, expect: 'allowed', observation: cell.observation });
+        continue;
+      }
+      const allowedReader = (spec.readers[cell.secret] ?? []).find((r) => gets.get(`${r}/${cell.secret}`)?.outcome === 'allowed');
+      const control = allowedReader ? gets.get(`${allowedReader}/${cell.secret}`) : await selfControl(cell.sa);
+      checks.push(control ? { id, expect: 'denied', observation: cell.observation, control } : { id, expect: 'denied', observation: cell.observation });
+    }
+    for (const sa of sas) {
+      const id = `serviceaccount/${ns}/${sa} LIST secrets in ${ns}`;
+      const obs = await attempt(sa, `/api/v1/namespaces/${ns}/secrets`, [{ kind: 'ServiceAccount', namespace: ns, name: sa }]);
+      cells.push({ sa, secret: '(list)', expected: (spec.listers ?? []).includes(sa) ? 'allowed' : 'denied', observation: obs });
+      if ((spec.listers ?? []).includes(sa)) {
+        checks.push({ id, expect: 'allowed', observation: obs });
+      } else {
+        const control = await selfControl(sa);
+        checks.push(control ? { id, expect: 'denied', observation: obs, control } : { id, expect: 'denied', observation: obs });
+      }
+    }
+    access = access.filter((a) => a.namespace !== ns);
+    access.push({ namespace: ns, cells, sas, secrets: [...secrets, '(list)'] });
+    return checks;
+  }
+
+  return {
+    kind: 'secrets',
+    validateSpec: (c) => validateSecretsSpec(c),
+    async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
+      findings = [];
+      access = [];
+      const admin = loadKube(ctx.kubeconfigPath, ctx.context);
+      const cache = new NamespaceCache(admin);
+      const out = new Map<string, Check[]>();
+      for (const c of criteria) {
+        if (ctx.signal?.aborted) break;
+        const spec = secretsSpec(c);
+        const problems = validateSecretsSpec(c);
+        if (problems.length) throw new SecretsProbeError(`${c.id}.spec: ${problems.join('; ')}`);
+        const checks = await runCriterion(c, spec, admin, cache, ctx);
+        ctx.log(`${c.id}: ${checks.length} check(s)`);
+        out.set(c.id, defaultRedactor.scrub(checks));
+      }
+      return out;
+    },
+    sections(): ReportSection[] {
+      const sections: ReportSection[] = [];
+      if (findings.length > 0) {
+        sections.push({
+          type: 'table',
+          title: 'Secret findings',
+          columns: ['location', 'rule', 'severity', 'value hash', 'live'],
+          rows: findings.map((f) => [f.location, f.rule, f.severity, f.hash, f.live ? 'LIVE' : f.rule === 'kubernetes-serviceaccount-token' ? 'not checked or not live' : '']),
+          note: 'values are never shown; the hash is a keyed HMAC of the value',
+        });
+      }
+      for (const a of access) {
+        sections.push({
+          type: 'grid',
+          title: `Secret access by ServiceAccount (${a.namespace})`,
+          rowLabels: a.sas,
+          colLabels: a.secrets,
+          cells: a.sas.map((sa) =>
+            a.secrets.map((s) => {
+              const cell = a.cells.find((x) => x.sa === sa && x.secret === s);
+              if (!cell) return '';
+              const got = cell.observation.outcome === 'allowed' ? 'read' : cell.observation.outcome === 'denied' ? 'denied' : 'error';
+              const ok = (got === 'read' && cell.expected === 'allowed') || (got === 'denied' && cell.expected === 'denied');
+              return `${ok ? 'ok' : 'WRONG'}: ${got}`;
+            }),
+          ),
+          legend: 'real GET (LIST for the (list) column) as each ServiceAccount; ok = as the criteria allow, WRONG = differs',
+        });
+      }
+      return defaultRedactor.scrub(sections);
+    },
+  };
+}
+
+export function findingsOf(units: ScanUnit[]): SecretFinding[] {
+  return units.flatMap((u) => u.found.map((f) => f.finding));
+}
+
+export { resourceLocation };
