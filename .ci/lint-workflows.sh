@@ -22,6 +22,6 @@ if [[ ${#files[@]} -eq 0 ]]; then
   echo "lint-workflows: no workflow files under .github/workflows" >&2
   exit 1
 fi
-# shellcheck and pyflakes integrations are used when present on PATH.
-"$bin/actionlint" -color=never "${files[@]}"
+# actionlint runs shellcheck (and pyflakes) on the run: scripts when they are on PATH.
+"$bin/actionlint" -no-color "${files[@]}"
 echo "lint-workflows: ${#files[@]} workflow file(s) clean (actionlint $ACTIONLINT_VERSION)"
