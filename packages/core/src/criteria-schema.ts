@@ -3,7 +3,7 @@ import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { CriteriaError } from './errors';
 import { PROBE_KINDS } from './model';
-import type { Criterion } from './model';
+import type { Criterion, ProbeFamily } from './model';
 import { formatAjvErrors } from './schema-errors';
 
 /** Criterion ids: upper-case words joined by dashes, ending in a number of 2+ digits (NET-TENANT-01). */
@@ -53,7 +53,15 @@ function validator() {
  * one line, e.g. `scenarios/x/criteria.yaml: criteria[2].id: must match ^...$ (got "net1")`.
  * A missing `spec` defaults to `{}`.
  */
-export function validateCriteria(data: unknown, source: string): Criterion[] {
+export interface ValidateCriteriaOptions {
+  /**
+   * The scenario's probe families: when given, every criterion's probe kind must have a family, and
+   * each family's validateSpec messages become problems (`<file>: criteria[i].spec: <message>`).
+   */
+  families?: ProbeFamily[];
+}
+
+export function validateCriteria(data: unknown, source: string, opts: ValidateCriteriaOptions = {}): Criterion[] {
   if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) {
     const got = data === null || data === undefined ? 'an empty document' : Array.isArray(data) ? 'a list' : typeof data;
     throw new CriteriaError([`${source}: must be a mapping with a "criteria" list (got ${got})`]);
@@ -80,11 +88,27 @@ export function validateCriteria(data: unknown, source: string): Criterion[] {
     });
   }
   if (problems.length) throw new CriteriaError(problems);
-  return (list as Criterion[]).map((c) => ({ ...c, spec: c.spec ?? {} }));
+  const criteria = (list as Criterion[]).map((c) => ({ ...c, spec: c.spec ?? {} }));
+  if (opts.families) {
+    const kinds = (f: ProbeFamily) => (Array.isArray(f.kind) ? f.kind : [f.kind]);
+    const known = [...new Set(opts.families.flatMap(kinds))];
+    criteria.forEach((c, i) => {
+      const family = opts.families?.find((f) => kinds(f).includes(c.probe));
+      if (!family) {
+        problems.push(
+          `${source}: criteria[${i}].probe: no probe family "${c.probe}" in this scenario (it has: ${known.join(', ') || 'none'})`,
+        );
+        return;
+      }
+      for (const m of family.validateSpec?.(c) ?? []) problems.push(`${source}: criteria[${i}].spec: ${m}`);
+    });
+    if (problems.length) throw new CriteriaError(problems);
+  }
+  return criteria;
 }
 
 /** Parses a YAML text and validates it (see validateCriteria). */
-export function parseCriteria(text: string, source: string): Criterion[] {
+export function parseCriteria(text: string, source: string, opts: ValidateCriteriaOptions = {}): Criterion[] {
   let data: unknown;
   try {
     data = parseYaml(text);
@@ -92,11 +116,11 @@ export function parseCriteria(text: string, source: string): Criterion[] {
     const first = String((e as Error).message ?? e).split('\n')[0];
     throw new CriteriaError([`${source}: not valid YAML: ${first}`], { cause: e });
   }
-  return validateCriteria(data, source);
+  return validateCriteria(data, source, opts);
 }
 
 /** Reads and validates a criteria.yaml file. */
-export async function loadCriteria(file: string): Promise<Criterion[]> {
+export async function loadCriteria(file: string, opts: ValidateCriteriaOptions = {}): Promise<Criterion[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -104,5 +128,5 @@ export async function loadCriteria(file: string): Promise<Criterion[]> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new CriteriaError([`${file}: cannot read criteria file (${code ?? String(e)})`], { cause: e });
   }
-  return parseCriteria(text, file);
+  return parseCriteria(text, file, opts);
 }

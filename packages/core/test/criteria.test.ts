@@ -100,3 +100,20 @@ describe('loadCriteria', () => {
     expect(() => parseCriteria('criteria: [\n  {a: 1', SRC)).toThrow(/^scenarios\/x\/criteria.yaml: not valid YAML: /);
   });
 });
+
+describe('validateCriteria with families', () => {
+  const net = {
+    kind: 'network' as const,
+    validateSpec: (c: { spec: Record<string, unknown> }) => (typeof c.spec.from === 'string' ? [] : ['from: required (a pod selector)']),
+    run: async () => new Map(),
+  };
+  it('runs each family validateSpec and requires a family per probe kind', () => {
+    expect(validateCriteria({ criteria: [good()] }, SRC, { families: [net] })).toHaveLength(1);
+    expect(() => validateCriteria({ criteria: [good({ spec: {} })] }, SRC, { families: [net] })).toThrow(
+      `${SRC}: criteria[0].spec: from: required (a pod selector)`,
+    );
+    expect(() => validateCriteria({ criteria: [good(), good({ id: 'TLS-01', probe: 'tls' })] }, SRC, { families: [net] })).toThrow(
+      `${SRC}: criteria[1].probe: no probe family "tls" in this scenario (it has: network)`,
+    );
+  });
+});

@@ -13,7 +13,11 @@ const str = { type: 'string' } as const;
 const strList = { type: 'array', items: str } as const;
 const verdict = { type: 'string', enum: ['PASS', 'FAIL', 'INCONCLUSIVE'] } as const;
 
-/** JSON Schema (draft-07) of report.json, schemaVersion 1.0. */
+/**
+ * JSON Schema (draft-07) of report.json, schemaVersion 1.0. The top level is closed; objects below it
+ * (outcomes, checks, observations, evidence) accept extra fields, so optional model additions stay
+ * 1.x-compatible (readers ignore what they do not know).
+ */
 export const REPORT_SCHEMA = {
   $id: 'https://isoproof.dev/schemas/report-1.0.json',
   title: 'isoproof report',
@@ -24,12 +28,10 @@ export const REPORT_SCHEMA = {
     resource: {
       type: 'object',
       required: ['kind', 'name'],
-      additionalProperties: false,
       properties: { kind: str, name: str, namespace: str, apiVersion: str },
     },
     evidence: {
       type: 'object',
-      additionalProperties: false,
       properties: {
         sent: str,
         received: str,
@@ -40,7 +42,6 @@ export const REPORT_SCHEMA = {
     observation: {
       type: 'object',
       required: ['outcome', 'result', 'evidence'],
-      additionalProperties: false,
       properties: {
         outcome: { type: 'string', enum: ['allowed', 'denied', 'holds', 'violated', 'error'] },
         result: str,
@@ -52,7 +53,6 @@ export const REPORT_SCHEMA = {
     check: {
       type: 'object',
       required: ['id', 'expect', 'observation', 'verdict', 'reason'],
-      additionalProperties: false,
       properties: {
         id: str,
         expect: { type: 'string', enum: ['denied', 'allowed', 'holds'] },
@@ -66,7 +66,6 @@ export const REPORT_SCHEMA = {
     waiver: {
       type: 'object',
       required: ['criterion', 'selector', 'reason', 'owner', 'expires', 'state'],
-      additionalProperties: false,
       properties: {
         criterion: str,
         selector: str,
@@ -79,13 +78,11 @@ export const REPORT_SCHEMA = {
     outcome: {
       type: 'object',
       required: ['criterion', 'verdict', 'reason', 'checks'],
-      additionalProperties: false,
       properties: {
         criterion: {
           type: 'object',
           required: ['id', 'title', 'seed', 'probe', 'vantage', 'expectation'],
-          additionalProperties: false,
-          properties: {
+              properties: {
             id: str,
             title: str,
             seed: str,
@@ -110,7 +107,6 @@ export const REPORT_SCHEMA = {
           if: { properties: { type: { const: 'table' } } },
           then: {
             required: ['columns', 'rows'],
-            additionalProperties: false,
             properties: { type: str, title: str, columns: strList, rows: { type: 'array', items: strList }, note: str },
           },
         },
@@ -118,7 +114,6 @@ export const REPORT_SCHEMA = {
           if: { properties: { type: { const: 'grid' } } },
           then: {
             required: ['rowLabels', 'colLabels', 'cells', 'legend'],
-            additionalProperties: false,
             properties: {
               type: str,
               title: str,
@@ -131,7 +126,7 @@ export const REPORT_SCHEMA = {
         },
         {
           if: { properties: { type: { const: 'text' } } },
-          then: { required: ['body'], additionalProperties: false, properties: { type: str, title: str, body: str } },
+          then: { required: ['body'], properties: { type: str, title: str, body: str } },
         },
       ],
     },
@@ -178,7 +173,6 @@ export const REPORT_SCHEMA = {
       items: {
         type: 'object',
         required: ['scenario', 'outcomes', 'sections', 'durationMs'],
-        additionalProperties: false,
         properties: {
           scenario: str,
           overlay: str,
