@@ -282,13 +282,9 @@ func Run(p *Plan) []Result {
 }
 
 func main() {
-	data, err := io.ReadAll(io.LimitReader(os.Stdin, 16<<20))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "isoproof-prober: reading stdin:", err)
-		os.Exit(2)
-	}
+	// Decode one JSON value: do not wait for stdin EOF (exec transports differ in how they close it).
 	var p Plan
-	if err := json.Unmarshal(data, &p); err != nil {
+	if err := json.NewDecoder(io.LimitReader(os.Stdin, 16<<20)).Decode(&p); err != nil {
 		fmt.Fprintln(os.Stderr, "isoproof-prober: plan is not valid JSON:", err)
 		os.Exit(2)
 	}

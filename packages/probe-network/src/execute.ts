@@ -1,0 +1,228 @@
+import { connect } from 'node:net';
+import type { KubeHandle } from '@isoproof/kube';
+import { execInPod } from '@isoproof/kube';
+import type { CellResult, CellResultKind } from './classify';
+import { CELL_RESULT_KINDS } from './classify';
+import type { PlanCell } from './plan';
+import { batchBySource } from './plan';
+
+export type ExecMode = 'agent' | 'perProbeExec';
+
+export interface ExecuteOptions {
+  kube: KubeHandle;
+  /** agent: one exec of /isoproof-prober per source pod; perProbeExec: one `/agnhost connect` exec per cell. */
+  mode?: ExecMode;
+  timeoutMs?: number;
+  /** Concurrent connects inside one agent. */
+  concurrency?: number;
+  /** Source pods (or, in perProbeExec, cells) probed in parallel. */
+  parallel?: number;
+  agentPath?: string;
+  agnhostPath?: string;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExecuteStats {
+  cells: number;
+  execCalls: number;
+  ms: number;
+}
+
+export const AGENT_PATH = '/isoproof-prober';
+export const AGNHOST_PATH = '/agnhost';
+
+/** Runs `fn` over items with at most `limit` in flight; results in item order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/** The agent's own wall-clock bound for a batch (see agent/main.go Budget). */
+export function agentBudgetMs(cells: number, timeoutMs: number, concurrency: number): number {
+  return timeoutMs * Math.ceil(cells / concurrency) + 2000;
+}
+
+/** Builds the agent's stdin plan for one batch; ids are the batch indexes. */
+export function agentPlan(cells: PlanCell[], timeoutMs: number, concurrency: number): string {
+  return JSON.stringify({
+    timeoutMs,
+    concurrency,
+    cells: cells.map((c, i) => ({ id: String(i), host: c.host, port: c.port, protocol: c.protocol })),
+  });
+}
+
+/** Parses the agent's JSON lines back onto the batch's cells. Missing or malformed lines -> infra-error. */
+export function parseAgentOutput(cells: PlanCell[], stdout: string): CellResult[] {
+  const byId = new Map<string, { result?: unknown; latencyMs?: unknown; detail?: unknown }>();
+  for (const line of stdout.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      const v = JSON.parse(t) as { id?: unknown };
+      if (typeof v.id === 'string') byId.set(v.id, v as never);
+    } catch {
+      /* skip a malformed line */
+    }
+  }
+  return cells.map((c, i) => {
+    const v = byId.get(String(i));
+    const kind = v?.result;
+    if (!v || typeof kind !== 'string' || !CELL_RESULT_KINDS.includes(kind as CellResultKind)) {
+      return { key: c.key, result: 'infra-error', latencyMs: 0, detail: 'the agent gave no result for this cell' };
+    }
+    return {
+      key: c.key,
+      result: kind as CellResultKind,
+      latencyMs: typeof v.latencyMs === 'number' ? v.latencyMs : 0,
+      detail: typeof v.detail === 'string' ? v.detail : '',
+    };
+  });
+}
+
+/** Classifies `/agnhost connect` output (exit 0, or TIMEOUT / REFUSED / DNS / OTHER / UNKNOWN on stderr). */
+export function parseAgnhostConnect(exitCode: number, stdout: string, stderr: string): { result: CellResultKind; detail: string } {
+  const text = `${stderr}\n${stdout}`.trim();
+  const first = text.split('\n')[0] ?? '';
+  if (exitCode === 0) return { result: 'connected', detail: first };
+  if (/^TIMEOUT/m.test(text)) return { result: 'timeout', detail: first };
+  if (/^REFUSED/m.test(text)) return { result: 'refused', detail: first };
+  if (/^DNS/m.test(text)) return { result: 'dns-error', detail: first };
+  if (/no route to host|network is unreachable|host is unreachable/i.test(text)) return { result: 'unreachable', detail: first };
+  if (/connection refused/i.test(text)) return { result: 'refused', detail: first };
+  if (/timeout|i\/o timeout/i.test(text)) return { result: 'timeout', detail: first };
+  return { result: 'infra-error', detail: first || `exit ${exitCode}` };
+}
+
+/** Classifies a Node socket error code. */
+export function classifyNodeError(code: string | undefined): CellResultKind {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ETIMEDOUT':
+    case 'ISOPROOF_TIMEOUT':
+      return 'timeout';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'unreachable';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'dns-error';
+    default:
+      return 'infra-error';
+  }
+}
+
+/** A TCP connect from the runner host (controls and readiness for the external listener). */
+export function hostConnect(cell: PlanCell, timeoutMs: number): Promise<CellResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const sock = connect({ host: cell.host, port: cell.port });
+    let done = false;
+    const finish = (result: CellResultKind, detail: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ key: cell.key, result, latencyMs: Date.now() - started, detail });
+    };
+    const timer = setTimeout(() => finish('timeout', `no answer within ${timeoutMs} ms`), timeoutMs);
+    sock.once('connect', () => finish('connected', `connected to ${cell.host}:${cell.port}`));
+    sock.once('error', (e: NodeJS.ErrnoException) => finish(classifyNodeError(e.code), e.message));
+  });
+}
+
+function errorResults(cells: PlanCell[], detail: string): CellResult[] {
+  return cells.map((c) => ({ key: c.key, result: 'infra-error' as const, latencyMs: 0, detail }));
+}
+
+/**
+ * Executes cells: host cells locally, pod cells with one agent exec per source pod (all pods in
+ * parallel, bounded), or one `/agnhost connect` exec per cell in perProbeExec mode. Never throws for a
+ * failed exec: its cells become infra-error.
+ */
+export async function executeCells(cells: PlanCell[], o: ExecuteOptions): Promise<{ results: Map<string, CellResult>; stats: ExecuteStats }> {
+  const started = Date.now();
+  const mode = o.mode ?? 'agent';
+  const timeoutMs = o.timeoutMs ?? 1500;
+  const concurrency = o.concurrency ?? 64;
+  const parallel = o.parallel ?? 8;
+  const agent = o.agentPath ?? AGENT_PATH;
+  const results = new Map<string, CellResult>();
+  let execCalls = 0;
+  const batches = batchBySource(cells);
+  const host = batches.get('host') ?? [];
+  batches.delete('host');
+
+  const hostDone = mapLimit(host, 16, (c) => hostConnect(c, timeoutMs)).then((rs) => rs.forEach((r) => results.set(r.key, r)));
+
+  if (mode === 'agent') {
+    await mapLimit([...batches.entries()], parallel, async ([where, batch]) => {
+      if (o.signal?.aborted) return errorResults(batch, 'aborted').forEach((r) => results.set(r.key, r));
+      const first = batch[0]!.runner as Extract<PlanCell['runner'], { kind: 'pod' }>;
+      execCalls++;
+      try {
+        const budget = agentBudgetMs(batch.length, timeoutMs, concurrency);
+        const r = await execInPod(o.kube, {
+          namespace: first.namespace,
+          pod: first.pod,
+          container: first.container,
+          command: [agent],
+          stdin: agentPlan(batch, timeoutMs, concurrency),
+          timeoutMs: budget + 15_000,
+        });
+        if (r.exitCode !== 0) {
+          const why = (r.stderr.trim().split('\n')[0] ?? '') || `exit ${r.exitCode}`;
+          o.log?.(`agent in ${where} failed: ${why}`);
+          return errorResults(batch, `agent in ${where} failed: ${why}`).forEach((x) => results.set(x.key, x));
+        }
+        parseAgentOutput(batch, r.stdout).forEach((x) => results.set(x.key, x));
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        o.log?.(`exec in ${where} failed: ${why}`);
+        errorResults(batch, `exec in ${where} failed: ${why}`).forEach((x) => results.set(x.key, x));
+      }
+    });
+  } else {
+    const podCells = [...batches.values()].flat();
+    await mapLimit(podCells, parallel, async (c) => {
+      const where = c.runner as Extract<PlanCell['runner'], { kind: 'pod' }>;
+      execCalls++;
+      const t0 = Date.now();
+      try {
+        const command =
+          c.protocol === 'dns'
+            ? [agent]
+            : [o.agnhostPath ?? AGNHOST_PATH, 'connect', `${c.host}:${c.port}`, `--timeout=${timeoutMs}ms`, `--protocol=${c.protocol}`];
+        const r = await execInPod(o.kube, {
+          namespace: where.namespace,
+          pod: where.pod,
+          container: where.container,
+          command,
+          stdin: c.protocol === 'dns' ? agentPlan([c], timeoutMs, 1) : undefined,
+          timeoutMs: timeoutMs + 15_000,
+        });
+        if (c.protocol === 'dns') {
+          const [x] = parseAgentOutput([c], r.stdout);
+          results.set(c.key, x!);
+        } else {
+          const x = parseAgnhostConnect(r.exitCode, r.stdout, r.stderr);
+          results.set(c.key, { key: c.key, result: x.result, latencyMs: Date.now() - t0, detail: x.detail });
+        }
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        results.set(c.key, { key: c.key, result: 'infra-error', latencyMs: Date.now() - t0, detail: why });
+      }
+    });
+  }
+  await hostDone;
+  return { results, stats: { cells: cells.length, execCalls, ms: Date.now() - started } };
+}

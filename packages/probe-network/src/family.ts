@@ -1,0 +1,149 @@
+import type { Check, Criterion, ProbeContext, ProbeFamily, ReportSection } from '@isoproof/core';
+import type { KubeHandle } from '@isoproof/kube';
+import { loadKube } from '@isoproof/kube';
+import type { CellResult, Enforcement } from './classify';
+import { assessEnforcement, buildChecks } from './classify';
+import type { ExecMode } from './execute';
+import { executeCells } from './execute';
+import type { ProbePlan } from './plan';
+import { compilePlan } from './plan';
+import { findingsSection, truthTable } from './sections';
+import { loadSnapshot } from './snapshot';
+import type { CellSpec } from './spec';
+import { cellsOf, isPodRef, validateNetworkSpec } from './spec';
+import { waitStable } from './stable';
+
+export interface NetworkFamilyOptions {
+  mode?: ExecMode;
+  /** Per connect (default 1500 ms). */
+  timeoutMs?: number;
+  /** Concurrent connects inside one agent (default 64). */
+  concurrency?: number;
+  /** Source pods probed in parallel (default 8). */
+  parallel?: number;
+  /** Poll-until-stable after policy changes; false disables it. */
+  stable?: { intervalMs: number; capMs: number } | false;
+  agentPath?: string;
+}
+
+export interface NetworkRun {
+  scenario: string;
+  plan: ProbePlan;
+  results: Map<string, CellResult>;
+  enforcement: Enforcement;
+  timeToEnforceMs: Map<string, number>;
+  unstable: string[];
+  execCalls: number;
+  rounds: number;
+  ms: number;
+}
+
+export interface NetworkFamily extends ProbeFamily {
+  /** The last run's plan, results and figures (for reports and the benchmark). */
+  lastRun(): NetworkRun | undefined;
+}
+
+/** Namespaces a set of criteria touches. */
+export function criteriaNamespaces(criteria: Criterion[]): string[] {
+  const out = new Set<string>();
+  const add = (t: unknown) => {
+    if (!t || typeof t !== 'object') return;
+    if (isPodRef(t as never)) out.add((t as { namespace: string }).namespace);
+    const svc = (t as { service?: string }).service;
+    if (typeof svc === 'string') out.add(svc.split('.')[1] ?? '');
+  };
+  for (const c of criteria) {
+    for (const cell of cellsOf(c) as CellSpec[]) {
+      add(cell.from);
+      add(cell.to);
+      add(cell.control?.from);
+      add(cell.control?.to);
+    }
+  }
+  out.delete('');
+  return [...out].sort();
+}
+
+/** The network probe family (`kind: 'network'`). One instance per scenario (it keeps its last run). */
+export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFamily {
+  let last: NetworkRun | undefined;
+  const timeoutMs = opts.timeoutMs ?? 1500;
+  return {
+    kind: 'network',
+    validateSpec: validateNetworkSpec,
+    lastRun: () => last,
+    async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
+      const started = Date.now();
+      const kube: KubeHandle = loadKube(ctx.kubeconfigPath, ctx.context);
+      const snapshot = await loadSnapshot(kube, criteriaNamespaces(criteria));
+      const plan = compilePlan(criteria, snapshot, { externalTarget: ctx.facts.externalTarget });
+      ctx.log(
+        `network: ${plan.checks.length} checks, ${plan.cells.size} cells, ${snapshot.policies.length} policies, ${new Set([...plan.cells.values()].map((c) => (c.runner.kind === 'host' ? 'host' : `${c.runner.namespace}/${c.runner.pod}`))).size} runners`,
+      );
+      let execCalls = 0;
+      const probe = async (cells: Parameters<typeof executeCells>[0]) => {
+        const { results, stats } = await executeCells(cells, {
+          kube,
+          mode: opts.mode,
+          timeoutMs,
+          concurrency: opts.concurrency,
+          parallel: opts.parallel,
+          agentPath: opts.agentPath,
+          log: ctx.log,
+          signal: ctx.signal,
+        });
+        execCalls += stats.execCalls;
+        return results;
+      };
+      const stableOpts = opts.stable === undefined ? { intervalMs: 500, capMs: 10_000 } : opts.stable;
+      let results: Map<string, CellResult>;
+      let tte = new Map<string, number>();
+      let unstable: string[] = [];
+      let rounds = 1;
+      if (stableOpts) {
+        const s = await waitStable(plan, { probe, intervalMs: stableOpts.intervalMs, capMs: stableOpts.capMs, signal: ctx.signal });
+        results = s.results;
+        tte = s.timeToEnforceMs;
+        unstable = s.unstable;
+        rounds = s.rounds;
+      } else {
+        results = await probe([...plan.cells.values()]);
+      }
+      const enforcement = assessEnforcement(plan, results);
+      ctx.log(`network: enforcement ${enforcement.state}; ${rounds} round(s), ${execCalls} exec calls, ${Date.now() - started} ms`);
+      // Time-to-enforce is only meaningful for cells that were wrong at first.
+      const enforced = new Map([...tte].filter(([k]) => rounds > 1 && !unstable.includes(k) && tte.get(k)! > 0));
+      last = {
+        scenario: ctx.scenario,
+        plan,
+        results,
+        enforcement,
+        timeToEnforceMs: enforced,
+        unstable,
+        execCalls,
+        rounds,
+        ms: Date.now() - started,
+      };
+      return buildChecks(
+        plan,
+        { timeoutMs, results, readiness: plan.readiness, enforcement, timeToEnforceMs: enforced },
+        criteria.map((c) => c.id),
+      );
+    },
+    sections(): ReportSection[] {
+      if (!last) return [];
+      return [
+        truthTable(`Network truth table: ${last.scenario}`, last.plan, last.results),
+        findingsSection(`Network findings: ${last.scenario}`, last.plan, last.results, {
+          cells: last.plan.cells.size,
+          execCalls: last.execCalls,
+          ms: last.ms,
+          rounds: last.rounds,
+          enforcement: last.enforcement,
+          timeToEnforceMs: last.timeToEnforceMs,
+          unstable: last.unstable,
+        }),
+      ];
+    },
+  };
+}
