@@ -1,0 +1,97 @@
+import type { Evidence, Observation } from '@isoproof/core';
+import { defaultRedactor } from '@isoproof/core';
+import type { KubeHandle } from '@isoproof/kube';
+import { rawRequest } from '@isoproof/kube';
+import type { Classified } from './classify';
+import { answerOf, classifyAuthz, statusLine } from './classify';
+import type { RequestAttributes } from './explain';
+import type { PlannedRequest } from './plan';
+import { queryString } from './plan';
+import { perform } from './transport';
+
+export interface SsarResult {
+  /** allowed / denied as SelfSubjectAccessReview said; unknown when the review itself failed. */
+  verdict: 'allowed' | 'denied' | 'unknown';
+  reason: string;
+}
+
+export interface AttemptResult {
+  observation: Observation;
+  ssar: SsarResult;
+  /** SSAR and the real attempt disagree (both gave a verdict). */
+  disagreement: boolean;
+  plan: PlannedRequest;
+}
+
+function describeAttrs(a: RequestAttributes): string {
+  const r = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const g = a.group ? `.${a.group}` : '';
+  return `${a.verb} ${r}${g}${a.name ? ` "${a.name}"` : ''}${a.namespace ? ` in ${a.namespace}` : ''}`;
+}
+
+/** Asks the API server, as the identity, whether it may do `a` (SelfSubjectAccessReview). */
+export async function selfSubjectAccessReview(kube: KubeHandle, a: RequestAttributes): Promise<SsarResult> {
+  const resourceAttributes: Record<string, string> = { verb: a.verb, group: a.group, resource: a.resource };
+  if (a.subresource) resourceAttributes.subresource = a.subresource;
+  if (a.name) resourceAttributes.name = a.name;
+  if (a.namespace) resourceAttributes.namespace = a.namespace;
+  try {
+    const r = await rawRequest(kube, {
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } },
+      timeoutMs: 10_000,
+    });
+    if (r.status !== 201 && r.status !== 200) {
+      const ans = answerOf(r.status, r.body, r.text);
+      return { verdict: 'unknown', reason: `SelfSubjectAccessReview refused: ${statusLine(r.status)}${ans.message ? `: ${ans.message}` : ''}` };
+    }
+    const st = (r.body as { status?: { allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string } }).status ?? {};
+    const why = [st.reason, st.evaluationError].filter(Boolean).join('; ');
+    return { verdict: st.allowed ? 'allowed' : 'denied', reason: why || (st.allowed ? 'allowed' : 'no rule allows it') };
+  } catch (e) {
+    return { verdict: 'unknown', reason: `SelfSubjectAccessReview failed: ${(e as Error).message}` };
+  }
+}
+
+/**
+ * Makes one attempt for real as the identity behind `kube`, and the SelfSubjectAccessReview of the
+ * same attributes. The real attempt decides; a disagreement is written into the evidence notes.
+ * Never throws: a transport failure is an `error` observation.
+ */
+export async function runAttempt(kube: KubeHandle, plan: PlannedRequest, who: string, opts: { ssar?: boolean } = {}): Promise<AttemptResult> {
+  const qs = queryString(plan.query);
+  const sent = `${plan.method} ${plan.path}${qs} as ${who}${plan.upgrade ? ' (WebSocket upgrade)' : ''}${plan.dryRun ? ' (server-side dry-run)' : ''}${plan.headers ? ` with ${Object.entries(plan.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}` : ''}`;
+  const [real, ssar] = await Promise.all([
+    perform(kube, plan).then(
+      (w) => ({ ok: true as const, w }),
+      (e: unknown) => ({ ok: false as const, e }),
+    ),
+    opts.ssar === false ? Promise.resolve<SsarResult>({ verdict: 'unknown', reason: 'not asked' }) : selfSubjectAccessReview(kube, plan.ssar),
+  ]);
+  let c: Classified;
+  let latencyMs: number | undefined;
+  if (real.ok) {
+    c = classifyAuthz(answerOf(real.w.status, real.w.body, real.w.text));
+    latencyMs = real.w.latencyMs;
+    // Token requests answer with a token: never let it reach evidence.
+    const tok = (real.w.body as { status?: { token?: unknown } } | undefined)?.status?.token;
+    if (typeof tok === 'string' && tok) defaultRedactor.register(tok);
+  } else {
+    const msg = (real.e as Error)?.message ?? String(real.e);
+    c = { outcome: 'error', result: 'transport-error', error: `transport failure: ${msg}` };
+  }
+  const notes: string[] = [];
+  if (c.note) notes.push(c.note);
+  notes.push(`SelfSubjectAccessReview (${describeAttrs(plan.ssar)}): ${ssar.verdict} — ${ssar.reason}`);
+  const realVerdict = c.outcome === 'allowed' || c.outcome === 'denied' ? c.outcome : undefined;
+  const disagreement = realVerdict !== undefined && ssar.verdict !== 'unknown' && ssar.verdict !== realVerdict;
+  if (disagreement) {
+    notes.push(`DISAGREEMENT: SelfSubjectAccessReview said ${ssar.verdict}; the real attempt was ${realVerdict} (${c.result.split(':')[0]}) — the real attempt decides`);
+  }
+  const evidence: Evidence = { sent, received: c.result.slice(0, 600), resources: [plan.target], notes };
+  const observation: Observation = { outcome: c.outcome, result: c.result.split(': ')[0] ?? c.result, evidence: defaultRedactor.scrub(evidence) };
+  if (latencyMs !== undefined) observation.latencyMs = latencyMs;
+  if (c.error) observation.error = defaultRedactor.redactText(c.error);
+  return { observation, ssar, disagreement, plan };
+}

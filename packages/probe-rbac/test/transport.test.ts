@@ -1,0 +1,99 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAttempt } from '../src/attempt';
+import { planAttempt } from '../src/plan';
+
+/** A real loopback HTTP server standing in for the API server's answers (not a mock of our code). */
+let server: http.Server;
+let kube: { kc: KubeConfig; kubeconfigPath: string };
+const sockets = new Set<import('node:net').Socket>();
+const seen: Array<{ url: string; headers: http.IncomingHttpHeaders }> = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    seen.push({ url: req.url ?? '', headers: req.headers });
+    if (req.url?.startsWith('/apis/authorization.k8s.io')) {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'SelfSubjectAccessReview', status: { allowed: true, reason: 'RBAC: allowed by test' } }));
+      return;
+    }
+    if (req.url?.includes('/pods/denied/exec')) {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', reason: 'Forbidden', message: 'pods "denied" is forbidden: User "u" cannot create resource "pods/exec" in API group "" in the namespace "ns"' }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ kind: 'Status', reason: 'NotFound', message: 'secrets "x" not found' }));
+  });
+  server.on('upgrade', (req, socket) => {
+    seen.push({ url: req.url ?? '', headers: req.headers });
+    if (req.url?.includes('/pods/denied/')) {
+      const body = JSON.stringify({ kind: 'Status', reason: 'Forbidden', message: 'pods "denied" is forbidden: User "u" cannot create resource "pods/exec" in API group "" in the namespace "ns"' });
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n');
+    socket.on('error', () => undefined);
+  });
+  server.on('connection', (s) => sockets.add(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'test-token-not-secret' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  kube = { kc, kubeconfigPath: '/dev/null' };
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+const pc = { runId: 'rabcdefghij', identity: { kind: 'User' as const, name: 'u' } };
+
+describe('runAttempt over a real socket', () => {
+  it('a 101 upgrade is allowed and the socket is closed at once', async () => {
+    const r = await runAttempt(kube, planAttempt({ verb: 'exec', resource: 'pods', namespace: 'ns', name: 'ok' }, pc), 'u');
+    expect(r.observation.outcome).toBe('allowed');
+    expect(r.observation.result).toBe('101 Switching Protocols');
+    const up = seen.find((s) => s.url.includes('/pods/ok/exec'))!;
+    expect(up.headers.upgrade).toBe('websocket');
+    expect(up.url).toContain('command=true');
+    expect(r.disagreement).toBe(false);
+  });
+
+  it('a 403 on the upgrade is denied, and SSAR saying allowed is a reported disagreement', async () => {
+    const r = await runAttempt(kube, planAttempt({ verb: 'exec', resource: 'pods', namespace: 'ns', name: 'denied' }, pc), 'u');
+    expect(r.observation.outcome).toBe('denied');
+    expect(r.observation.evidence.received).toMatch(/^403 Forbidden: pods "denied" is forbidden/);
+    expect(r.disagreement).toBe(true);
+    expect(r.observation.evidence.notes?.join('\n')).toMatch(/DISAGREEMENT: SelfSubjectAccessReview said allowed; the real attempt was denied/);
+  });
+
+  it('a 404 for a named object means authorized', async () => {
+    const r = await runAttempt(kube, planAttempt({ verb: 'delete', resource: 'secrets', namespace: 'ns', name: 'x' }, pc), 'u');
+    expect(r.observation.outcome).toBe('allowed');
+    expect(r.observation.evidence.sent).toMatch(/DELETE \/api\/v1\/namespaces\/ns\/secrets\/x\?dryRun=All as u \(server-side dry-run\)/);
+  });
+
+  it('impersonate sends the extra header with the identity credentials', async () => {
+    await runAttempt(kube, planAttempt({ verb: 'impersonate', resource: 'users', name: 'system:admin' }, pc), 'u');
+    const req = seen.find((s) => s.url.startsWith('/apis/authentication.k8s.io'))!;
+    expect(req.headers['impersonate-user']).toBe('system:admin');
+    expect(req.headers.authorization).toBe('Bearer test-token-not-secret');
+  });
+
+  it('an unreachable server is an error observation, never a throw', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: [{ name: 'c', server: 'http://127.0.0.1:9', skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    const r = await runAttempt({ kc, kubeconfigPath: '/dev/null' }, planAttempt({ verb: 'get', resource: 'secrets', namespace: 'ns', name: 'x' }, pc), 'u');
+    expect(r.observation.outcome).toBe('error');
+    expect(r.ssar.verdict).toBe('unknown');
+  });
+});
