@@ -75,7 +75,10 @@ export async function selectProvider(o: SelectOptions = {}): Promise<ClusterProv
       if (o.log) p.withLog(o.log);
       return p;
     }
-    case 'local':
-      return new LocalProvider();
+    case 'local': {
+      const p = new LocalProvider();
+      if (o.log) p.withLog(o.log);
+      return p;
+    }
   }
 }
