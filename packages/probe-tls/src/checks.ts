@@ -1,0 +1,402 @@
+import { X509Certificate } from 'node:crypto';
+import type { SecureVersion } from 'node:tls';
+import type { Check, Criterion, Observation } from '@isoproof/core';
+import { disallowedSuites, MOZILLA_INTERMEDIATE_TLS12 } from './ciphers';
+import type { HandshakeResult, HttpResult } from './handshake';
+import { type Aspect, type HostInspection, leafOf, PROTOCOLS } from './inspect';
+import type { TlsTarget } from './targets';
+import { chainToCa, describeKey, isWeakSignature, keyFacts, keyWeakness, sanDnsNames, signatureAlgorithm } from './x509';
+
+export const TLS_CHECKS = [
+  'tls-configured',
+  'protocols',
+  'ciphers',
+  'chain',
+  'san',
+  'expiry',
+  'key',
+  'signature',
+  'redirect',
+  'hsts',
+  'mtls',
+] as const;
+export type TlsCheckKind = (typeof TLS_CHECKS)[number];
+
+/** A TLS criterion's spec, with defaults applied. */
+export interface TlsSpec {
+  check: TlsCheckKind;
+  /** Host names (exact or "*.domain" globs) this criterion covers; default every public host. */
+  hosts?: string[];
+  /** Namespaces searched besides the scenario's own. */
+  namespaces: string[];
+  refuse: SecureVersion[];
+  accept: SecureVersion[];
+  allowedCiphers: string[];
+  minDaysLeft: number;
+  minRsaBits: number;
+  minEcBits: number;
+  hstsMinMaxAge: number;
+  timeoutMs: number;
+}
+
+export const DEFAULTS = {
+  refuse: ['TLSv1', 'TLSv1.1'] as SecureVersion[],
+  accept: ['TLSv1.2', 'TLSv1.3'] as SecureVersion[],
+  minDaysLeft: 14,
+  minRsaBits: 2048,
+  minEcBits: 256,
+  hstsMinMaxAge: 15_552_000,
+  timeoutMs: 3_000,
+};
+
+const ASPECT: Record<TlsCheckKind, Aspect> = {
+  'tls-configured': 'handshake',
+  protocols: 'protocols',
+  ciphers: 'ciphers',
+  chain: 'handshake',
+  san: 'handshake',
+  expiry: 'handshake',
+  key: 'handshake',
+  signature: 'handshake',
+  redirect: 'redirect',
+  hsts: 'hsts',
+  mtls: 'mtls',
+};
+
+export function aspectOf(check: TlsCheckKind): Aspect {
+  return ASPECT[check];
+}
+
+const KNOWN_KEYS = new Set([
+  'check',
+  'hosts',
+  'namespaces',
+  'refuse',
+  'accept',
+  'allowedCiphers',
+  'minDaysLeft',
+  'minRsaBits',
+  'minEcBits',
+  'hstsMinMaxAge',
+  'timeoutMs',
+]);
+
+function strings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0);
+}
+
+/** Problems of a criterion's spec (empty when valid). */
+export function specProblems(c: Criterion): string[] {
+  const s = c.spec;
+  const p: string[] = [];
+  const at = `${c.id}.spec`;
+  if (!TLS_CHECKS.includes(s.check as TlsCheckKind)) p.push(`${at}.check: must be one of ${TLS_CHECKS.join(', ')}`);
+  for (const k of Object.keys(s)) if (!KNOWN_KEYS.has(k)) p.push(`${at}.${k}: unknown key (known: ${[...KNOWN_KEYS].join(', ')})`);
+  for (const k of ['hosts', 'namespaces', 'allowedCiphers'] as const) {
+    if (s[k] !== undefined && !strings(s[k])) p.push(`${at}.${k}: must be a list of non-empty strings`);
+  }
+  for (const k of ['refuse', 'accept'] as const) {
+    const v = s[k];
+    if (v !== undefined && !(strings(v) && v.every((x) => (PROTOCOLS as readonly string[]).includes(x)))) {
+      p.push(`${at}.${k}: must be a list of ${PROTOCOLS.join(', ')}`);
+    }
+  }
+  for (const k of ['minDaysLeft', 'minRsaBits', 'minEcBits', 'hstsMinMaxAge'] as const) {
+    const v = s[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) p.push(`${at}.${k}: must be a number >= 0`);
+  }
+  const t = s.timeoutMs;
+  if (t !== undefined && !(typeof t === 'number' && t >= 100 && t <= 30_000)) p.push(`${at}.timeoutMs: must be a number of ms in 100..30000`);
+  if (s.check === 'mtls' && !strings(s.hosts)) p.push(`${at}.hosts: an mtls check must name the hosts that require client certificates`);
+  return p;
+}
+
+/** The spec with defaults; call after specProblems() is empty. */
+export function parseSpec(c: Criterion): TlsSpec {
+  const s = c.spec as Partial<TlsSpec> & Record<string, unknown>;
+  const spec: TlsSpec = {
+    check: s.check as TlsCheckKind,
+    namespaces: s.namespaces ?? [],
+    refuse: s.refuse ?? DEFAULTS.refuse,
+    accept: s.accept ?? DEFAULTS.accept,
+    allowedCiphers: s.allowedCiphers ?? [...MOZILLA_INTERMEDIATE_TLS12],
+    minDaysLeft: s.minDaysLeft ?? DEFAULTS.minDaysLeft,
+    minRsaBits: s.minRsaBits ?? DEFAULTS.minRsaBits,
+    minEcBits: s.minEcBits ?? DEFAULTS.minEcBits,
+    hstsMinMaxAge: s.hstsMinMaxAge ?? DEFAULTS.hstsMinMaxAge,
+    timeoutMs: s.timeoutMs ?? DEFAULTS.timeoutMs,
+  };
+  if (s.hosts) spec.hosts = s.hosts;
+  return spec;
+}
+
+/** Exact host match, or "*.domain" matching one extra label. */
+export function hostMatches(host: string, pattern: string): boolean {
+  const h = host.toLowerCase();
+  const p = pattern.toLowerCase();
+  if (p.startsWith('*.')) {
+    const rest = p.slice(1);
+    return h.endsWith(rest) && !h.slice(0, -rest.length).includes('.') && h.length > rest.length;
+  }
+  return h === p;
+}
+
+export function selectTargets(targets: TlsTarget[], spec: Pick<TlsSpec, 'hosts'>): TlsTarget[] {
+  if (!spec.hosts) return targets;
+  const patterns = spec.hosts;
+  return targets.filter((t) => patterns.some((p) => hostMatches(t.host, p)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Observations
+
+function holds(result: string, evidence: Observation['evidence'], latencyMs?: number): Observation {
+  const o: Observation = { outcome: 'holds', result, evidence };
+  if (latencyMs !== undefined) o.latencyMs = latencyMs;
+  return o;
+}
+
+function violated(result: string, evidence: Observation['evidence'], latencyMs?: number): Observation {
+  const o: Observation = { outcome: 'violated', result, evidence };
+  if (latencyMs !== undefined) o.latencyMs = latencyMs;
+  return o;
+}
+
+function error(error: string, evidence: Observation['evidence'], result = 'infra-error'): Observation {
+  return { outcome: 'error', result, error, evidence };
+}
+
+export interface CheckInput {
+  target: TlsTarget;
+  spec: TlsSpec;
+  inspection: HostInspection | undefined;
+  /** Why the host could not be inspected at all (missing ingress address, ...). */
+  unavailable?: string;
+  /** The configured CA, if any. */
+  caPem?: string;
+  hasClientCertificate: boolean;
+  /** Where the TLS attempts went, e.g. "127.0.0.1:18443". */
+  via: string;
+  /** Where the plain HTTP attempt went. */
+  viaHttp?: string;
+  now: Date;
+}
+
+function handshakeLine(h: HandshakeResult): string {
+  if (h.class !== 'ok') return `${h.class}${h.error ? ` (${h.error})` : ''}`;
+  return `${h.protocol ?? '?'} ${h.cipher ?? ''}`.trim();
+}
+
+function httpLine(h: HttpResult): string {
+  if (h.class !== 'ok') return `${h.class}${h.error ? ` (${h.error})` : ''}`;
+  const loc = h.headers?.location ? ` Location: ${h.headers.location}` : '';
+  return `HTTP ${h.status}${loc}`;
+}
+
+/** Observation for one (criterion, host). Pure given the inspection. */
+export function observe(i: CheckInput): { observation: Observation; control?: Observation; expect: Check['expect'] } {
+  const { target, spec, inspection } = i;
+  const where = `${target.host}:${target.port} via ${i.via}`;
+  const resources = [target.source];
+  const ev = (sent: string, received?: string, notes?: string[]): Observation['evidence'] => {
+    const e: Observation['evidence'] = { sent, resources };
+    if (received !== undefined) e.received = received;
+    if (notes?.length) e.notes = notes;
+    return e;
+  };
+  const expect: Check['expect'] = spec.check === 'mtls' ? 'denied' : 'holds';
+
+  if (spec.check === 'tls-configured' && !target.tlsDeclared) {
+    return {
+      expect,
+      observation: violated('no spec.tls', ev(`${target.source.kind} ${target.namespace}/${target.source.name}`, `host ${target.host} is not listed in spec.tls`)),
+    };
+  }
+  if (i.unavailable) return { expect, observation: error(i.unavailable, ev(where), 'unreachable') };
+  const base = inspection?.handshake;
+  if (spec.check !== 'redirect') {
+    if (!base) return { expect, observation: error('no handshake attempted', ev(where)) };
+    if (base.class === 'unreachable') {
+      return { expect, observation: error(`ingress address unreachable: ${base.error ?? ''}`.trim(), ev(`TLS ClientHello SNI=${target.host} to ${i.via}`, handshakeLine(base)), 'unreachable') };
+    }
+  }
+  const sentHs = `TLS ClientHello SNI=${target.host} to ${i.via}`;
+  if (base && base.class !== 'ok' && spec.check !== 'redirect' && spec.check !== 'mtls') {
+    if (spec.check === 'tls-configured') {
+      return { expect, observation: violated('handshake refused', ev(sentHs, handshakeLine(base), ['the host is declared in spec.tls but no TLS handshake succeeds']), base.latencyMs) };
+    }
+    return { expect, observation: error(`no TLS handshake with ${target.host}: ${handshakeLine(base)}`, ev(sentHs, handshakeLine(base))) };
+  }
+  const leaf = leafOf(inspection);
+
+  switch (spec.check) {
+    case 'tls-configured':
+      return { expect, observation: holds('handshake ok', ev(sentHs, handshakeLine(base as HandshakeResult)), base?.latencyMs) };
+
+    case 'protocols': {
+      const p = inspection?.protocols;
+      if (!p) return { expect, observation: error('protocol versions were not probed', ev(sentHs)) };
+      const bad: string[] = [];
+      const unknown: string[] = [];
+      const seen = PROTOCOLS.map((v) => `${v}=${p[v]?.class ?? 'n/a'}`).join(' ');
+      for (const v of spec.refuse) {
+        const r = p[v];
+        if (!r || r.class === 'unsupported' || r.class === 'unreachable' || r.class === 'timeout') unknown.push(`${v}: ${r ? handshakeLine(r) : 'not probed'}`);
+        else if (r.class === 'ok') bad.push(`${v} accepted (${r.cipher ?? ''})`);
+      }
+      for (const v of spec.accept) {
+        const r = p[v];
+        if (!r || r.class === 'unsupported' || r.class === 'unreachable' || r.class === 'timeout') unknown.push(`${v}: ${r ? handshakeLine(r) : 'not probed'}`);
+        else if (r.class !== 'ok') bad.push(`${v} refused (${r.error ?? ''})`);
+      }
+      const sent = `one ClientHello per version (${PROTOCOLS.join(', ')}) SNI=${target.host} to ${i.via}`;
+      if (bad.length) return { expect, observation: violated(bad.join('; '), ev(sent, seen)) };
+      if (unknown.length) return { expect, observation: error(`could not tell: ${unknown.join('; ')}`, ev(sent, seen)) };
+      return { expect, observation: holds(`refuses ${spec.refuse.join(',')}; accepts ${spec.accept.join(',')}`, ev(sent, seen)) };
+    }
+
+    case 'ciphers': {
+      const c = inspection?.ciphers;
+      if (!c) return { expect, observation: error('cipher suites were not probed', ev(sentHs)) };
+      const sent = `one TLS 1.2 ClientHello per suite (${c.accepted.length + c.refused.length + c.untestable.length + Object.keys(c.errors).length} suites) SNI=${target.host} to ${i.via}`;
+      const received = `accepted: ${c.accepted.join(', ') || 'none'}`;
+      const notes = c.untestable.length ? [`not offered by this client's OpenSSL: ${c.untestable.join(', ')}`] : [];
+      const weak = disallowedSuites(c.accepted, spec.allowedCiphers);
+      if (weak.length) return { expect, observation: violated(`outside the allowed profile: ${weak.join(', ')}`, ev(sent, received, notes)) };
+      const errs = Object.entries(c.errors);
+      if (errs.length) return { expect, observation: error(`could not test ${errs.map(([s, e]) => `${s} (${e})`).join(', ')}`, ev(sent, received, notes)) };
+      if (c.accepted.length === 0 && base?.protocol !== 'TLSv1.3') {
+        return { expect, observation: error('no TLS 1.2 suite accepted and TLS 1.3 not negotiated', ev(sent, received, notes)) };
+      }
+      return { expect, observation: holds(c.accepted.length ? `${c.accepted.length} TLS 1.2 suites, all in the profile` : 'TLS 1.3 only', ev(sent, received, notes)) };
+    }
+
+    case 'chain': {
+      if (!i.caPem) return { expect, observation: error('no CA configured: set facts.tlsCaFile or give the family a CA', ev(sentHs)) };
+      const ca = new X509Certificate(i.caPem);
+      const chain = base?.chain ?? [];
+      const why = chainToCa(chain, ca);
+      const received = `chain: ${chain.map((c) => c.subject.replace(/\n/g, ',')).join(' <- ') || 'none'}; openssl verify: ${base?.verifyError ?? 'ok'}`;
+      return why
+        ? { expect, observation: violated(why, ev(sentHs, received)) }
+        : { expect, observation: holds('chain leads to the configured CA', ev(sentHs, received)) };
+    }
+
+    case 'san': {
+      if (!leaf) return { expect, observation: error('no server certificate', ev(sentHs)) };
+      const names = sanDnsNames(leaf.subjectAltName);
+      const match = leaf.checkHost(target.host, { subject: 'never' });
+      const received = `SAN: ${names.join(', ') || 'none'}`;
+      return match
+        ? { expect, observation: holds(`SAN ${match} matches`, ev(sentHs, received)) }
+        : { expect, observation: violated(`no SAN matches ${target.host}`, ev(sentHs, received)) };
+    }
+
+    case 'expiry': {
+      if (!leaf) return { expect, observation: error('no server certificate', ev(sentHs)) };
+      const from = new Date(leaf.validFrom);
+      const to = new Date(leaf.validTo);
+      const daysLeft = (to.getTime() - i.now.getTime()) / 86_400_000;
+      const received = `notBefore ${from.toISOString()}, notAfter ${to.toISOString()} (${daysLeft.toFixed(1)} days left)`;
+      if (to.getTime() <= i.now.getTime()) return { expect, observation: violated(`expired ${to.toISOString()}`, ev(sentHs, received)) };
+      if (from.getTime() > i.now.getTime()) return { expect, observation: violated(`not valid before ${from.toISOString()}`, ev(sentHs, received)) };
+      if (daysLeft < spec.minDaysLeft) {
+        return { expect, observation: violated(`expires in ${daysLeft.toFixed(1)} days (< ${spec.minDaysLeft})`, ev(sentHs, received)) };
+      }
+      return { expect, observation: holds(`${Math.floor(daysLeft)} days left`, ev(sentHs, received)) };
+    }
+
+    case 'key': {
+      if (!leaf) return { expect, observation: error('no server certificate', ev(sentHs)) };
+      const k = keyFacts(leaf);
+      const weak = keyWeakness(k, { minRsaBits: spec.minRsaBits, minEcBits: spec.minEcBits });
+      return weak
+        ? { expect, observation: violated(weak, ev(sentHs, describeKey(k))) }
+        : { expect, observation: holds(describeKey(k), ev(sentHs, describeKey(k))) };
+    }
+
+    case 'signature': {
+      const chain = base?.chain ?? [];
+      if (!leaf) return { expect, observation: error('no server certificate', ev(sentHs)) };
+      // every certificate but a self-signed anchor (its own signature is never checked)
+      const judged = chain.filter((c, idx) => idx === 0 || !c.checkIssued(c));
+      const algs = judged.map((c) => ({ c, alg: safeSignatureAlgorithm(c) }));
+      const received = algs.map((a) => `${a.c.subject.replace(/\n/g, ',')}: ${a.alg}`).join('; ');
+      const weak = algs.filter((a) => isWeakSignature(a.alg));
+      return weak.length
+        ? { expect, observation: violated(`weak signature: ${weak.map((w) => w.alg).join(', ')}`, ev(sentHs, received)) }
+        : { expect, observation: holds(algs.map((a) => a.alg).join(', '), ev(sentHs, received)) };
+    }
+
+    case 'redirect': {
+      const r = inspection?.redirect;
+      const sent = `GET http://${target.host}/ to ${i.viaHttp ?? '(no HTTP address)'}`;
+      if (!r) return { expect, observation: error('HTTP was not probed (facts.ingressHttpAddress missing?)', ev(sent)) };
+      if (r.class !== 'ok') return { expect, observation: error(`no HTTP answer: ${httpLine(r)}`, ev(sent, httpLine(r)), r.class) };
+      const loc = r.headers?.location;
+      const code = r.status ?? 0;
+      if (![301, 302, 307, 308].includes(code)) return { expect, observation: violated(`HTTP ${code}, no redirect`, ev(sent, httpLine(r)), r.latencyMs) };
+      let url: URL | undefined;
+      try {
+        url = loc ? new URL(loc, `http://${target.host}/`) : undefined;
+      } catch {
+        url = undefined;
+      }
+      if (!url || url.protocol !== 'https:' || url.hostname.toLowerCase() !== target.host.toLowerCase()) {
+        return { expect, observation: violated(`redirect to ${loc ?? '(no Location)'} is not https://${target.host}`, ev(sent, httpLine(r)), r.latencyMs) };
+      }
+      return { expect, observation: holds(`${code} -> ${loc}`, ev(sent, httpLine(r)), r.latencyMs) };
+    }
+
+    case 'hsts': {
+      const r = inspection?.hsts;
+      const sent = `GET https://${target.host}/ to ${i.via}`;
+      if (!r) return { expect, observation: error('HTTPS was not probed', ev(sent)) };
+      if (r.class !== 'ok') return { expect, observation: error(`no HTTPS answer: ${httpLine(r)}`, ev(sent, httpLine(r)), r.class) };
+      const header = r.headers?.['strict-transport-security'];
+      const received = `HTTP ${r.status}; Strict-Transport-Security: ${header ?? '(absent)'}`;
+      const age = parseHstsMaxAge(header);
+      if (age === undefined) return { expect, observation: violated('no Strict-Transport-Security max-age', ev(sent, received), r.latencyMs) };
+      if (age < spec.hstsMinMaxAge) return { expect, observation: violated(`max-age ${age} < ${spec.hstsMinMaxAge}`, ev(sent, received), r.latencyMs) };
+      return { expect, observation: holds(`max-age=${age}`, ev(sent, received), r.latencyMs) };
+    }
+
+    case 'mtls': {
+      const m = inspection?.mtls;
+      const sent = `GET https://${target.host}/ to ${i.via} without a client certificate`;
+      if (!m) return { expect, observation: error('mTLS was not probed', ev(sent)) };
+      const w = m.without;
+      let observation: Observation;
+      if (w.class === 'ok') observation = { outcome: 'allowed', result: `HTTP ${w.status} without a client certificate`, latencyMs: w.latencyMs, evidence: ev(sent, httpLine(w)) };
+      else if (w.class === 'refused') observation = { outcome: 'denied', result: `refused: ${w.error ?? ''}`.trim(), latencyMs: w.latencyMs, evidence: ev(sent, httpLine(w)) };
+      else observation = error(`could not tell: ${httpLine(w)}`, ev(sent, httpLine(w)), w.class);
+      const csent = `GET https://${target.host}/ to ${i.via} with a client certificate of the configured CA`;
+      let control: Observation;
+      if (!m.with) control = error(i.hasClientCertificate ? 'control not attempted' : 'no client certificate configured (facts.tlsClientCertFile/tlsClientKeyFile or family option)', ev(csent));
+      else if (m.with.class === 'ok') control = { outcome: 'allowed', result: `HTTP ${m.with.status}`, latencyMs: m.with.latencyMs, evidence: ev(csent, httpLine(m.with)) };
+      else if (m.with.class === 'refused') control = { outcome: 'denied', result: `refused: ${m.with.error ?? ''}`.trim(), latencyMs: m.with.latencyMs, evidence: ev(csent, httpLine(m.with)) };
+      else control = error(`could not tell: ${httpLine(m.with)}`, ev(csent, httpLine(m.with)), m.with.class);
+      return { expect, observation, control };
+    }
+  }
+}
+
+function safeSignatureAlgorithm(c: X509Certificate): string {
+  try {
+    return signatureAlgorithm(c.raw);
+  } catch (err) {
+    return `unparsable (${(err as Error).message})`;
+  }
+}
+
+/** max-age of a Strict-Transport-Security header value; undefined when absent or malformed. */
+export function parseHstsMaxAge(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  // several headers are joined with ", "; the first valid directive set counts
+  const first = header.split(',')[0] ?? '';
+  for (const part of first.split(';')) {
+    const m = /^\s*max-age\s*=\s*"?(\d+)"?\s*$/i.exec(part);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}

@@ -1,0 +1,312 @@
+import type { Criterion, Outcome, ProbeContext } from '@isoproof/core';
+import { evaluate } from '@isoproof/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TlsCheckKind } from '../src/checks';
+import { createTlsProbe, type TlsProbeOptions } from '../src/probe';
+import type { TlsTarget } from '../src/targets';
+import { type IssuedCertificate, TestCa } from '../src/test-ca';
+import { closedPort, type LocalServer, startHttpServer, startTlsServer, INTERMEDIATE_SERVER_CIPHERS } from './servers';
+
+const HOST = 'api.example.com';
+let ca: TestCa;
+let otherCa: TestCa;
+let good: IssuedCertificate;
+let client: IssuedCertificate;
+const servers: LocalServer[] = [];
+
+beforeAll(async () => {
+  ca = await TestCa.create({ commonName: 'probe-tls test CA' });
+  otherCa = await TestCa.create({ commonName: 'someone else' });
+  [good, client] = await Promise.all([ca.issueServer(HOST), ca.issueClient('probe client')]);
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await ca?.[Symbol.asyncDispose]();
+  await otherCa?.[Symbol.asyncDispose]();
+});
+
+async function tlsServer(o: Partial<Parameters<typeof startTlsServer>[0]> = {}): Promise<LocalServer> {
+  const s = await startTlsServer({ cert: good.certPem, key: good.keyPem, hsts: 'max-age=31536000; includeSubDomains', ...o });
+  servers.push(s);
+  return s;
+}
+
+function target(host = HOST, tlsDeclared = true): TlsTarget {
+  return {
+    kind: 'ingress',
+    host,
+    port: 443,
+    namespace: 'shop',
+    source: { kind: 'Ingress', name: 'web', namespace: 'shop', apiVersion: 'networking.k8s.io/v1' },
+    tlsDeclared,
+    annotations: {},
+  };
+}
+
+function criterion(check: TlsCheckKind, spec: Record<string, unknown> = {}): Criterion {
+  return {
+    id: `TLS-TEST-01`,
+    title: `test ${check}`,
+    seed: '001 US-INFRA-04',
+    probe: 'tls',
+    vantage: 'outside the cluster, through the ingress address',
+    expectation: 'holds',
+    spec: { check, ...spec },
+  };
+}
+
+interface ProbeArgs {
+  https?: LocalServer | { hostPort: string };
+  http?: LocalServer | { hostPort: string };
+  targets?: TlsTarget[];
+  spec?: Record<string, unknown>;
+  opts?: TlsProbeOptions;
+}
+
+async function probe(check: TlsCheckKind, a: ProbeArgs): Promise<Outcome> {
+  const family = createTlsProbe({ ca: () => ca.certPem, targets: () => a.targets ?? [target()], ...a.opts });
+  const c = criterion(check, a.spec);
+  expect(family.validateSpec(c)).toEqual([]);
+  const facts: Record<string, string> = {};
+  if (a.https) facts.ingressAddress = a.https.hostPort;
+  if (a.http) facts.ingressHttpAddress = a.http.hostPort;
+  const ctx: ProbeContext = {
+    run: { id: 'rtest000001', startedAt: new Date().toISOString() },
+    kubeconfigPath: '/nonexistent',
+    scenario: 'tls-test',
+    provider: 'local',
+    facts,
+    log: () => undefined,
+  };
+  const checks = await family.run([c], ctx);
+  const outcome = evaluate(c, checks.get(c.id) ?? []);
+  expect(family.sections()[0]?.type).toBe('table');
+  return outcome;
+}
+
+describe('tls-configured', () => {
+  it('PASS when the host is in spec.tls and the handshake succeeds', async () => {
+    const o = await probe('tls-configured', { https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL for a host without spec.tls', async () => {
+    const o = await probe('tls-configured', { https: await tlsServer(), targets: [target(HOST, false)] });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('no spec.tls');
+  });
+  it('FAIL when declared but the endpoint speaks no TLS', async () => {
+    const plain = await startHttpServer({ status: 200 });
+    servers.push(plain);
+    const o = await probe('tls-configured', { https: plain });
+    expect(o.verdict, o.reason).toBe('FAIL');
+  });
+  it('INCONCLUSIVE when the ingress address is unreachable', async () => {
+    const p = await closedPort();
+    const o = await probe('tls-configured', { https: { hostPort: `${p.host}:${p.port}` } });
+    expect(o.verdict, o.reason).toBe('INCONCLUSIVE');
+    expect(o.reason).toMatch(/unreachable/);
+  });
+  it('INCONCLUSIVE when the provider gives no ingress address', async () => {
+    const o = await probe('tls-configured', {});
+    expect(o.verdict, o.reason).toBe('INCONCLUSIVE');
+    expect(o.reason).toContain('ingressAddress');
+  });
+});
+
+describe('protocols', () => {
+  it('PASS on a server with TLS 1.2 and 1.3 only', async () => {
+    const o = await probe('protocols', { https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL on a server that still accepts TLS 1.0', async () => {
+    const o = await probe('protocols', {
+      https: await tlsServer({ minVersion: 'TLSv1', ciphers: `${INTERMEDIATE_SERVER_CIPHERS}:ECDHE-RSA-AES128-SHA` }),
+    });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('TLSv1 accepted');
+  });
+  it('FAIL on a server that refuses TLS 1.3', async () => {
+    const o = await probe('protocols', { https: await tlsServer({ maxVersion: 'TLSv1.2' }) });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('TLSv1.3 refused');
+  });
+});
+
+describe('ciphers', () => {
+  it('PASS on a server limited to the intermediate profile', async () => {
+    const o = await probe('ciphers', { https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL on a server that also accepts a CBC-SHA1 suite', async () => {
+    const o = await probe('ciphers', { https: await tlsServer({ ciphers: `${INTERMEDIATE_SERVER_CIPHERS}:ECDHE-RSA-AES128-SHA` }) });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('ECDHE-RSA-AES128-SHA');
+  });
+  it('FAIL on a server with only a weak static-RSA suite', async () => {
+    const o = await probe('ciphers', { https: await tlsServer({ ciphers: 'AES128-SHA', maxVersion: 'TLSv1.2' }) });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('AES128-SHA');
+  });
+});
+
+describe('chain', () => {
+  it('PASS when the certificate chains to the configured CA', async () => {
+    const o = await probe('chain', { https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL when the certificate comes from another CA', async () => {
+    const foreign = await otherCa.issueServer(HOST);
+    const o = await probe('chain', { https: await tlsServer({ cert: foreign.certPem, key: foreign.keyPem }) });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('not at the configured CA');
+  });
+  it('PASS for an expired certificate of the CA (expiry is its own check)', async () => {
+    const expired = await ca.issueExpired(HOST);
+    const o = await probe('chain', { https: await tlsServer({ cert: expired.certPem, key: expired.keyPem }) });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('INCONCLUSIVE without a configured CA', async () => {
+    const o = await probe('chain', { https: await tlsServer(), opts: { ca: () => undefined } });
+    expect(o.verdict, o.reason).toBe('INCONCLUSIVE');
+  });
+});
+
+describe('san', () => {
+  it('PASS when a SAN matches the host', async () => {
+    const o = await probe('san', { https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL for a certificate of another host', async () => {
+    const wrong = await ca.issueWrongHost('other.example.com');
+    const o = await probe('san', { https: await tlsServer({ cert: wrong.certPem, key: wrong.keyPem }) });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('no SAN matches api.example.com');
+  });
+  it('PASS through SNI on a server with several hosts, FAIL for a host it has no certificate for', async () => {
+    const www = await ca.issueServer('www.example.com');
+    const s = await tlsServer({ sni: { 'www.example.com': { cert: www.certPem, key: www.keyPem } } });
+    const ok = await probe('san', { https: s, targets: [target('www.example.com'), target(HOST)] });
+    expect(ok.verdict, ok.reason).toBe('PASS');
+    const bad = await probe('san', { https: s, targets: [target('shop.example.com')] });
+    expect(bad.verdict, bad.reason).toBe('FAIL');
+  });
+});
+
+describe('expiry', () => {
+  it('PASS for a certificate valid 90 days', async () => {
+    const o = await probe('expiry', { https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL for an expired certificate', async () => {
+    const expired = await ca.issueExpired(HOST);
+    const o = await probe('expiry', { https: await tlsServer({ cert: expired.certPem, key: expired.keyPem }) });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('expired');
+  });
+  it('FAIL for a certificate expiring within the threshold (5 days < 14)', async () => {
+    const soon = await ca.issueExpiringIn(HOST, 5);
+    const s = await tlsServer({ cert: soon.certPem, key: soon.keyPem });
+    const o = await probe('expiry', { https: s });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toMatch(/expires in 4\.\d|expires in 5\.0/);
+    const relaxed = await probe('expiry', { https: s, spec: { minDaysLeft: 3 } });
+    expect(relaxed.verdict, relaxed.reason).toBe('PASS');
+  });
+});
+
+describe('key', () => {
+  it('PASS for RSA 2048 and EC P-256', async () => {
+    expect((await probe('key', { https: await tlsServer() })).verdict).toBe('PASS');
+    const ec = await ca.issueServer(HOST, [], { key: { type: 'ec', curve: 'P-256' } });
+    const o = await probe('key', { https: await tlsServer({ cert: ec.certPem, key: ec.keyPem }) });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL for RSA 1024', async () => {
+    const weak = await ca.issueRsa1024(HOST);
+    const o = await probe('key', { https: await tlsServer({ cert: weak.certPem, key: weak.keyPem }) });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('rsa 1024 bits < 2048');
+  });
+});
+
+describe('signature', () => {
+  it('PASS for SHA-256', async () => {
+    const o = await probe('signature', { https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('PASS');
+    expect(o.checks[0]?.observation.result).toMatch(/SHA256/i);
+  });
+  it('FAIL for a SHA-1 signed certificate', async () => {
+    const sha1 = await ca.issueSha1(HOST);
+    const o = await probe('signature', { https: await tlsServer({ cert: sha1.certPem, key: sha1.keyPem }) });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toMatch(/sha1|SHA1/);
+  });
+});
+
+describe('redirect', () => {
+  it('PASS on a 308 to https://host/', async () => {
+    const http = await startHttpServer();
+    servers.push(http);
+    const o = await probe('redirect', { http, https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL when plain HTTP is served (200)', async () => {
+    const http = await startHttpServer({ status: 200 });
+    servers.push(http);
+    const o = await probe('redirect', { http, https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('no redirect');
+  });
+  it('FAIL when the redirect stays on http', async () => {
+    const http = await startHttpServer({ status: 301, location: `http://${HOST}/login` });
+    servers.push(http);
+    const o = await probe('redirect', { http, https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('FAIL');
+  });
+  it('INCONCLUSIVE without an HTTP ingress address', async () => {
+    const o = await probe('redirect', { https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('INCONCLUSIVE');
+  });
+});
+
+describe('hsts', () => {
+  it('PASS with max-age=31536000', async () => {
+    const o = await probe('hsts', { https: await tlsServer() });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL without the header', async () => {
+    const o = await probe('hsts', { https: await tlsServer({ hsts: undefined }) });
+    expect(o.verdict, o.reason).toBe('FAIL');
+  });
+  it('FAIL with a max-age below the minimum', async () => {
+    const o = await probe('hsts', { https: await tlsServer({ hsts: 'max-age=300' }) });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toContain('max-age 300 < 15552000');
+  });
+});
+
+describe('mtls', () => {
+  const clientCert = () => ({ certPem: client.certPem, keyPem: client.keyPem });
+  it('PASS when no client certificate is refused and a valid one succeeds (TLS 1.3)', async () => {
+    const o = await probe('mtls', { https: await tlsServer({ clientCa: ca.certPem }), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('PASS on a TLS 1.2 server too (refusal inside the handshake)', async () => {
+    const o = await probe('mtls', {
+      https: await tlsServer({ clientCa: ca.certPem, maxVersion: 'TLSv1.2' }),
+      spec: { hosts: [HOST] },
+      opts: { clientCertificate: clientCert },
+    });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL when the server does not require a client certificate', async () => {
+    const o = await probe('mtls', { https: await tlsServer(), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
+    expect(o.verdict, o.reason).toBe('FAIL');
+  });
+  it('INCONCLUSIVE when even the valid certificate is refused (no control)', async () => {
+    const o = await probe('mtls', { https: await tlsServer({ clientCa: otherCa.certPem }), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
+    expect(o.verdict, o.reason).toBe('INCONCLUSIVE');
+    expect(o.reason).toContain('control failed');
+  });
+});
