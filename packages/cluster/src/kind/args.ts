@@ -12,7 +12,7 @@ export function validateClusterName(name: string): string {
 }
 
 /** Our kubeconfig directory: ~/.cache/isoproof/kind (XDG_CACHE_HOME respected). */
-export function defaultKubeconfigDir(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
+export function defaultKubeconfigDir(env: NodeJS.ProcessEnv = process.env, home = env.HOME || homedir()): string {
   const cache = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(home, '.cache');
   return join(cache, 'isoproof', 'kind');
 }
