@@ -50,19 +50,33 @@ function checkVerdict(c: CheckResult): string {
   return c.waived ? `${WAIVED_ICON} PASS (waived)` : `${VERDICT_ICON[c.verdict]} ${c.verdict}`;
 }
 
+/** Display width in code points (✓, ≠ and friends count one). */
+const width = (t: string) => [...t].length;
+
+/** Whether a grid cell contradicts the criteria: its symbol carries `!` (or the word WRONG). */
+export function isWrongCell(c: string): boolean {
+  return c.includes('!') || /\bWRONG\b/.test(c);
+}
+
 /**
- * A grid section as a fixed-width block. Cells hold short symbols chosen by the family (`.` denied,
- * `X` allowed, `?` unknown, ...); a cell whose value ends in `!` contradicts the criteria and is shown
- * in brackets, e.g. `[X]`. Columns are numbered; their labels are listed under the block.
+ * A grid section as a fixed-width block. Cells hold short symbols chosen by the family (`.`, `X`, `?`,
+ * `✓`, ...; the legend says what they mean); a cell that contradicts the criteria carries `!` (or the
+ * word WRONG) and is shown in brackets without the `!`, e.g. `[X]`. Columns are numbered; their labels
+ * are listed under the block.
  */
 export function renderGrid(s: Extract<ReportSection, { type: 'grid' }>): string {
-  const rowW = Math.max(4, ...s.rowLabels.map((l) => l.length));
-  const cells = s.cells.map((row) => row.map((c) => (c.endsWith('!') ? { v: c.slice(0, -1) || '?', wrong: true } : { v: c, wrong: false })));
-  const cellW = Math.max(1, ...cells.flat().map((c) => c.v.length));
-  const colW = Math.max(String(s.colLabels.length).length, cellW) + 2;
+  const rowW = Math.max(4, ...s.rowLabels.map(width));
+  const cells = s.cells.map((row) =>
+    row.map((c) => (isWrongCell(c) ? { v: c.replace(/!/g, '') || '?', wrong: true } : { v: c, wrong: false })),
+  );
+  const cellW = Math.max(1, ...cells.flat().map((c) => width(c.v)));
+  // room for the brackets of a wrong cell, plus one space between columns
+  const inner = Math.max(String(s.colLabels.length).length, cellW + 2);
+  const colW = inner + 1;
   const pad = (t: string, w: number) => {
-    const left = Math.floor((w - t.length) / 2);
-    return ' '.repeat(Math.max(0, left)) + t + ' '.repeat(Math.max(0, w - t.length - left));
+    const iw = w - 1;
+    const left = Math.floor((iw - width(t)) / 2);
+    return ' '.repeat(Math.max(0, left)) + t + ' '.repeat(Math.max(0, w - width(t) - left));
   };
   const lines: string[] = [];
   lines.push(`${' '.repeat(rowW)} |${s.colLabels.map((_l, j) => pad(String(j + 1), colW)).join('')}`.trimEnd());
@@ -81,12 +95,13 @@ export function renderGrid(s: Extract<ReportSection, { type: 'grid' }>): string 
         return pad(c.v, colW);
       })
       .join('');
-    lines.push(`${label.padEnd(rowW)} |${txt}`.trimEnd());
+    lines.push(`${label}${' '.repeat(rowW - width(label))} |${txt}`.trimEnd());
   });
   lines.push('');
   s.colLabels.forEach((l, j) => lines.push(`${String(j + 1).padStart(String(s.colLabels.length).length)} = ${l}`));
   lines.push('');
-  lines.push(`legend: ${s.legend}; [ ] = contradicts the criteria (${wrong} cell${wrong === 1 ? '' : 's'})`);
+  lines.push(`legend: ${s.legend}`);
+  lines.push(`[ ] marks a cell that contradicts the criteria: ${wrong} cell${wrong === 1 ? '' : 's'}`);
   return lines.join('\n');
 }
 

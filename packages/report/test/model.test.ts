@@ -135,8 +135,12 @@ describe('renderer details', () => {
       cells: [['.', 'X!'], ['.!', '.']],
       legend: '. denied, X allowed',
     });
-    expect(g.split('\n').slice(0, 4)).toEqual(['     | 1  2', '-----+------', 'a    | . [X]', 'bb   |[.] .']);
-    expect(g).toContain('(2 cells)');
+    expect(g.split('\n').slice(0, 4)).toEqual(['     | 1   2', '-----+--------', 'a    | .  [X]', 'bb   |[.]  .']);
+    expect(g).toContain('contradicts the criteria: 2 cells');
+    // families' own conventions: `!` anywhere (network `.!~`, rbac `✓!`), or WRONG (secrets)
+    const h = renderGrid({ type: 'grid', title: 't', rowLabels: ['r'], colLabels: ['a', 'b', 'c', 'd'], cells: [['.!~', '✓!', 'WRONG: read', 'ok: denied']], legend: 'l' });
+    expect(h.split('\n')[2]).toBe('r    |    [.~]           [✓]      [WRONG: read]  ok: denied');
+    expect(h).toContain('contradicts the criteria: 3 cells');
   });
 
   it('console on a TTY draws a spinner and erases it before lines', async () => {
