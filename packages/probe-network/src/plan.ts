@@ -82,6 +82,8 @@ class Compiler {
   readonly readiness = new Map<string, string>();
   private readonly nsMap: Map<string, SimNamespace>;
   private readonly runnable: SimPod[];
+  /** Namespaces whose pods run the agent image (those the criteria name as sources or pod targets). */
+  private readonly agentNamespaces = new Set<string>();
 
   constructor(
     private readonly snap: Snapshot,
@@ -287,7 +289,7 @@ class Compiler {
       return { key: cell.key, how: 'the runner host reaches the same external listener' };
     }
     if (r.wire === 'dns') {
-      for (const p of this.runnable) {
+      for (const p of this.controlSources()) {
         if (p === source) continue;
         const sim = this.simulate(p, r);
         if (sim?.verdict === 'allow') return { key: this.addCell(p, r, true).key, how: `DNS from ${podLabel(p)}, which the policies allow` };
@@ -311,7 +313,7 @@ class Compiler {
       }
     }
     // 3. same target and port from a source the policies allow (the target's namespace first)
-    const others = [...this.runnable].sort((a, b) => Number(b.namespace === dest.namespace) - Number(a.namespace === dest.namespace));
+    const others = this.controlSources().sort((a, b) => Number(b.namespace === dest.namespace) - Number(a.namespace === dest.namespace));
     for (const p of others) {
       if (p === source || p === dest) continue;
       if (this.simulate(p, r)?.verdict === 'allow') {
@@ -324,7 +326,19 @@ class Compiler {
     return {};
   }
 
+  controlSources(): SimPod[] {
+    return this.runnable.filter((p) => this.agentNamespaces.has(p.namespace));
+  }
+
   compile(criteria: Criterion[]): void {
+    for (const c of criteria) {
+      for (const spec of cellsOf(c)) {
+        this.agentNamespaces.add(spec.from.namespace);
+        if (isPodRef(spec.to)) this.agentNamespaces.add(spec.to.namespace);
+        else if ('service' in spec.to) this.agentNamespaces.add(spec.to.service.split('.')[1] ?? '');
+        if (spec.control?.from) this.agentNamespaces.add(spec.control.from.namespace);
+      }
+    }
     for (const c of criteria) {
       cellsOf(c).forEach((spec, i) => {
         const expect = spec.expect === 'deny' ? 'denied' : 'allowed';
