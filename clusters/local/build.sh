@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds every binary of the local cluster from the Go module proxy, cached outside the work tree.
 # Usage: clusters/local/build.sh            (prints the cache dir on the last line)
-# The cache key is a hash of versions.env and this script; a warm machine skips all work.
+# The cache key is a hash of versions.env and BUILD_REVISION (bump it when a build step changes what it
+# produces); a warm machine skips all work. Images are keyed separately by their own sources.
+BUILD_REVISION=1
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=/dev/null
 source "$here/versions.env"
-key=$(cat "$here/versions.env" "$here/build.sh" | sha256sum | cut -c1-12)
+key=$( (cat "$here/versions.env"; echo "build-revision $BUILD_REVISION") | sha256sum | cut -c1-12)
 cache_root=${ISOPROOF_CACHE:-$HOME/.cache/isoproof}
 out="$cache_root/local/$K8S_VERSION-$key"
 bin="$out/bin"
