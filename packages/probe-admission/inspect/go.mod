@@ -1,0 +1,3 @@
+module isoproof.local/inspect
+
+go 1.21

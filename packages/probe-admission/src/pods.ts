@@ -1,0 +1,137 @@
+import { RUN_LABEL } from '@isoproof/core';
+import { PROBE_IMAGE } from '@isoproof/probe-rbac';
+
+/**
+ * Pods for the Pod Security probes: one compliant with the `restricted` profile (the control) and,
+ * for each rule of the profile, a pod identical to it except that it breaks exactly that rule.
+ */
+export const VIOLATIONS = [
+  'privileged',
+  'runAsRoot',
+  'runAsNonRootFalse',
+  'hostPath',
+  'hostNetwork',
+  'hostPID',
+  'hostIPC',
+  'addCapability',
+  'capabilitiesNotDropped',
+  'noSeccomp',
+  'privilegeEscalation',
+  'hostPort',
+] as const;
+export type Violation = (typeof VIOLATIONS)[number];
+
+/** What each violation breaks, in words (for evidence). */
+export const VIOLATION_TEXT: Record<Violation, string> = {
+  privileged: 'securityContext.privileged=true',
+  runAsRoot: 'runAsUser=0',
+  runAsNonRootFalse: 'runAsNonRoot=false',
+  hostPath: 'a hostPath volume (/etc)',
+  hostNetwork: 'hostNetwork=true',
+  hostPID: 'hostPID=true',
+  hostIPC: 'hostIPC=true',
+  addCapability: 'capabilities.add=[NET_ADMIN]',
+  capabilitiesNotDropped: 'capabilities.drop without ALL',
+  noSeccomp: 'no seccompProfile',
+  privilegeEscalation: 'allowPrivilegeEscalation=true',
+  hostPort: 'hostPort 18080',
+};
+
+type Obj = Record<string, unknown>;
+interface Container extends Obj {
+  securityContext: Obj & { capabilities: Obj };
+}
+interface PodSpec extends Obj {
+  securityContext: Obj;
+  containers: Container[];
+}
+export interface ProbePod extends Obj {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: PodSpec;
+}
+
+/** A pod that satisfies the restricted profile (and the MediSecure context: uid 1000, read-only root). */
+export function compliantPod(name: string, namespace: string, runId: string, image = PROBE_IMAGE): ProbePod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: { [RUN_LABEL]: runId, 'app.kubernetes.io/name': 'isoproof-admission-probe' } },
+    spec: {
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: 'probe',
+          image,
+          imagePullPolicy: 'IfNotPresent',
+          args: ['pause'],
+          ports: [{ containerPort: 8080, protocol: 'TCP' }],
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            capabilities: { drop: ['ALL'] },
+          },
+          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
+        },
+      ],
+    },
+  };
+}
+
+/** The compliant pod with exactly one rule of the restricted profile broken. */
+export function violatingPod(v: Violation, name: string, namespace: string, runId: string, image = PROBE_IMAGE): ProbePod {
+  const pod = compliantPod(name, namespace, runId, image);
+  const spec = pod.spec;
+  const c = spec.containers[0]!;
+  const sc = c.securityContext;
+  switch (v) {
+    case 'privileged':
+      // privileged implies escalation; say so explicitly so the only reason for refusal is the profile
+      sc.privileged = true;
+      sc.allowPrivilegeEscalation = true;
+      break;
+    case 'runAsRoot':
+      // runAsNonRoot stays true so the only broken rule is runAsUser=0
+      spec.securityContext.runAsUser = 0;
+      sc.runAsUser = 0;
+      break;
+    case 'runAsNonRootFalse':
+      spec.securityContext.runAsNonRoot = false;
+      sc.runAsNonRoot = false;
+      break;
+    case 'hostPath':
+      spec.volumes = [{ name: 'host', hostPath: { path: '/etc', type: 'Directory' } }];
+      c.volumeMounts = [{ name: 'host', mountPath: '/host-etc', readOnly: true }];
+      break;
+    case 'hostNetwork':
+      spec.hostNetwork = true;
+      break;
+    case 'hostPID':
+      spec.hostPID = true;
+      break;
+    case 'hostIPC':
+      spec.hostIPC = true;
+      break;
+    case 'addCapability':
+      sc.capabilities = { drop: ['ALL'], add: ['NET_ADMIN'] };
+      break;
+    case 'capabilitiesNotDropped':
+      sc.capabilities = { drop: ['NET_RAW'] };
+      break;
+    case 'noSeccomp':
+      delete spec.securityContext.seccompProfile;
+      delete sc.seccompProfile;
+      break;
+    case 'privilegeEscalation':
+      sc.allowPrivilegeEscalation = true;
+      break;
+    case 'hostPort':
+      c.ports = [{ containerPort: 8080, hostPort: 18080, protocol: 'TCP' }];
+      break;
+  }
+  return pod;
+}
