@@ -25,6 +25,8 @@ export interface ConsoleReporter {
   criterionDone(outcome: Outcome, scenario?: string): void;
   /** A scenario run finished; prints the outcomes not yet reported through criterionDone. */
   scenarioDone(result: ScenarioReport): void;
+  /** Alias of scenarioDone (matches @isoproof/run's RunReporter). */
+  scenarioFinished(result: ScenarioReport): void;
   /** A free progress line (pass it as `log` to runScenario). */
   log(line: string): void;
   /** Final summary; stops the spinner. */
@@ -97,7 +99,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
     drawSpinner();
   };
 
-  return {
+  const reporter: ConsoleReporter = {
     runStarted(info) {
       print(`isoproof run ${info.runId} on provider ${info.provider}${info.scenarios !== undefined ? `: ${info.scenarios} scenario run(s)` : ''}`);
     },
@@ -143,7 +145,11 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
       clearSpinner();
       current = undefined;
     },
+    scenarioFinished(result) {
+      reporter.scenarioDone(result);
+    },
   };
+  return reporter;
 }
 
 /**
