@@ -33,3 +33,5 @@ export { loadSnapshot, podFromApi, policyFromApi, serviceFromApi } from './snaps
 export { truthTable, findingsSection, GRID_LEGEND } from './sections';
 export type { NetworkFamily, NetworkFamilyOptions, NetworkRun } from './family';
 export { createNetworkFamily, criteriaNamespaces } from './family';
+export type { ManifestObject, OfflineSnapshotOptions } from './offline';
+export { snapshotFromManifests, simulatedResults, predictOutcomes } from './offline';
