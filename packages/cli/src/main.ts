@@ -124,7 +124,6 @@ async function cmdRun(v: Values, io: Io): Promise<number> {
   });
   for (const p of res.proofs.filter((x) => !x.ok)) io.err(`overlay ${p.scenario}/${p.overlay} did not flip as declared: ${p.problems.join('; ')}`);
   io.out(`report: ${res.artifacts.json} (also ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
-  if (res.overlayArtifacts.length) io.out(`overlay reports: ${res.overlayArtifacts.length} under ${resolve(str(v, 'artifacts') ?? 'artifacts', 'overlays')}`);
   io.out(`exit ${res.exitCode} (${res.exitCode === 0 ? 'all PASS' : res.exitCode === 1 ? 'FAIL found' : 'INCONCLUSIVE or error'})`);
   return res.exitCode;
 }

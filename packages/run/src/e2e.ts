@@ -41,11 +41,30 @@ async function saveReport(r: ScenarioResult, runId: string, provider: string, se
 }
 
 /**
+ * Facts of a kind or local cluster (audit log path, ...) from its provider, so probes see what
+ * `isoproof run` would give them. Best effort: an unreachable provider leaves the facts empty.
+ */
+async function providerFacts(provider: string): Promise<Record<string, string>> {
+  if (provider !== 'kind' && provider !== 'local') return {};
+  try {
+    const { selectProvider, LocalProvider, DEFAULT_KIND_CLUSTER } = await import('@isoproof/cluster');
+    const p = await selectProvider({ provider });
+    const name = process.env.ISOPROOF_CLUSTER_NAME;
+    const handle = p instanceof LocalProvider ? await p.reuse(name) : await p.reuse(name ?? DEFAULT_KIND_CLUSTER);
+    return handle.facts;
+  } catch (err) {
+    process.stderr.write(`isoproof e2e: no provider facts for ${provider}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return {};
+  }
+}
+
+/**
  * Registers the cluster e2e tests of one scenario (call it from `test/<name>.e2e.test.ts`):
  * one test for the baseline (every criterion PASS) and one per overlay (exactly its `flips` FAIL,
  * everything else PASS), then removes the scenario's objects. Skips when ISOPROOF_KUBECONFIG is unset.
- * Env: ISOPROOF_KUBECONFIG, ISOPROOF_CONTEXT, ISOPROOF_PROVIDER (default existing),
- * ISOPROOF_FACTS (JSON object of provider facts), ISOPROOF_ARTIFACTS (report directory).
+ * Env: ISOPROOF_KUBECONFIG, ISOPROOF_CONTEXT, ISOPROOF_PROVIDER (default existing; kind and local
+ * add their provider facts, ISOPROOF_CLUSTER_NAME names the cluster), ISOPROOF_FACTS (JSON object of
+ * extra facts), ISOPROOF_ARTIFACTS (report directory), ISOPROOF_E2E_VERBOSE, ISOPROOF_E2E_KEEP.
  */
 export function scenarioE2E(def: ScenarioDefinition): void {
   const kubeconfig = process.env.ISOPROOF_KUBECONFIG;
@@ -74,6 +93,7 @@ export function scenarioE2E(def: ScenarioDefinition): void {
     beforeAll(async () => {
       kube = loadKube(kubeconfig, process.env.ISOPROOF_CONTEXT || undefined);
       serverVersion = (await checkReachable(kube, 15_000)).serverVersion;
+      Object.assign(facts, { ...(await providerFacts(provider)), ...facts });
     });
     afterAll(async () => {
       if (kube && !process.env.ISOPROOF_E2E_KEEP) await destroyScenario(def, { kube, log });

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Criterion, ReportSection, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
+import type { Criterion, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
 import { selectProvider } from '@isoproof/cluster';
-import type { ArtifactPaths, Report } from '@isoproof/report';
+import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
 import { buildReport, writeArtifacts } from '@isoproof/report';
 import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
 import { errorMessage, inconclusive } from './families';
@@ -52,24 +52,16 @@ export interface RunAllOptions {
   timeouts?: Partial<Timeouts>;
 }
 
-/** What one overlay run proved (only with `overlays: true`). */
-export interface OverlayProofResult {
-  scenario: string;
-  overlay: string;
-  flips: string[];
-  ok: boolean;
-  problems: string[];
-}
+/** What one overlay run proved (only with `overlays: true`); the report's OverlayProof. */
+export type OverlayProofResult = OverlayProof;
 
 export interface RunAllResult {
   run: Run;
   exitCode: ExitCode;
   results: ScenarioResult[];
   proofs: OverlayProofResult[];
-  /** Files of the main report (baseline runs, or the single overlay) under artifactsDir. */
+  /** Files of the report under artifactsDir. */
   artifacts: ArtifactPaths;
-  /** With `overlays`: the report of each overlay run, written under artifactsDir/overlays/<scenario>/<overlay>/. */
-  overlayArtifacts: ArtifactPaths[];
   report: Report;
 }
 
@@ -134,21 +126,6 @@ function toolVersion(): string {
   } catch {
     return '0.0.0';
   }
-}
-
-/** A table of the overlay proofs of one scenario (a section of its baseline in the report). */
-export function proofSections(scenario: string, proofs: OverlayProofResult[]): ReportSection[] {
-  const mine = proofs.filter((p) => p.scenario === scenario);
-  if (mine.length === 0) return [];
-  return [
-    {
-      type: 'table',
-      title: 'Overlay proofs (seeded violations)',
-      columns: ['overlay', 'must flip to FAIL', 'result'],
-      rows: mine.map((p) => [p.overlay, p.flips.join(', '), p.ok ? 'flipped exactly as declared' : p.problems.join('; ')]),
-      note: 'Each overlay applies one seeded violation; it must turn exactly its criteria to FAIL and leave the others PASS.',
-    },
-  ];
 }
 
 /** The exit code of a whole run: baseline verdicts, single-overlay verdicts, and overlay proofs. */
@@ -270,36 +247,24 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     if (ac.signal.aborted) throw new IsoproofError('ISOPROOF_ABORTED', 'run interrupted');
 
     const exitCode = runExitCode(results, proofs, Boolean(o.overlays));
-    const reportOf = (scenarios: ScenarioResult[]) =>
-      buildReport({
-        run,
-        tool: TOOL,
-        provider: provider.name,
-        cluster: { serverVersion },
-        scenarios,
-        finishedAt: new Date(),
-      });
-    const overlayArtifacts: ArtifactPaths[] = [];
-    let main: ScenarioResult[] = results;
-    if (o.overlays) {
-      // The main report holds the baselines (its verdict is theirs), each with a table of its overlay
-      // proofs; every overlay run gets its own report beside it.
-      main = results
-        .filter((r) => !r.overlay)
-        .map((r) => ({ ...r, sections: [...r.sections, ...proofSections(r.scenario, proofs)] }));
-      for (const r of results.filter((x) => x.overlay)) {
-        const dir = join(artifactsDir, 'overlays', r.scenario, r.overlay ?? '');
-        overlayArtifacts.push(await writeArtifacts(reportOf([r]), dir, { env: {} }));
-      }
-    }
-    const report = reportOf(main);
+    // With overlays the report carries the proofs: its verdict is then the proof rule (baselines all
+    // PASS, each overlay flipped exactly what it names), the same as runExitCode.
+    const report = buildReport({
+      run,
+      tool: TOOL,
+      provider: provider.name,
+      cluster: { serverVersion },
+      scenarios: results,
+      ...(o.overlays ? { proofs } : {}),
+      finishedAt: new Date(),
+    });
     const artifacts = await writeArtifacts(report, artifactsDir);
     o.reporter?.finish?.(report);
     if (exitCode !== 0 && cluster) {
       await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
     }
     await teardown('done');
-    return { run, exitCode, results, proofs, artifacts, overlayArtifacts, report };
+    return { run, exitCode, results, proofs, artifacts, report };
   } catch (err) {
     o.reporter?.close?.();
     await teardown(ac.signal.aborted ? 'signal' : 'error');
