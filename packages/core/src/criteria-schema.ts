@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import Ajv from 'ajv';
-import { parse as parseYaml } from 'yaml';
 import { CriteriaError } from './errors';
 import { PROBE_KINDS } from './model';
 import type { Criterion, ProbeFamily } from './model';
 import { formatAjvErrors } from './schema-errors';
+import { parseYamlText, readYamlFile } from './yaml-file';
+
+const criteriaFail = (problems: string[], cause: unknown) => new CriteriaError(problems, { cause });
 
 /** Criterion ids: upper-case words joined by dashes, ending in a number of 2+ digits (NET-TENANT-01). */
 export const CRITERION_ID_PATTERN = '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\\d{2,}$';
@@ -109,24 +110,10 @@ export function validateCriteria(data: unknown, source: string, opts: ValidateCr
 
 /** Parses a YAML text and validates it (see validateCriteria). */
 export function parseCriteria(text: string, source: string, opts: ValidateCriteriaOptions = {}): Criterion[] {
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (e) {
-    const first = String((e as Error).message ?? e).split('\n')[0];
-    throw new CriteriaError([`${source}: not valid YAML: ${first}`], { cause: e });
-  }
-  return validateCriteria(data, source, opts);
+  return validateCriteria(parseYamlText(text, source, criteriaFail), source, opts);
 }
 
 /** Reads and validates a criteria.yaml file. */
 export async function loadCriteria(file: string, opts: ValidateCriteriaOptions = {}): Promise<Criterion[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CriteriaError([`${file}: cannot read criteria file (${code ?? String(e)})`], { cause: e });
-  }
-  return parseCriteria(text, file, opts);
+  return validateCriteria(await readYamlFile(file, 'criteria file', criteriaFail), file, opts);
 }

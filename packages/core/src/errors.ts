@@ -11,26 +11,28 @@ export class IsoproofError extends Error {
   }
 }
 
-/** A criteria.yaml file is unreadable or does not match the criteria schema. */
-export class CriteriaError extends IsoproofError {
-  /** Every problem found, each a full one-line message (`message` holds the first). */
+/** An error carrying a list of one-line problems; `message` is the first, with a count of the rest. */
+export class ProblemsError extends IsoproofError {
   readonly problems: string[];
-  constructor(problems: string[], options?: { cause?: unknown }) {
-    const first = problems[0] ?? 'invalid criteria';
+  constructor(code: string, problems: string[], fallback: string, options?: { cause?: unknown }) {
+    const first = problems[0] ?? fallback;
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-    super('ISOPROOF_INVALID_CRITERIA', first + more, options);
+    super(code, first + more, options);
     this.problems = problems;
   }
 }
 
-/** A waivers file is unreadable or invalid (bad date, missing owner, ...). */
-export class WaiverError extends IsoproofError {
-  readonly problems: string[];
+/** A criteria.yaml file is unreadable or does not match the criteria schema. */
+export class CriteriaError extends ProblemsError {
   constructor(problems: string[], options?: { cause?: unknown }) {
-    const first = problems[0] ?? 'invalid waivers';
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-    super('ISOPROOF_INVALID_WAIVER', first + more, options);
-    this.problems = problems;
+    super('ISOPROOF_INVALID_CRITERIA', problems, 'invalid criteria', options);
+  }
+}
+
+/** A waivers file is unreadable or invalid (bad date, missing owner, ...). */
+export class WaiverError extends ProblemsError {
+  constructor(problems: string[], options?: { cause?: unknown }) {
+    super('ISOPROOF_INVALID_WAIVER', problems, 'invalid waivers', options);
   }
 }
 

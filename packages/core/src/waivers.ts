@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import Ajv from 'ajv';
-import { parse as parseYaml } from 'yaml';
 import { WaiverError } from './errors';
 import type { Waiver } from './model';
 import { CRITERION_ID_PATTERN } from './criteria-schema';
 import { formatAjvErrors } from './schema-errors';
+import { readYamlFile } from './yaml-file';
 
 /** JSON Schema of a waivers file: `{ waivers: Waiver[] }` (selector defaults to "*"). */
 export const WAIVERS_SCHEMA = {
@@ -98,18 +97,6 @@ export function validateWaivers(data: unknown, source: string): Waiver[] {
 
 /** Reads a waivers YAML file. A missing file is an error; an empty file means no waivers. */
 export async function loadWaivers(file: string): Promise<Waiver[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new WaiverError([`${file}: cannot read waivers file (${code ?? String(e)})`], { cause: e });
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (e) {
-    throw new WaiverError([`${file}: not valid YAML: ${String((e as Error).message).split('\n')[0]}`], { cause: e });
-  }
+  const data = await readYamlFile(file, 'waivers file', (problems, cause) => new WaiverError(problems, { cause }));
   return validateWaivers(data, file);
 }

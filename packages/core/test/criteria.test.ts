@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CriteriaError, IsoproofError } from '../src/errors';
 import { loadCriteria, parseCriteria, validateCriteria } from '../src/criteria-schema';
+import { sampleCriterion } from './fixtures';
 
 const SRC = 'scenarios/x/criteria.yaml';
-const good = (over: Record<string, unknown> = {}) => ({
-  id: 'NET-TENANT-01',
-  title: 'tenant A cannot reach tenant B',
-  seed: '001 US-INFRA-04',
-  probe: 'network',
-  vantage: 'pod app=client in tenant-a',
-  expectation: 'connect times out',
-  spec: { from: 'a' },
-  ...over,
-});
+const good = (over: Record<string, unknown> = {}) => sampleCriterion({ spec: { from: 'a' }, ...over });
 
 function messageOf(data: unknown): string {
   try {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, evaluateCheck } from '../src/evaluate';
 import type { Check, Criterion, Observation, Waiver } from '../src/model';
+import { sampleCriterion } from './fixtures';
 
-const crit: Criterion = {
-  id: 'NET-TENANT-01',
-  title: 'tenant A cannot reach tenant B',
-  seed: '001 US-INFRA-04',
-  probe: 'network',
-  vantage: 'pod app=client in tenant-a',
-  expectation: 'connect times out',
-  severity: 'critical',
-  spec: {},
-};
+const crit: Criterion = sampleCriterion({ severity: 'critical' });
 
 const obs = (outcome: Observation['outcome'], result: string, error?: string): Observation => ({
   outcome,
