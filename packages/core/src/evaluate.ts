@@ -72,7 +72,8 @@ export function evaluateCheck(check: Check): { verdict: Verdict; reason: string 
   };
 }
 
-function criterionHeader(c: Criterion): Outcome['criterion'] {
+/** The criterion fields an Outcome carries (no spec). */
+export function criterionSummary(c: Criterion): Outcome['criterion'] {
   const h: Outcome['criterion'] = {
     id: c.id,
     title: c.title,
@@ -105,7 +106,7 @@ function summarise(verdict: Verdict, results: CheckResult[]): string {
 /** Evaluates a criterion's checks into its Outcome (see the rules above). */
 export function evaluate(criterion: Criterion, checks: Check[], opts: EvaluateOptions = {}): Outcome {
   const now = opts.now ?? new Date();
-  const header = criterionHeader(criterion);
+  const header = criterionSummary(criterion);
   const mine = (opts.waivers ?? []).filter((w) => w.criterion === criterion.id);
   const expired = mine.find((w) => waiverState(w, now) === 'expired');
   const active = mine.filter((w) => waiverState(w, now) === 'active');
@@ -157,5 +158,5 @@ export function evaluate(criterion: Criterion, checks: Check[], opts: EvaluateOp
 
 /** An INCONCLUSIVE outcome for a criterion whose family could not run at all (e.g. spec invalid). */
 export function inconclusive(criterion: Criterion, reason: string): Outcome {
-  return { criterion: criterionHeader(criterion), verdict: 'INCONCLUSIVE', reason, checks: [] };
+  return { criterion: criterionSummary(criterion), verdict: 'INCONCLUSIVE', reason, checks: [] };
 }
