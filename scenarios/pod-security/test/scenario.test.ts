@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCriteria } from '@isoproof/core';
+import { composeOverlay, listOverlays, readManifests } from '@isoproof/kube';
+import { scenario } from '../src/index';
+
+// Offline checks; the cluster e2e (test/*.e2e.test.ts) proves the verdicts.
+describe(`${scenario.name}: definition`, () => {
+  it('every criterion spec is valid for its family', async () => {
+    const criteria = await loadCriteria(join(scenario.dir, 'criteria.yaml'));
+    expect(criteria.length).toBeGreaterThanOrEqual(6);
+    for (const c of criteria) {
+      const family = scenario.families.find((f) => (Array.isArray(f.kind) ? f.kind : [f.kind]).includes(c.probe));
+      expect(family, c.id).toBeDefined();
+      expect(family!.validateSpec?.(c) ?? [], c.id).toEqual([]);
+    }
+  });
+
+  it('every overlay composes and flips only known criteria', async () => {
+    const ids = new Set((await loadCriteria(join(scenario.dir, 'criteria.yaml'))).map((c) => c.id));
+    const base = await readManifests(join(scenario.dir, 'manifests'));
+    const overlays = await listOverlays(scenario.dir);
+    expect(overlays.length).toBeGreaterThanOrEqual(4);
+    for (const o of overlays) {
+      expect(o.flips.length, o.name).toBeGreaterThan(0);
+      for (const f of o.flips) expect(ids.has(f), `${o.name} flips ${f}`).toBe(true);
+      const { objects } = await composeOverlay(base, join(scenario.dir, 'overlays', o.name));
+      expect(objects.length, o.name).toBeGreaterThanOrEqual(base.length);
+    }
+  });
+
+  it('manifests use only the cluster images and label every namespace as managed', async () => {
+    const objects = await readManifests(join(scenario.dir, 'manifests'));
+    const text = JSON.stringify(objects);
+    for (const m of text.matchAll(/"image":"([^"]+)"/g)) expect(m[1]).toMatch(/^isoproof\.local\//);
+    for (const ns of objects.filter((o) => o.kind === 'Namespace')) expect(ns.metadata.labels?.['isoproof.dev/managed']).toBe('true');
+  });
+
+  it('every workload of the baseline carries the MediSecure securityContext and resources', async () => {
+    const objects = await readManifests(join(scenario.dir, 'manifests'));
+    const deps = objects.filter((o) => o.kind === 'Deployment');
+    expect(deps.length).toBeGreaterThan(0);
+    for (const d of deps) {
+      const spec = (d as unknown as { spec: { template: { spec: { securityContext: Record<string, unknown>; containers: Array<{ securityContext: Record<string, unknown>; resources: { requests: object; limits: object } }> } } } }).spec.template.spec;
+      expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const c of spec.containers) {
+        expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+        expect(c.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+        expect(c.resources.limits).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+      }
+    }
+  });
+});
