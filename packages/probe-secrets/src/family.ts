@@ -94,7 +94,8 @@ class NamespaceCache {
     const res = await rawRequest(this.admin, { method: 'GET', path, timeoutMs: 30_000 });
     if (res.status !== 200) throw new SecretsProbeError(`GET ${path} answered HTTP ${res.status} ${statusReason(res.body) ?? ''} — check the admin kubeconfig and that namespace ${ns} exists`);
     if (resource === 'secrets') registerSecretValues(res.body);
-    const items = ((res.body as { items?: K8sObject[] }).items ?? []).slice(0, 5_000);
+    // Terminating objects (an old pod of a previous rollout) are not part of the state under test.
+    const items = ((res.body as { items?: K8sObject[] }).items ?? []).filter((it) => !(it.metadata as { deletionTimestamp?: string } | undefined)?.deletionTimestamp).slice(0, 5_000);
     for (const it of items) {
       it.kind ??= KIND_OF[resource];
       it.metadata ??= {};
@@ -349,15 +350,39 @@ export function createSecretsFamily(): ProbeFamily {
       }
     };
     const controlCache = new Map<string, Observation>();
-    const selfControl = async (sa: string): Promise<Observation | undefined> => {
-      const cm = spec.controls?.[sa];
-      if (!cm) return undefined;
+    /**
+     * The control of an SA's own denials: GET of a ConfigMap it may read (spec.controls), else a
+     * SelfSubjectReview proving its token authenticates (so a 403 is authorization, not a bad token).
+     */
+    const selfControl = async (sa: string): Promise<Observation> => {
       let obs = controlCache.get(sa);
-      if (!obs) {
+      if (obs) return obs;
+      const cm = spec.controls?.[sa];
+      if (cm) {
         obs = await attempt(sa, `/api/v1/namespaces/${ns}/configmaps/${cm}`, [{ kind: 'ConfigMap', namespace: ns, name: cm }], `control: ${sa} reads a ConfigMap it may read`);
-        controlCache.set(sa, obs);
+      } else {
+        obs = await selfSubjectReview(sa);
       }
+      controlCache.set(sa, obs);
       return obs;
+    };
+    const selfSubjectReview = async (sa: string): Promise<Observation> => {
+      const client = clients.get(sa);
+      const path = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+      const sent = `POST ${path} as system:serviceaccount:${ns}:${sa}`;
+      const resources: ResourceRef[] = [{ kind: 'ServiceAccount', namespace: ns, name: sa }];
+      if (!client || client instanceof Error) return accessObservation({ sent, error: `no token for ${sa}: ${client?.message ?? 'unknown'}`, resources });
+      try {
+        const res = await rawRequest(client, { method: 'POST', path, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, timeoutMs: 15_000 });
+        const user = (res.body as { status?: { userInfo?: { username?: string } } } | undefined)?.status?.userInfo?.username;
+        const expected = `system:serviceaccount:${ns}:${sa}`;
+        if ((res.status === 201 || res.status === 200) && user !== expected) {
+          return accessObservation({ sent, error: `SelfSubjectReview says ${user ?? 'nobody'}, expected ${expected}`, resources });
+        }
+        return accessObservation({ sent, status: res.status, reason: res.status === 201 ? `Created (authenticated as ${expected})` : statusReason(res.body), resources, note: 'control: the token authenticates (SelfSubjectReview); no ConfigMap control named for this ServiceAccount' });
+      } catch (e) {
+        return accessObservation({ sent, error: e instanceof Error ? e.message : String(e), resources });
+      }
     };
     const cells: AccessCell[] = [];
     const gets = new Map<string, Observation>();
@@ -376,8 +401,8 @@ export function createSecretsFamily(): ProbeFamily {
         continue;
       }
       const allowedReader = (spec.readers[cell.secret] ?? []).find((r) => gets.get(`${r}/${cell.secret}`)?.outcome === 'allowed');
-      const control = allowedReader ? gets.get(`${allowedReader}/${cell.secret}`) : await selfControl(cell.sa);
-      checks.push(control ? { id, expect: 'denied', observation: cell.observation, control } : { id, expect: 'denied', observation: cell.observation });
+      const control = (allowedReader ? gets.get(`${allowedReader}/${cell.secret}`) : undefined) ?? (await selfControl(cell.sa));
+      checks.push({ id, expect: 'denied', observation: cell.observation, control });
     }
     for (const sa of sas) {
       const id = `serviceaccount/${ns}/${sa} LIST secrets in ${ns}`;
@@ -386,8 +411,7 @@ export function createSecretsFamily(): ProbeFamily {
       if ((spec.listers ?? []).includes(sa)) {
         checks.push({ id, expect: 'allowed', observation: obs });
       } else {
-        const control = await selfControl(sa);
-        checks.push(control ? { id, expect: 'denied', observation: obs, control } : { id, expect: 'denied', observation: obs });
+        checks.push({ id, expect: 'denied', observation: obs, control: await selfControl(sa) });
       }
     }
     access = access.filter((a) => a.namespace !== ns);
