@@ -223,21 +223,31 @@ async function cmdList(v: Values, io: Io): Promise<number> {
   const { listOverlays } = await import('@isoproof/kube');
   const scenarios = await run.loadScenarios();
   const rows = [];
+  const broken: string[] = [];
   for (const s of scenarios) {
-    const criteria = await run.loadScenarioCriteria(s);
-    const overlays = await listOverlays(s.dir);
-    rows.push({
-      name: s.name,
-      description: s.description,
-      criteria: criteria.map((c) => ({ id: c.id, probe: c.probe, title: c.title, seed: c.seed })),
-      overlays: overlays.map((o) => ({ name: o.name, description: o.description, flips: o.flips })),
-    });
+    try {
+      const criteria = await run.loadScenarioCriteria(s);
+      const overlays = await listOverlays(s.dir);
+      rows.push({
+        name: s.name,
+        description: s.description,
+        criteria: criteria.map((c) => ({ id: c.id, probe: c.probe, title: c.title, seed: c.seed })),
+        overlays: overlays.map((o) => ({ name: o.name, description: o.description, flips: o.flips })),
+      });
+    } catch (err) {
+      broken.push(`${s.name}: ${formatError(err, false).replace(/^isoproof: /, '')}`);
+    }
   }
+  // A broken scenario does not hide the others; it is reported on stderr and the exit code is 2.
+  const done = (): number => {
+    for (const b of broken) io.err(`isoproof: scenario ${b}`);
+    return broken.length ? 2 : 0;
+  };
   if (bool(v, 'json')) {
     io.out(JSON.stringify(rows, null, 2));
-    return 0;
+    return done();
   }
-  if (rows.length === 0) {
+  if (rows.length === 0 && broken.length === 0) {
     io.out(`no scenarios under ${run.repoRoot()}/scenarios`);
     return 0;
   }
@@ -247,7 +257,7 @@ async function cmdList(v: Values, io: Io): Promise<number> {
     for (const c of s.criteria) io.out(`  ${c.id.padEnd(w)}  ${c.probe.padEnd(9)}  ${c.title}`);
     for (const o of s.overlays) io.out(`  overlay ${o.name}: flips ${o.flips.join(', ')}${o.description ? ` (${o.description})` : ''}`);
   }
-  return 0;
+  return done();
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. Never throws. */
