@@ -25,7 +25,7 @@ export interface StableResult {
   results: Map<string, CellResult>;
   /** Probe rounds run (the first included). */
   rounds: number;
-  /** Per cell that became right: ms from `since` until the probe that first agreed completed. */
+  /** Per cell: ms from `since` until the start of the probe round that first agreed (when the probe was sent). */
   timeToEnforceMs: Map<string, number>;
   /** Cells still wrong at the cap. */
   unstable: string[];
@@ -60,7 +60,7 @@ export async function waitStable(plan: ProbePlan, o: StableOptions): Promise<Sta
       results.set(k, r);
       const cell = plan.cells.get(k);
       if (cell && expected(cell) && agrees(r.result, expected(cell)) && !tte.has(k)) {
-        tte.set(k, Math.max(0, roundStart - since + r.latencyMs));
+        tte.set(k, Math.max(0, roundStart - since));
       }
     }
   };
