@@ -197,7 +197,7 @@ function httpLine(h: HttpResult): string {
 export function observe(i: CheckInput): { observation: Observation; control?: Observation; expect: Check['expect'] } {
   const { target, spec, inspection } = i;
   const where = `${target.host}:${target.port} via ${i.via}`;
-  const resources = [target.source];
+  const resources = target.sources ?? [target.source];
   const ev = (sent: string, received?: string, notes?: string[]): Observation['evidence'] => {
     const e: Observation['evidence'] = { sent, resources };
     if (received !== undefined) e.received = received;

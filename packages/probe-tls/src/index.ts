@@ -17,6 +17,7 @@ export { TLS_CHECKS, DEFAULTS, specProblems, parseSpec, hostMatches, selectTarge
 export type { TlsTarget, EnumerationNote } from './targets';
 export {
   ingressTargets,
+  mergeTargets,
   serviceTargets,
   targetKey,
   discoverTargets,

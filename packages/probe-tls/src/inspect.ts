@@ -73,8 +73,12 @@ export function createLimiter(max: number): Limiter {
 export async function inspectHost(r: InspectRequest): Promise<HostInspection> {
   const started = Date.now();
   const out: HostInspection = { host: r.host, durationMs: 0 };
+  // The client certificate (if any) is offered in every handshake: a server that does not ask for one
+  // never sees it, and a host requiring mTLS can still be measured. Only the mTLS "without" attempt
+  // goes without.
+  const clientTls = r.client ? { cert: r.client.certPem, key: r.client.keyPem } : {};
   const hs = (o: Partial<Parameters<typeof handshake>[0]>) =>
-    r.limit.run(() => handshake({ address: r.https as Address, servername: r.host, timeoutMs: r.timeoutMs, ...o }));
+    r.limit.run(() => handshake({ address: r.https as Address, servername: r.host, timeoutMs: r.timeoutMs, ...clientTls, ...o }));
   const jobs: Promise<unknown>[] = [];
 
   if (r.https) {
@@ -119,8 +123,7 @@ export async function inspectHost(r: InspectRequest): Promise<HostInspection> {
       jobs.push(
         reachable.then(async (ok) => {
           if (!ok) return;
-          const tls = r.client ? { cert: r.client.certPem, key: r.client.keyPem } : {};
-          out.hsts = await r.limit.run(() => httpGet({ scheme: 'https', host: r.host, address: r.https as Address, timeoutMs: r.timeoutMs, tls }));
+          out.hsts = await r.limit.run(() => httpGet({ scheme: 'https', host: r.host, address: r.https as Address, timeoutMs: r.timeoutMs, tls: clientTls }));
         }),
       );
     }

@@ -18,6 +18,8 @@ export interface TlsTarget {
   port: number;
   namespace: string;
   source: ResourceRef;
+  /** Every object publishing this host:port (an HTTP-only companion Ingress, ...). */
+  sources?: ResourceRef[];
   /** Ingress: the host is listed in spec.tls (Services marked public always must speak TLS). */
   tlsDeclared: boolean;
   secretName?: string;
@@ -119,6 +121,28 @@ export function serviceTargets(services: ServiceLike[], notes: EnumerationNote[]
   return out;
 }
 
+/**
+ * One target per host:port. A host is TLS-declared when any Ingress lists it in spec.tls: controllers
+ * merge the Ingresses of one host into one server (e.g. an HTTP-only companion Ingress carrying a
+ * redirect). The declaring object is the target's source; all of them are in `sources`.
+ */
+export function mergeTargets(targets: TlsTarget[]): TlsTarget[] {
+  const byKey = new Map<string, TlsTarget>();
+  for (const t of targets) {
+    const key = targetKey(t);
+    const prev = byKey.get(key);
+    if (!prev) {
+      byKey.set(key, { ...t, sources: [t.source] });
+      continue;
+    }
+    const sources = [...(prev.sources ?? [prev.source]), t.source];
+    const winner = !prev.tlsDeclared && t.tlsDeclared ? { ...t } : prev;
+    winner.sources = sources;
+    byKey.set(key, winner);
+  }
+  return [...byKey.values()];
+}
+
 /** Stable key of a target: "host:port". */
 export function targetKey(t: Pick<TlsTarget, 'host' | 'port'>): string {
   return `${t.host}:${t.port}`;
@@ -157,5 +181,5 @@ export async function discoverTargets(
       return [...ingressTargets(ings, notes), ...serviceTargets(svcs, notes)];
     }),
   );
-  return { targets: perNs.flat(), notes };
+  return { targets: mergeTargets(perNs.flat()), notes };
 }

@@ -4,7 +4,7 @@ import { disallowedSuites, MOZILLA_INTERMEDIATE_TLS12 } from '../src/ciphers';
 import { hostMatches, parseHstsMaxAge, parseSpec, selectTargets, specProblems } from '../src/checks';
 import { parseAddress } from '../src/handshake';
 import { createLimiter } from '../src/inspect';
-import { ingressTargets, serviceTargets, type EnumerationNote } from '../src/targets';
+import { ingressTargets, mergeTargets, serviceTargets, type EnumerationNote } from '../src/targets';
 import { opensslDate, TestCa } from '../src/test-ca';
 import { chainToCa, decodeOid, isWeakSignature, keyWeakness, sanDnsNames, signatureAlgorithm, keyFacts } from '../src/x509';
 import { X509Certificate } from 'node:crypto';
@@ -121,6 +121,16 @@ describe('targets', () => {
     );
     expect(t.map((x) => `${x.host}:${x.port}`)).toEqual(['a.n.svc:30443', 'b.example.com:30443', 'b.example.com:30090']);
     expect(notes.map((n) => n.note)).toEqual(['marked public but of type ClusterIP: not exposed outside the cluster']);
+  });
+  it('merges Ingresses of one host: declared when any declares tls', () => {
+    const http = { metadata: { name: 'web-http', namespace: 'shop' }, spec: { rules: [{ host: 'api.example.com' }, { host: 'plain.example.com' }] } };
+    const merged = mergeTargets(ingressTargets([http, ing]));
+    const api = merged.find((t) => t.host === 'api.example.com');
+    expect(api?.tlsDeclared).toBe(true);
+    expect(api?.source.name).toBe('ecommerce-ingress');
+    expect(api?.sources?.map((s) => s.name)).toEqual(['web-http', 'ecommerce-ingress']);
+    expect(merged.find((t) => t.host === 'plain.example.com')?.tlsDeclared).toBe(false);
+    expect(merged).toHaveLength(4);
   });
   it('selectTargets filters by host patterns', () => {
     const t = ingressTargets([ing]);
