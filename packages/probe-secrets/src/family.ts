@@ -441,15 +441,7 @@ export function createSecretsFamily(): ProbeFamily {
     },
     sections(): ReportSection[] {
       const sections: ReportSection[] = [];
-      if (findings.length > 0) {
-        sections.push({
-          type: 'table',
-          title: 'Secret findings',
-          columns: ['location', 'rule', 'severity', 'value hash', 'live'],
-          rows: findings.map((f) => [f.location, f.rule, f.severity, f.hash, f.live ? 'LIVE' : f.rule === 'kubernetes-serviceaccount-token' ? 'not checked or not live' : '']),
-          note: 'values are never shown; the hash is a keyed HMAC of the value',
-        });
-      }
+      if (findings.length > 0) sections.push(findingsSection(findings));
       for (const a of access) {
         sections.push({
           type: 'grid',
@@ -470,6 +462,17 @@ export function createSecretsFamily(): ProbeFamily {
       }
       return defaultRedactor.scrub(sections);
     },
+  };
+}
+
+/** The findings table of the report: location, rule, severity, keyed hash; never a value. */
+export function findingsSection(findings: SecretFinding[]): ReportSection {
+  return {
+    type: 'table',
+    title: 'Secret findings',
+    columns: ['location', 'rule', 'severity', 'value hash', 'live'],
+    rows: findings.map((f) => [f.location, f.rule, f.severity, f.hash, f.live ? 'LIVE' : f.rule === 'kubernetes-serviceaccount-token' ? 'not checked or not live' : '']),
+    note: 'values are never shown; the hash is a keyed HMAC of the value',
   };
 }
 

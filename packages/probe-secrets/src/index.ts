@@ -24,4 +24,4 @@ export type { ScanUnit, TokenReviewResult } from './checks';
 export { scanCheck, liveTokenCheck, automountCheck, accessObservation, tokenVolumes, unitId } from './checks';
 export type { SecretsSpec } from './spec';
 export { validateSecretsSpec, secretsSpec, SPEC_CHECKS } from './spec';
-export { createSecretsFamily, reviewToken, registerSecretValues, SecretsProbeError, DEFAULT_LOG_TAIL_LINES, findingsOf } from './family';
+export { createSecretsFamily, reviewToken, registerSecretValues, SecretsProbeError, DEFAULT_LOG_TAIL_LINES, findingsOf, findingsSection } from './family';
