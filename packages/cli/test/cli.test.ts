@@ -145,7 +145,8 @@ describe('unreachable cluster', () => {
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/^isoproof: cannot reach the cluster at https:\/\/127\.0\.0\.1:1/);
     expect(r.stderr).not.toContain('not-a-real-token');
-    expect(r.ms).toBeLessThan(15_000);
+    // Seconds even on a loaded 2-core machine (the time is mostly loading the Kubernetes client).
+    expect(r.ms).toBeLessThan(20_000);
     // --debug adds the stack
     const d = await cli(['run', '--all', '--kubeconfig', kc, '--debug']);
     expect(d.code).toBe(2);

@@ -12,6 +12,9 @@ import { overlayNames } from './load';
 import { TOOL } from './run-all';
 import { type ScenarioResult, destroyScenario, runScenario } from './scenario';
 
+/** Above the sum of a scenario run's step budgets (apply, ready, prepare, families). */
+export const E2E_TEST_TIMEOUT_MS = 1_200_000;
+
 export const E2E_SKIP_MESSAGE = 'ISOPROOF_KUBECONFIG is unset: cluster e2e skipped (point it at a kubeconfig to run)';
 
 function summary(r: ScenarioResult): string {
@@ -111,7 +114,7 @@ export function scenarioE2E(def: ScenarioDefinition): void {
       expect(r.outcomes.length).toBeGreaterThan(0);
       const notPass = r.outcomes.filter((o) => o.verdict !== 'PASS');
       expect(notPass.length, summary(r)).toBe(0);
-    });
+    }, E2E_TEST_TIMEOUT_MS);
 
     for (const name of overlayNames(def.dir)) {
       it(`overlay ${name}: flips exactly its criteria to FAIL`, async () => {
@@ -120,7 +123,7 @@ export function scenarioE2E(def: ScenarioDefinition): void {
         const r = await runOnce(name);
         const proof = overlayProof(r.outcomes, overlay?.flips ?? []);
         expect(proof.problems, summary(r)).toEqual([]);
-      });
+      }, E2E_TEST_TIMEOUT_MS);
     }
   });
 }
