@@ -202,7 +202,8 @@ class Compiler {
       origin: 'dns',
       target: server ? { pod: server } : { ip: '0.0.0.0' },
       destPod: server,
-      host: name,
+      // absolute (trailing dot): one query, no search-domain walk
+      host: name.endsWith('.') ? name : `${name}.`,
       port: 53,
       destPort: 53,
       protocol: 'UDP',

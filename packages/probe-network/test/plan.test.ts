@@ -108,7 +108,7 @@ describe('compilePlan', () => {
   it('DNS cells resolve the name in the source pod and simulate against the DNS server pods', () => {
     const plan = compilePlan([criterion('NET-T-04', [{ from: A_CLIENT, to: { dns: 'kubernetes.default.svc.cluster.local' }, expect: 'allow' }])], tenantSnapshot());
     const cell = plan.cells.get(plan.checks[0]!.cell!)!;
-    expect(cell).toMatchObject({ protocol: 'dns', host: 'kubernetes.default.svc.cluster.local', port: 53 });
+    expect(cell).toMatchObject({ protocol: 'dns', host: 'kubernetes.default.svc.cluster.local.', port: 53 });
     expect(cell.sim?.verdict).toBe('allow');
     const fromServer = compilePlan([criterion('NET-T-04', [{ from: A_SERVER, to: { dns: 'kubernetes.default.svc.cluster.local' }, expect: 'deny' }])], tenantSnapshot());
     expect(plan.cells.get(fromServer.checks[0]!.cell!)?.sim?.verdict ?? fromServer.cells.get(fromServer.checks[0]!.cell!)!.sim?.verdict).toBe('deny');
