@@ -163,6 +163,32 @@ func main() {
 		}
 	}
 
+	// Signals: SIGHUP re-syncs (and re-reads --state-file); SIGTERM/SIGINT stop (cleanup below).
+	go func() {
+		for sig := range sigs {
+			if sig == syscall.SIGHUP {
+				kick()
+				continue
+			}
+			logf("%s: removing our rules and sets", sig)
+			cancel()
+			return
+		}
+	}()
+
+	h := &health{}
+	if *healthAddr != "" {
+		ln, err := net.Listen("tcp", *healthAddr)
+		if err != nil {
+			fail("--healthz %s: %v", *healthAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/healthz", h)
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+	}
+
 	var src source
 	if *stateFile != "" {
 		src = fileSource{path: *stateFile}
@@ -192,23 +218,14 @@ func main() {
 		}
 		f.Start(ctx.Done())
 		logf("waiting for the informers' first list (pods, namespaces, networkpolicies)")
-		for !cache.WaitForCacheSync(ctx.Done(), pi.HasSynced, ni.HasSynced, npi.HasSynced) {
-			fail("informers did not sync")
+		if !cache.WaitForCacheSync(ctx.Done(), pi.HasSynced, ni.HasSynced, npi.HasSynced) {
+			logf("stopped before the informers synced; nothing was applied")
+			if err := applier.Cleanup(); err != nil {
+				logf("cleanup: %v", err)
+			}
+			return
 		}
 		src = &informerSource{pods: pi.GetIndexer(), nss: ni.GetIndexer(), policies: npi.GetIndexer()}
-	}
-
-	h := &health{}
-	if *healthAddr != "" {
-		ln, err := net.Listen("tcp", *healthAddr)
-		if err != nil {
-			fail("--healthz %s: %v", *healthAddr, err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/healthz", h)
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
 	}
 
 	sync := func() {
@@ -245,13 +262,7 @@ func main() {
 	kick()
 	for {
 		select {
-		case sig := <-sigs:
-			if sig == syscall.SIGHUP {
-				kick()
-				continue
-			}
-			logf("%s: removing our rules and sets", sig)
-			cancel()
+		case <-ctx.Done():
 			if err := applier.Cleanup(); err != nil {
 				logf("cleanup: %v", err)
 				os.Exit(1)
