@@ -383,9 +383,9 @@ func TestCompileSemantics(t *testing.T) {
 				{src: aCli, dst: aWeb, proto: "udp", port: 8080, allowed: false}, {src: aCli, dst: aWeb, proto: "sctp", port: 7, allowed: true}},
 		},
 		{
-			name: "egress-only policy does not isolate ingress",
+			name:     "egress-only policy does not isolate ingress",
 			policies: []*netv1.NetworkPolicy{np("a", "egress-deny", sel("app", "web"), egressOnly, nil, nil)},
-			exps: []expect{tcp(aWeb, aCli, 80, false), tcp(aWeb, ext, 80, false), tcp(aCli, aWeb, 8080, true), tcp(ext, aWeb, 8080, true)},
+			exps:     []expect{tcp(aWeb, aCli, 80, false), tcp(aWeb, ext, 80, false), tcp(aCli, aWeb, 8080, true), tcp(ext, aWeb, 8080, true)},
 		},
 		{
 			name: "policyTypes default includes Egress when egress rules exist",

@@ -76,8 +76,8 @@ func (s *informerSource) Snapshot() (State, error) {
 
 // StateFile is the format of the hidden --state-file flag (tests without an API server).
 type StateFile struct {
-	Namespaces      []*corev1.Namespace     `json:"namespaces"`
-	Pods            []*corev1.Pod           `json:"pods"`
+	Namespaces      []*corev1.Namespace    `json:"namespaces"`
+	Pods            []*corev1.Pod          `json:"pods"`
 	NetworkPolicies []*netv1.NetworkPolicy `json:"networkPolicies"`
 }
 
