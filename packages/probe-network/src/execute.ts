@@ -154,7 +154,7 @@ export async function executeCells(cells: PlanCell[], o: ExecuteOptions): Promis
   const mode = o.mode ?? 'agent';
   const timeoutMs = o.timeoutMs ?? 1500;
   const concurrency = o.concurrency ?? 64;
-  const parallel = o.parallel ?? 8;
+  const parallel = o.parallel ?? 16;
   const agent = o.agentPath ?? AGENT_PATH;
   const results = new Map<string, CellResult>();
   let execCalls = 0;

@@ -19,7 +19,7 @@ export interface NetworkFamilyOptions {
   timeoutMs?: number;
   /** Concurrent connects inside one agent (default 64). */
   concurrency?: number;
-  /** Source pods probed in parallel (default 8). */
+  /** Source pods probed in parallel (default 16). */
   parallel?: number;
   /** Poll-until-stable after policy changes; false disables it. */
   stable?: { intervalMs: number; capMs: number } | false;

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { V1NetworkPolicy, V1Pod, V1Service } from '@kubernetes/client-node';
+import { predictOutcomes, snapshotFromManifests } from '../src/offline';
+import { podFromApi, policyFromApi, serviceFromApi } from '../src/snapshot';
+import { criterion } from './fixtures';
+
+describe('snapshot conversion', () => {
+  it('pods: labels, IP, containers and named ports; pods without an IP are skipped', () => {
+    const pod = {
+      metadata: { name: 'web-1', namespace: 'shop', labels: { app: 'web' } },
+      spec: { hostNetwork: false, containers: [{ name: 'a', ports: [{ name: 'http', containerPort: 8080 }] }, { name: 'b', ports: [{ containerPort: 53, protocol: 'UDP' }] }] },
+      status: { podIP: '10.244.0.9', phase: 'Running' },
+    } as V1Pod;
+    expect(podFromApi(pod)).toEqual({
+      namespace: 'shop',
+      name: 'web-1',
+      labels: { app: 'web' },
+      ip: '10.244.0.9',
+      containers: ['a', 'b'],
+      ports: [
+        { name: 'http', containerPort: 8080, protocol: 'TCP' },
+        { name: undefined, containerPort: 53, protocol: 'UDP' },
+      ],
+      hostNetwork: false,
+    });
+    expect(podFromApi({ ...pod, status: { phase: 'Pending' } })).toBeUndefined();
+  });
+
+  it('services and policies', () => {
+    const svc = { metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.0.7', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } } as unknown as V1Service;
+    expect(serviceFromApi(svc)).toEqual({ namespace: 'shop', name: 'web', clusterIP: '10.96.0.7', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] });
+    const np = { metadata: { name: 'p', namespace: 'shop' }, spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 'http', protocol: 'TCP' }] }] } } as V1NetworkPolicy;
+    expect(policyFromApi(np)).toEqual({ metadata: { name: 'p', namespace: 'shop' }, spec: np.spec });
+  });
+
+  it('offline snapshot from manifests drives a prediction', () => {
+    const objects = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { team: 'x' } } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 8080 }] }] } } },
+      },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cli', namespace: 'shop', labels: { app: 'cli' } }, spec: { containers: [{ name: 'c' }] } },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'web-from-nobody', namespace: 'shop' },
+        spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] },
+      },
+    ];
+    const snap = snapshotFromManifests(objects);
+    expect(snap.pods.map((p) => `${p.namespace}/${p.name}`)).toEqual(['shop/web-0', 'shop/cli', 'kube-system/coredns-0']);
+    expect(new Set(snap.pods.map((p) => p.ip)).size).toBe(3);
+    const cli = { namespace: 'shop', selector: { app: 'cli' } };
+    const web = { namespace: 'shop', selector: { app: 'web' } };
+    const out = predictOutcomes(
+      [criterion('NET-X-01', [{ from: cli, to: web, port: 'http', expect: 'deny' }]), criterion('NET-X-02', [{ from: cli, to: web, port: 'http', expect: 'allow' }])],
+      snap,
+    );
+    expect(out.map((o) => `${o.criterion.id}=${o.verdict}`)).toEqual(['NET-X-01=PASS', 'NET-X-02=FAIL']);
+  });
+});
