@@ -140,7 +140,7 @@ export function mergeTargets(targets: TlsTarget[]): TlsTarget[] {
     winner.sources = sources;
     byKey.set(key, winner);
   }
-  return [...byKey.values()];
+  return [...byKey.values()].sort((a, b) => a.host.localeCompare(b.host) || a.port - b.port);
 }
 
 /** Stable key of a target: "host:port". */
