@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1NetworkPolicy, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { ManifestObject } from '../src/offline';
 import { predictOutcomes, snapshotFromManifests } from '../src/offline';
 import { podFromApi, policyFromApi, serviceFromApi } from '../src/snapshot';
 import { criterion } from './fixtures';
@@ -34,7 +35,7 @@ describe('snapshot conversion', () => {
   });
 
   it('offline snapshot from manifests drives a prediction', () => {
-    const objects = [
+    const objects: ManifestObject[] = [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { team: 'x' } } },
       {
         apiVersion: 'apps/v1',
