@@ -86,7 +86,7 @@ async function preflight(kubeconfig: string, context: string | undefined): Promi
   await checkReachable(loadKube(kubeconfig, context), 8_000);
 }
 
-async function cmdRun(v: Values, io: Io): Promise<number> {
+async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const names = list(v, 'scenario');
   if (!bool(v, 'all') && names.length === 0) throw new UsageError('name the scenarios to run: --scenario NAME (repeatable) or --all');
   if (bool(v, 'all') && names.length > 0) throw new UsageError('--all and --scenario exclude each other; use one');
@@ -110,18 +110,43 @@ async function cmdRun(v: Values, io: Io): Promise<number> {
 
   const { createConsoleReporter } = await import('@isoproof/report');
   const reporter = createConsoleReporter({ stream: process.stderr });
-  const res = await run.runAll({
-    provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name') },
-    scenarios,
-    overlay: str(v, 'overlay'),
-    overlays: bool(v, 'with-overlays'),
-    artifactsDir: str(v, 'artifacts') ?? 'artifacts',
-    keepCluster: bool(v, 'keep-cluster'),
-    waiversFile,
-    log: (l) => reporter.log(l),
-    reporter,
-    handleSignals: true,
-  });
+  // Progress lines are held back for the first seconds: a run that fails fast (kind missing, bad
+  // cluster) then prints only its one error line. A slow start (cluster creation) shows them.
+  let held: string[] | undefined = [];
+  const release = () => {
+    const lines = held ?? [];
+    held = undefined;
+    for (const l of lines) reporter.log(l);
+  };
+  const holdTimer = setTimeout(release, 3_000);
+  holdTimer.unref();
+  let res: Awaited<ReturnType<typeof run.runAll>>;
+  try {
+    res = await run.runAll({
+      provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name') },
+      scenarios,
+      overlay: str(v, 'overlay'),
+      overlays: bool(v, 'with-overlays'),
+      artifactsDir: str(v, 'artifacts') ?? 'artifacts',
+      keepCluster: bool(v, 'keep-cluster'),
+      waiversFile,
+      log: (l) => (held ? held.push(l) : reporter.log(l)),
+      reporter: {
+        ...reporter,
+        runStarted: (info) => {
+          release();
+          reporter.runStarted(info);
+        },
+      },
+      handleSignals: true,
+    });
+  } catch (err) {
+    if (debug && held) for (const l of held) io.err(l);
+    held = undefined;
+    throw err;
+  } finally {
+    clearTimeout(holdTimer);
+  }
   for (const p of res.proofs.filter((x) => !x.ok)) io.err(`overlay ${p.scenario}/${p.overlay} did not flip as declared: ${p.problems.join('; ')}`);
   io.out(`report: ${res.artifacts.json} (also ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
   io.out(`exit ${res.exitCode} (${res.exitCode === 0 ? 'all PASS' : res.exitCode === 1 ? 'FAIL found' : 'INCONCLUSIVE or error'})`);
@@ -292,7 +317,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (c.name) {
       case 'run':
         noPositionals(c, positionals);
-        return await cmdRun(values, io);
+        return await cmdRun(values, io, debug);
       case 'up':
         noPositionals(c, positionals);
         return await cmdUp(values, io);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, writeArtifacts } from '@isoproof/report';
@@ -151,6 +151,19 @@ describe('unreachable cluster', () => {
     const d = await cli(['run', '--all', '--kubeconfig', kc, '--debug']);
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('provider unavailable', () => {
+  it('run --provider kind without kind on PATH: one line, exit 2, no progress noise', async () => {
+    const r = await cli(['run', '--all', '--provider', 'kind', '--artifacts', join(tmp, 'art-kind')], {
+      env: { PATH: dirname(process.execPath) },
+    });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr), r.stderr).toHaveLength(1);
+    expect(r.stderr).toMatch(/^isoproof: /);
+    // With every scenario loadable, the line is about kind.
+    if (!r.stderr.includes('scenario')) expect(r.stderr).toMatch(/kind is not installed/);
   });
 });
 
