@@ -1,5 +1,5 @@
 import { RUN_LABEL } from '@isoproof/core';
-import { PROBE_IMAGE } from '@isoproof/probe-rbac';
+import { PROBE_IMAGE, restrictedContainer } from '@isoproof/probe-rbac';
 
 /**
  * Pods for the Pod Security probes: one compliant with the `restricted` profile (the control) and,
@@ -61,23 +61,7 @@ export function compliantPod(name: string, namespace: string, runId: string, ima
     spec: {
       automountServiceAccountToken: false,
       securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [
-        {
-          name: 'probe',
-          image,
-          imagePullPolicy: 'IfNotPresent',
-          args: ['pause'],
-          ports: [{ containerPort: 8080, protocol: 'TCP' }],
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            capabilities: { drop: ['ALL'] },
-          },
-          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
-        },
-      ],
+      containers: [{ ...restrictedContainer(image), ports: [{ containerPort: 8080, protocol: 'TCP' }] }],
     },
   };
 }

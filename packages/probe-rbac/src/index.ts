@@ -8,7 +8,7 @@ export { explainGrant, formatGrants, ruleAllows, subjectMatches } from './explai
 export type { Binding, RoleObject, RbacSnapshot, RequestAttributes, PolicyRule, Grant, UserInfo } from './explain';
 export { matrixAttempts, matrixSection, cellKey, cellSymbol, MATRIX_ROWS, MATRIX_VERBS, MATRIX_LEGEND } from './matrix';
 export type { CellResult, MatrixCell } from './matrix';
-export { planAttempt, probeBody, probeName, queryString, restrictedPodSpec, subjectOf, PROBE_IMAGE } from './plan';
+export { planAttempt, probeBody, probeName, queryString, restrictedContainer, restrictedPodSpec, subjectOf, PROBE_IMAGE } from './plan';
 export type { PlannedRequest, PlanContext } from './plan';
 export { resourceInfo, resourcePath, knownResources } from './resources';
 export type { ResourceInfo } from './resources';

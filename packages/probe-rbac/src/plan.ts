@@ -46,26 +46,29 @@ function meta(name: string, runId: string, namespace?: string): Record<string, u
   return m;
 }
 
+/** The probe container every restricted-profile pod uses: uid 1000, read-only root, no capability, no escalation. */
+export function restrictedContainer(image = PROBE_IMAGE) {
+  return {
+    name: 'probe',
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    args: ['pause'],
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      capabilities: { drop: ['ALL'] },
+    },
+    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
+  };
+}
+
 export function restrictedPodSpec(): Record<string, unknown> {
   return {
     securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000, seccompProfile: { type: 'RuntimeDefault' } },
     automountServiceAccountToken: false,
-    containers: [
-      {
-        name: 'probe',
-        image: PROBE_IMAGE,
-        imagePullPolicy: 'IfNotPresent',
-        args: ['pause'],
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          runAsNonRoot: true,
-          runAsUser: 1000,
-          capabilities: { drop: ['ALL'] },
-        },
-        resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
-      },
-    ],
+    containers: [restrictedContainer()],
   };
 }
 
