@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeHandle } from '@isoproof/kube';
-import { rawRequest } from '@isoproof/kube';
+import { rawRequest, TransportError } from '@isoproof/kube';
 import type { PlannedRequest } from './plan';
 import { queryString } from './plan';
 
@@ -13,8 +13,8 @@ export interface WireAnswer {
   latencyMs: number;
 }
 
-/** Error thrown when the API server cannot be reached at all (not an HTTP status). */
-export class ProbeTransportError extends Error {}
+/** The API server cannot be reached at all (not an HTTP status): code ISOPROOF_TRANSPORT, like rawRequest's. */
+export class ProbeTransportError extends TransportError {}
 
 function parse(text: string, contentType: string): unknown {
   if (contentType.includes('json') || /^\s*[[{]/.test(text)) {
@@ -76,7 +76,7 @@ export async function perform(kube: KubeHandle, p: PlannedRequest, timeoutMs = 1
     const req = mod.request(url, opts, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (e) => finish(() => reject(new ProbeTransportError(`${p.method} ${p.path}: ${e.message}`))));
+      res.on('error', (e) => finish(() => reject(new ProbeTransportError(`${p.method} ${p.path}: ${e.message}`, { cause: e }))));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         finish(() => resolve({ status: res.statusCode ?? 0, body: parse(text, String(res.headers['content-type'] ?? '')), text, latencyMs: Date.now() - started }));
@@ -87,7 +87,7 @@ export async function perform(kube: KubeHandle, p: PlannedRequest, timeoutMs = 1
       finish(() => resolve({ status: res.statusCode ?? 101, body: '', text: '', latencyMs: Date.now() - started }));
     });
     const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    req.on('error', (e) => finish(() => reject(new ProbeTransportError(`${p.method} ${p.path}: ${e.message}`))));
+    req.on('error', (e) => finish(() => reject(new ProbeTransportError(`${p.method} ${p.path}: ${e.message}`, { cause: e }))));
     if (payload) req.write(payload);
     req.end();
   });

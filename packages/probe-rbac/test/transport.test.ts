@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAttempt } from '../src/attempt';
 import { planAttempt } from '../src/plan';
+import { perform } from '../src/transport';
 
 /** A real loopback HTTP server standing in for the API server's answers (not a mock of our code). */
 let server: http.Server;
@@ -95,5 +96,12 @@ describe('runAttempt over a real socket', () => {
     const r = await runAttempt({ kc, kubeconfigPath: '/dev/null' }, planAttempt({ verb: 'get', resource: 'secrets', namespace: 'ns', name: 'x' }, pc), 'u');
     expect(r.observation.outcome).toBe('error');
     expect(r.ssar.verdict).toBe('unknown');
+  });
+
+  it('a transport failure on the upgrade path throws with the stable code ISOPROOF_TRANSPORT', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: [{ name: 'c', server: 'http://127.0.0.1:9', skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    const plan = planAttempt({ verb: 'exec', resource: 'pods', namespace: 'ns', name: 'ok' }, pc);
+    await expect(perform({ kc, kubeconfigPath: '/dev/null' }, plan, 2_000)).rejects.toMatchObject({ code: 'ISOPROOF_TRANSPORT', name: 'ProbeTransportError' });
   });
 });
