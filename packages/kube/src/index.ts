@@ -17,6 +17,7 @@ export { sortForApply, sortForDelete, kindRank, SWEEP_KINDS } from './order';
 export { SCENARIO_LABEL, withRunLabels } from './labels';
 export type { ApplyOptions } from './apply';
 export { applyObjects, pruneObjects, deleteObjects, sweep, apiErrorLine, apiStatus, DEFAULT_FIELD_MANAGER } from './apply';
+export type { ReadinessView, EndpointSliceView } from './wait';
 export { waitForReady, notReadyReason } from './wait';
 export type { ExecOptions, ExecResult } from './exec';
 export { execInPod, findPods, exitCodeFromStatus } from './exec';

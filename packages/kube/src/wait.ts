@@ -7,8 +7,39 @@ import type { KubeHandle } from './kubeconfig';
 import { apiErrorLine, apiStatus } from './apply';
 import { refString } from './manifests';
 
+interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+}
+
+/** The fields of an object's spec/status that readiness looks at (everything else is ignored). */
+export interface ReadinessView {
+  metadata?: { generation?: number };
+  spec?: { replicas?: number; selector?: Record<string, string>; type?: string };
+  status?: {
+    phase?: string;
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    readyReplicas?: number;
+    desiredNumberScheduled?: number;
+    numberReady?: number;
+    updatedNumberScheduled?: number;
+    succeeded?: number;
+    conditions?: Condition[];
+    containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }>;
+  };
+}
+
+/** The part of an EndpointSlice that says whether a Service has a ready endpoint. */
+export interface EndpointSliceView {
+  endpoints?: Array<{ conditions?: { ready?: boolean } }>;
+}
+
 /** Readiness of one object: null when ready, else a short reason. Pure (table-tested). */
-export function notReadyReason(kind: string, obj: Record<string, any>, endpointSlices?: Record<string, any>[]): string | null {
+export function notReadyReason(kind: string, obj: ReadinessView, endpointSlices?: EndpointSliceView[]): string | null {
   const status = obj.status ?? {};
   const spec = obj.spec ?? {};
   const gen = obj.metadata?.generation;
@@ -44,23 +75,23 @@ export function notReadyReason(kind: string, obj: Record<string, any>, endpointS
     }
     case 'Pod': {
       if (status.phase === 'Succeeded') return null;
-      const ready = (status.conditions ?? []).find((c: any) => c.type === 'Ready');
+      const ready = (status.conditions ?? []).find((c) => c.type === 'Ready');
       if (ready?.status === 'True') return null;
-      const waiting = (status.containerStatuses ?? []).map((c: any) => c.state?.waiting?.reason).find(Boolean);
+      const waiting = (status.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find(Boolean);
       return waiting ?? ready?.reason ?? `phase ${status.phase ?? 'Pending'}`;
     }
     case 'Job': {
       if ((status.succeeded ?? 0) > 0) return null;
-      const failed = (status.conditions ?? []).find((c: any) => c.type === 'Failed' && c.status === 'True');
+      const failed = (status.conditions ?? []).find((c) => c.type === 'Failed' && c.status === 'True');
       return failed ? `failed: ${failed.reason ?? ''}` : 'not complete';
     }
     case 'CustomResourceDefinition': {
-      const est = (status.conditions ?? []).find((c: any) => c.type === 'Established');
+      const est = (status.conditions ?? []).find((c) => c.type === 'Established');
       return est?.status === 'True' ? null : 'not established';
     }
     case 'Service': {
       if (!spec.selector || Object.keys(spec.selector).length === 0 || spec.type === 'ExternalName') return null;
-      const ready = (endpointSlices ?? []).some((s) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false));
+      const ready = (endpointSlices ?? []).some((s) => (s.endpoints ?? []).some((e) => e.conditions?.ready !== false));
       return ready ? null : 'no ready endpoints';
     }
     default:
@@ -98,12 +129,12 @@ export async function waitForReady(kube: KubeHandle, refs: ResourceRef[], opts: 
         }
         throw new KubeApiError(`read ${refString(r)} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
       }
-      let slices: Record<string, any>[] | undefined;
+      let slices: EndpointSliceView[] | undefined;
       if (r.kind === 'Service') {
         const list = await api.list('discovery.k8s.io/v1', 'EndpointSlice', r.namespace, undefined, undefined, undefined, undefined, `kubernetes.io/service-name=${r.name}`);
-        slices = list.items as Record<string, any>[];
+        slices = list.items as EndpointSliceView[];
       }
-      const why = notReadyReason(r.kind, obj as Record<string, any>, slices);
+      const why = notReadyReason(r.kind, obj as ReadinessView, slices);
       if (why) {
         next.push(r);
         reasons.set(r, why);
