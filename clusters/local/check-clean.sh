@@ -20,7 +20,7 @@ for t in filter nat mangle raw; do
 done
 check "no iptables chains or jumps of ours (KUBE-, CNI-, ISOPROOF-)" "$chains"
 check "no ipsets of ours" "$(ipset list -n 2>/dev/null | grep -E '^(isoproof-|KUBE-)' || true)"
-check "no interfaces of ours" "$(ip -o link show | awk -F': ' '{print $2}' | grep -E "^($BRIDGE|$NODE_IF|$EXT_IF)(@|$)" || true)"
+check "no interfaces or addresses of ours" "$(ip -o link show | awk -F': ' '{print $2}' | grep -E "^($BRIDGE|$EXT_IF)(@|$)" || true)$(ip -o addr show dev lo | grep -F " $NODE_IP/" || true)"
 check "no network namespaces of ours" "$(ip netns list | awk '{print $1}' | grep -E "^($EXT_NS|cni-)" || true)"
 check "no run directory" "$([[ -e $RUN ]] && echo "$RUN exists")"
 echo "$pass passed, $fail failed"

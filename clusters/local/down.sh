@@ -60,7 +60,8 @@ if [[ -f "$RUN/netns-before.txt" ]]; then
   done
 fi
 ip netns delete "$EXT_NS" 2>/dev/null
-for link in "$BRIDGE" "$NODE_IF" "$EXT_IF"; do ip link delete "$link" 2>/dev/null; done
+for link in "$BRIDGE" "$EXT_IF"; do ip link delete "$link" 2>/dev/null; done
+ip addr del "$NODE_IP/32" dev lo 2>/dev/null
 
 # 5. iptables: every chain of ours or of the components we ran (KUBE-*, CNI-*, ISOPROOF-*) that did not
 #    exist before `up`, and every rule jumping to one; then ipsets of ours.

@@ -14,8 +14,7 @@ KUBELET_DIR=$STATE/kubelet
 CONTAINERD_SOCK=$RUN/containerd/containerd.sock
 
 NODE_NAME=isoproof-local
-NODE_IF=isoproof-node0
-# Addresses the project creates on this machine (a dummy interface, a bridge, a network namespace).
+# Addresses the project creates on this machine (a node address on lo, a bridge, a network namespace).
 NODE_IP=${ISOPROOF_LOCAL_NODE_IP:-10.245.0.1}
 POD_CIDR=10.244.0.0/16
 NODE_POD_CIDR=10.244.0.0/24

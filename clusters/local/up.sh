@@ -43,19 +43,16 @@ echo "$out" > "$RUN/cache-dir"
 : > "$RUN/created.txt"
 
 # ---- host networking -------------------------------------------------------------------------------
-log "host networking: node address $NODE_IP on $NODE_IF, pod CIDR $POD_CIDR, external netns $EXT_NS"
+log "host networking: node address $NODE_IP on lo, pod CIDR $POD_CIDR, external netns $EXT_NS"
 cat /proc/sys/net/ipv4/ip_forward > "$RUN/ip_forward.orig"
 echo 1 > /proc/sys/net/ipv4/ip_forward
 modprobe br_netfilter 2>/dev/null || true
 [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || die "br_netfilter is not loaded (needed for NetworkPolicy on a bridge)"
 echo 1 > /proc/sys/net/bridge/bridge-nf-call-iptables
 
-if ! ip link show "$NODE_IF" >/dev/null 2>&1; then
-  ip link add "$NODE_IF" type dummy
-  echo "link $NODE_IF" >> "$RUN/created.txt"
-fi
-ip addr replace "$NODE_IP/32" dev "$NODE_IF"
-ip link set "$NODE_IF" up
+# The node address lives on the loopback device (this kernel has no `dummy` link type); pods reach it
+# through the host's routing like any node address.
+ip addr replace "$NODE_IP/32" dev lo
 
 # An "outside" host owned by the project: a network namespace with a veth to the host, and a listener.
 if ! ip netns list | grep -qw "$EXT_NS"; then
