@@ -310,3 +310,37 @@ describe('mtls', () => {
     expect(o.reason).toContain('control failed');
   });
 });
+
+describe('report section', () => {
+  it('one compact row per host: protocols, cipher verdict, certificate facts, redirect, HSTS', async () => {
+    const https = await tlsServer();
+    const http = await startHttpServer();
+    servers.push(http);
+    const family = createTlsProbe({ ca: () => ca.certPem, targets: () => [target(), target('plain.example.com', false)] });
+    const criteria = (['protocols', 'ciphers', 'expiry', 'redirect', 'hsts', 'tls-configured'] as TlsCheckKind[]).map((check, i) => ({
+      ...criterion(check),
+      id: `TLS-TEST-0${i + 1}`,
+    }));
+    await family.run(criteria, {
+      run: { id: 'rtest000002', startedAt: new Date().toISOString() },
+      kubeconfigPath: '',
+      scenario: 'tls-test',
+      provider: 'local',
+      facts: { ingressAddress: https.hostPort, ingressHttpAddress: http.hostPort },
+      log: () => undefined,
+    });
+    const [section] = family.sections();
+    if (section?.type !== 'table') throw new Error('no table');
+    expect(section.columns).toEqual(['host', 'source', 'tls', 'protocols', 'ciphers', 'certificate', 'redirect', 'HSTS', 'mTLS']);
+    const [api, plain] = section.rows;
+    expect(api?.[0]).toBe('api.example.com:443');
+    expect(api?.[2]).toBe('TLSv1.3');
+    expect(api?.[3]).toBe('ok 1.2,1.3; no 1.0,1.1');
+    expect(api?.[4]).toMatch(/^intermediate \(\d+\)$/);
+    expect(api?.[5]).toMatch(/^CN=api\.example\.com; SAN=api\.example\.com; notAfter=\d{4}-\d\d-\d\d \(8\dd\); RSA 2048; ecdsa-with-SHA256$/);
+    expect(api?.[6]).toBe('308 https://api.example.com/');
+    expect(api?.[7]).toBe('max-age=31536000');
+    expect(plain?.[2]).toBe('NO spec.tls');
+    expect(section.note).toMatch(/^1 hosts probed in \d+ ms$/);
+  });
+});
