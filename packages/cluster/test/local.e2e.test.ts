@@ -162,7 +162,7 @@ describe.skipIf(!onLocal)('local provider: a real cluster', () => {
       },
     });
     expect(r.status).toBe(403);
-    expect(r.text).toMatch(/violates PodSecurity "restricted/);
+    expect((r.body as { message: string }).message).toMatch(/violates PodSecurity "restricted:.*privileged/);
   });
 
   it('enforces NetworkPolicy: the deny times out while its control connects; removing the policy flips it', async () => {
