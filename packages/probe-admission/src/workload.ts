@@ -1,7 +1,7 @@
 import type { Check, Criterion, Observation, ProbeContext, ProbeFamily, ReportSection } from '@isoproof/core';
-import { defaultRedactor } from '@isoproof/core';
+import { defaultRedactor, IsoproofError } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { execInPod, findPods, loadKube } from '@isoproof/kube';
+import { ExecError, execInPod, findPods, loadKube } from '@isoproof/kube';
 
 /**
  * 'workload' criteria: properties of the running baseline pods, measured from inside each container
@@ -53,10 +53,22 @@ export interface InspectReport {
   errors?: string[];
 }
 
+/** The output of /isoproof-inspect is not the JSON report it prints (wrong image or command). */
+export class InspectReportError extends IsoproofError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ISOPROOF_INSPECT_REPORT', message, options);
+  }
+}
+
 export function parseInspect(stdout: string): InspectReport {
   const line = stdout.trim().split('\n').pop() ?? '';
-  const r = JSON.parse(line) as InspectReport;
-  if (typeof r.uid !== 'number' || typeof r.capEff !== 'string' || typeof r.rootWrite !== 'object') throw new Error(`not an isoproof-inspect report: ${line.slice(0, 120)}`);
+  let r: InspectReport;
+  try {
+    r = JSON.parse(line) as InspectReport;
+  } catch (e) {
+    throw new InspectReportError(`not an isoproof-inspect report (not JSON): ${line.slice(0, 120)}`, { cause: e });
+  }
+  if (typeof r?.uid !== 'number' || typeof r.capEff !== 'string' || typeof r.rootWrite !== 'object' || r.rootWrite === null) throw new InspectReportError(`not an isoproof-inspect report: ${line.slice(0, 120)}`);
   return r;
 }
 
@@ -123,7 +135,7 @@ export function workloadFamily(): ProbeFamily {
         let p = inspected.get(key);
         if (!p) {
           p = execInPod(kube, { namespace: ns, pod, container, command, timeoutMs: 20_000 }).then((r) => {
-            if (r.exitCode !== 0) throw new Error(`${command.join(' ')} exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}`);
+            if (r.exitCode !== 0) throw new ExecError(`${command.join(' ')} exited ${r.exitCode}: ${r.stderr.trim().split('\n')[0]?.slice(0, 200) ?? ''}`);
             return parseInspect(r.stdout);
           });
           inspected.set(key, p);

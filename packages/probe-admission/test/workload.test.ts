@@ -29,6 +29,11 @@ describe('judge (inspected container)', () => {
     expect(() => parseInspect('{"hello":1}')).toThrow(/not an isoproof-inspect report/);
     expect(() => parseInspect('exec: not found')).toThrow();
   });
+  it('parseInspect errors carry the stable code ISOPROOF_INSPECT_REPORT', () => {
+    for (const out of ['{"hello":1}', 'exec: not found', 'null', '{"uid":0,"capEff":"0","rootWrite":null}']) {
+      expect(() => parseInspect(out), out).toThrow(expect.objectContaining({ code: 'ISOPROOF_INSPECT_REPORT', name: 'InspectReportError' }));
+    }
+  });
 });
 
 describe('judgeResources', () => {

@@ -1,7 +1,7 @@
 import type { Check, Criterion, Observation, ProbeContext, ProbeFamily, ReportSection } from '@isoproof/core';
 import { defaultRedactor } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { findPods, loadKube, rawRequest } from '@isoproof/kube';
+import { findPods, KubeApiError, loadKube, rawRequest } from '@isoproof/kube';
 import type { AttemptResult } from './attempt';
 import { runAttempt } from './attempt';
 import type { Binding, RbacSnapshot, RoleObject } from './explain';
@@ -221,7 +221,7 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
 export async function readSnapshot(admin: KubeHandle): Promise<RbacSnapshot> {
   const list = async <T>(path: string, kind: string): Promise<T[]> => {
     const r = await rawRequest(admin, { method: 'GET', path, timeoutMs: 15_000 });
-    if (r.status !== 200) throw new Error(`GET ${path}: ${r.status}`);
+    if (r.status !== 200) throw new KubeApiError(`GET ${path} answered HTTP ${r.status}: the admin kubeconfig must read RBAC objects`, r.status);
     return ((r.body as { items?: unknown[] }).items ?? []).map((x) => ({ ...(x as object), kind }) as T);
   };
   const base = '/apis/rbac.authorization.k8s.io/v1';

@@ -17,4 +17,5 @@ export type { ActorIdentity, AttemptSpec, RbacSpec, Verb, RoleRefSpec, PolicyRul
 export { IdentityClients, describeIdentity } from './identities';
 export { runAttempt, selfSubjectAccessReview } from './attempt';
 export type { AttemptResult, SsarResult } from './attempt';
-export { perform } from './transport';
+export { perform, ProbeTransportError } from './transport';
+export { RbacPlanError } from './errors';

@@ -1,5 +1,6 @@
 import type { ResourceRef } from '@isoproof/core';
 import { RUN_LABEL } from '@isoproof/core';
+import { RbacPlanError } from './errors';
 import type { RequestAttributes } from './explain';
 import type { ResourceInfo } from './resources';
 import { apiVersionOf, resourceInfo, resourcePath } from './resources';
@@ -168,7 +169,7 @@ export function planAttempt(a: AttemptSpec, pc: PlanContext): PlannedRequest {
     case 'delete':
     case 'deletecollection': {
       const info = resourceInfo(a.resource);
-      if (!info) throw new Error(`unknown resource ${a.resource}`);
+      if (!info) throw new RbacPlanError(`unknown resource ${a.resource}`);
       const sub = info.subresource;
       const name = a.name ?? (sub === 'log' || sub === 'exec' ? pc.podName : undefined);
       if (sub) return planSubresource(a, info, ns, name ?? pc.podName ?? synthetic, pc);
@@ -291,7 +292,7 @@ export function planAttempt(a: AttemptSpec, pc: PlanContext): PlannedRequest {
       };
     }
   }
-  throw new Error(`unsupported verb ${String(a.verb)}`);
+  throw new RbacPlanError(`unsupported verb ${String(a.verb)}`);
 }
 
 function planSubresource(a: AttemptSpec, info: ResourceInfo, ns: string | undefined, pod: string, pc: PlanContext): PlannedRequest {

@@ -7,6 +7,11 @@ const sa: ActorIdentity = { kind: 'ServiceAccount', namespace: 'shop', name: 'or
 const pc = { runId: 'rabcdefghij', identity: sa };
 
 describe('planAttempt', () => {
+  it('an attempt it cannot plan throws RbacPlanError (ISOPROOF_RBAC_PLAN)', () => {
+    expect(() => planAttempt({ verb: 'get', resource: 'widgets', namespace: 'a' }, pc)).toThrow(expect.objectContaining({ code: 'ISOPROOF_RBAC_PLAN', message: 'unknown resource widgets' }));
+    expect(() => planAttempt({ verb: 'frobnicate' as never, resource: 'pods', namespace: 'a' }, pc)).toThrow(expect.objectContaining({ code: 'ISOPROOF_RBAC_PLAN' }));
+  });
+
   it('get of a named secret', () => {
     const p = planAttempt({ verb: 'get', resource: 'secrets', namespace: 'shop', name: 'jwt-secret' }, pc);
     expect(p.method).toBe('GET');
