@@ -116,7 +116,7 @@ describe.skipIf(!onLocal)('local provider: a real cluster', () => {
       await deleteObjects(
         kube,
         objects.filter((o) => o.kind === 'Namespace').map((o) => ({ kind: 'Namespace', name: o.metadata.name, apiVersion: 'v1' })),
-        { waitMs: 0 },
+        { waitMs: 60_000 },
       );
     }
   });
