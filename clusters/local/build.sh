@@ -125,6 +125,9 @@ build_images() {
 step etcd build_etcd
 step coredns build_coredns
 step k8s build_k8s
-if [[ -d "$here/netpol" ]]; then step netpol build_netpol; fi
+# Our own enforcer is rebuilt whenever its sources change (the marker carries their hash).
+if [[ -d "$here/netpol" ]]; then
+  step "netpol-$(cat "$here"/netpol/*.go "$here"/netpol/go.mod | sha256sum | cut -c1-12)" build_netpol
+fi
 build_images
 echo "$out"
