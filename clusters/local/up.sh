@@ -13,8 +13,9 @@ source "$here/lib.sh"
 
 t_start=$SECONDS
 [[ $EUID -eq 0 ]] || die "the local provider needs root (it runs containerd, kubelet and iptables); rerun as root or use --provider kind/existing"
+"$here/setup-host.sh" || die "host setup failed: install containerd, runc, containernetworking-plugins, iptables, ipset, conntrack (clusters/local/setup-host.sh)"
 for cmd in containerd runc ctr iptables iptables-restore ipset conntrack ip node go openssl; do
-  command -v "$cmd" >/dev/null || die "missing '$cmd': install Debian packages with clusters/local/setup-host.sh"
+  command -v "$cmd" >/dev/null || die "missing '$cmd': install it (clusters/local/setup-host.sh lists the Debian packages)"
 done
 [[ -x /usr/lib/cni/bridge ]] || die "missing CNI plugins in /usr/lib/cni: run clusters/local/setup-host.sh"
 
