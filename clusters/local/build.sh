@@ -86,6 +86,10 @@ build_coredns() {
   GOBIN="$bin" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
 }
 
+build_traefik() {
+  "$here/ingress/build-traefik.sh" "$bin" >/dev/null
+}
+
 build_netpol() {
   (cd "$here/netpol" && go build -trimpath -ldflags "-s -w" -o "$bin/isoproof-netpol" .)
 }
@@ -128,6 +132,10 @@ step k8s build_k8s
 # Our own enforcer is rebuilt whenever its sources change (the marker carries their hash).
 if [[ -d "$here/netpol" ]]; then
   step "netpol-$(cat "$here"/netpol/*.go "$here"/netpol/go.mod | sha256sum | cut -c1-12)" build_netpol
+fi
+# The ingress controller (Traefik v3, pinned in ingress/build-traefik.sh).
+if [[ -f "$here/ingress/build-traefik.sh" ]]; then
+  step "traefik-$(sha256sum < "$here/ingress/build-traefik.sh" | cut -c1-12)" build_traefik
 fi
 build_images
 echo "$out"

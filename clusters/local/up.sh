@@ -147,9 +147,14 @@ start_component isoproof-netpol "$bin/isoproof-netpol" --kubeconfig="$CONF/netpo
 start_component external-listener ip netns exec "$EXT_NS" "$bin/agnhost" netexec \
   --http-port="$EXT_PORT" --udp-port="$EXT_PORT"
 
+# The ingress controller: Traefik as a host process (HTTP 127.0.0.1:18080, HTTPS 127.0.0.1:18443).
+kubectl_admin apply --server-side --force-conflicts -f "$here/ingress/ingressclass.yaml" >/dev/null
+start_component traefik "$here/ingress/start-traefik.sh" "$bin" "$CONF/ingress.conf" "$STATE/traefik"
+
 wait_for "node Ready" 90 node_ready
 wait_for "CoreDNS ready" 90 kubectl_admin -n kube-system rollout status deploy/coredns --timeout=5s
 wait_for "netpol synced" 30 curl -sf http://127.0.0.1:10299/healthz
+wait_for "ingress listening" 30 bash -c 'exec 3<>/dev/tcp/127.0.0.1/18443' 
 
 "$here/self-check.sh"
 
@@ -169,5 +174,8 @@ LOGS_DIR=$LOGS
 EXTERNAL_TARGET=$EXT_IP:$EXT_PORT
 IMAGES_DIR=$(readlink -f "$images")
 READY_SECONDS=$t_ready
+INGRESS_ADDRESS=127.0.0.1:18443
+INGRESS_HTTP_ADDRESS=127.0.0.1:18080
+INGRESS_DYNAMIC_DIR=$STATE/traefik/dynamic
 EOF
 cat "$RUN/facts.env"

@@ -30,6 +30,7 @@ export function parseLocalFacts(text: string): Record<string, string> {
     READY_SECONDS: 'readySeconds',
     INGRESS_ADDRESS: 'ingressAddress',
     INGRESS_HTTP_ADDRESS: 'ingressHttpAddress',
+    INGRESS_DYNAMIC_DIR: 'ingressDynamicDir',
   };
   for (const [k, v] of Object.entries(raw)) facts[map[k] ?? k] = v;
   return facts;
