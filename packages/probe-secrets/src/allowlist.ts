@@ -110,3 +110,19 @@ export function isEncryptedByDesign(kind: string | undefined, path: string[]): b
   }
   return false;
 }
+
+/** Key names of identity/location fields (DB_USER, username, host, port, database, ...). */
+const IDENTITY_KEY = /(?:^|[^A-Za-z0-9])(?:user|username|user_?name|login|host|hostname|port|database|db|db_?name|dbname|name|namespace|region|email)$/i;
+const SECRET_WORD_IN_KEY = /passw|pwd|secret|token|key|credential|auth|pass(?:phrase)?$/i;
+
+/**
+ * True when a Secret's `key: value` is an identity, not a secret: the key names an identity field
+ * (and no secret word), and the value has the shape of an object name, a DNS name or a number
+ * (`DB_USER: orders`, `host: mysql.shop.svc`). Anything else in a Secret counts as secret.
+ */
+export function isIdentityValue(key: string, value: string): boolean {
+  const k = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2');
+  if (!IDENTITY_KEY.test(k) || SECRET_WORD_IN_KEY.test(k)) return false;
+  const v = value.trim();
+  return v.length > 0 && v.length <= 253 && (/^\d+$/.test(v) || looksLikePathOrReference(v)) && !v.startsWith('/');
+}

@@ -1,5 +1,5 @@
 export { shannonEntropy, charClasses } from './entropy';
-export { isStructuralKey, isReferenceKey, isPlaceholder, looksLikePathOrReference, isEncryptedByDesign } from './allowlist';
+export { isStructuralKey, isReferenceKey, isPlaceholder, looksLikePathOrReference, isEncryptedByDesign, isIdentityValue } from './allowlist';
 export type { SecretRule, RuleMatch, Severity } from './rules';
 export { RULES, RULE_IDS, scanText, scanKeyValue, decodeJwt, isServiceAccountJwt, acceptGenericValue, severityOf } from './rules';
 export type { SecretFinding, FoundSecret, SecretSource } from './findings';
