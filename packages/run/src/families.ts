@@ -1,5 +1,5 @@
 import type { Check, Criterion, Outcome, ProbeContext, ProbeFamily, ProbeKind, ReportSection } from '@isoproof/core';
-import { IsoproofError } from '@isoproof/core';
+import { IsoproofError, inconclusive } from '@isoproof/core';
 import { withTimeout } from './timeout';
 
 /** A scenario whose criteria or families do not fit together. */
@@ -110,21 +110,11 @@ export async function runFamilies(
   return results;
 }
 
-export function criterionSummary(c: Criterion): Outcome['criterion'] {
-  const out: Outcome['criterion'] = {
-    id: c.id,
-    title: c.title,
-    seed: c.seed,
-    probe: c.probe,
-    vantage: c.vantage,
-    expectation: c.expectation,
-  };
-  if (c.severity) out.severity = c.severity;
-  return out;
-}
-
-export function inconclusive(c: Criterion, reason: string): Outcome {
-  return { criterion: criterionSummary(c), verdict: 'INCONCLUSIVE', reason, checks: [] };
+/** A criterion the probes could not decide is INCONCLUSIVE, never PASS; core's evaluation still
+ * gets the last word on waivers (an expired waiver makes it FAIL). */
+function undecided(c: Criterion, reason: string, evaluate: (c: Criterion, checks: Check[]) => Outcome): Outcome {
+  const byWaiver = evaluate(c, []);
+  return byWaiver.verdict === 'FAIL' ? byWaiver : inconclusive(c, reason);
 }
 
 /**
@@ -140,8 +130,8 @@ export function outcomesFrom(
   for (const r of results) for (const c of r.criteria) byId.set(c.id, r);
   return criteria.map((c) => {
     const r = byId.get(c.id);
-    if (!r) return inconclusive(c, 'no probe family ran for this criterion');
-    if (!r.ok) return inconclusive(c, `probe family ${familyName(r.family)} failed: ${r.error}`);
+    if (!r) return undecided(c, 'no probe family ran for this criterion', evaluate);
+    if (!r.ok) return undecided(c, `probe family ${familyName(r.family)} failed: ${r.error}`, evaluate);
     // No checks at all is INCONCLUSIVE in core's evaluation (an expired waiver still makes it FAIL).
     const checks = r.checks.get(c.id) ?? [];
     try {

@@ -123,6 +123,19 @@ describe('runFamilies + outcomesFrom', () => {
     expect(outcomes[0]?.checks).toEqual([]);
   });
 
+  it('a failed family still honours an expired waiver: FAIL, not INCONCLUSIVE', async () => {
+    const bad = new MemoryFamily('rbac', 'throw');
+    const criteria = [crit('R-01', 'rbac'), crit('R-02', 'rbac')];
+    const results = await runFamilies(groupByFamily(criteria, [bad]), ctx(), 5_000);
+    const waivers = [{ criterion: 'R-01', selector: '*', reason: 'known gap', owner: 'sec', expires: '2020-01-01' }];
+    const outcomes = outcomesFrom(criteria, results, (c, checks) => evaluate(c, checks, { waivers, now: new Date('2026-01-01') }));
+    expect(outcomes.map((o) => [o.criterion.id, o.verdict])).toEqual([
+      ['R-01', 'FAIL'],
+      ['R-02', 'INCONCLUSIVE'],
+    ]);
+    expect(outcomes[0]?.reason).toMatch(/expired/);
+  });
+
   it('a family that exceeds its time budget is INCONCLUSIVE and is told to stop', async () => {
     const slow = new MemoryFamily('tls', 'hang');
     const criteria = [crit('T-01', 'tls')];
