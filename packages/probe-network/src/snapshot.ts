@@ -37,10 +37,24 @@ export function serviceFromApi(s: V1Service): SimService | undefined {
   };
 }
 
+/**
+ * client-node's model names an ingress rule's peers `_from` (`from` is reserved in its generator);
+ * the wire and the simulator say `from`. Reading `from` off a client-node object gives undefined,
+ * which the simulator would take for "every peer": map it back, accepting either spelling.
+ */
 export function policyFromApi(p: V1NetworkPolicy): NetworkPolicy {
+  const spec = JSON.parse(JSON.stringify(p.spec ?? { podSelector: {} })) as NetworkPolicy['spec'] & {
+    ingress?: Array<{ _from?: unknown; from?: unknown }>;
+  };
+  for (const rule of spec.ingress ?? []) {
+    if (rule._from !== undefined) {
+      if (rule.from === undefined) rule.from = rule._from;
+      delete rule._from;
+    }
+  }
   return {
     metadata: { name: p.metadata?.name ?? '', namespace: p.metadata?.namespace ?? '' },
-    spec: JSON.parse(JSON.stringify(p.spec ?? { podSelector: {} })) as NetworkPolicy['spec'],
+    spec: spec as NetworkPolicy['spec'],
   };
 }
 

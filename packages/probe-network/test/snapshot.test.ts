@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { V1NetworkPolicy, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { ManifestObject } from '../src/offline';
 import { predictOutcomes, snapshotFromManifests } from '../src/offline';
+import { simulateCell } from '../src/simulator';
 import { podFromApi, policyFromApi, serviceFromApi } from '../src/snapshot';
 import { criterion } from './fixtures';
 
@@ -32,6 +33,21 @@ describe('snapshot conversion', () => {
     expect(serviceFromApi(svc)).toEqual({ namespace: 'shop', name: 'web', clusterIP: '10.96.0.7', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] });
     const np = { metadata: { name: 'p', namespace: 'shop' }, spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 'http', protocol: 'TCP' }] }] } } as V1NetworkPolicy;
     expect(policyFromApi(np)).toEqual({ metadata: { name: 'p', namespace: 'shop' }, spec: np.spec });
+  });
+
+  it('policies as client-node deserializes them: ingress peers under _from become from', () => {
+    const peer = { podSelector: {} };
+    const np = {
+      metadata: { name: 'p', namespace: 'shop' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ _from: [peer], ports: [{ port: 8080, protocol: 'TCP' }] }, { ports: [{ port: 9090 }] }] },
+    } as unknown as V1NetworkPolicy;
+    const out = policyFromApi(np);
+    expect(out.spec.ingress).toEqual([{ from: [peer], ports: [{ port: 8080, protocol: 'TCP' }] }, { ports: [{ port: 9090 }] }]);
+    // the simulator then restricts the rule to the policy's namespace instead of opening it to every peer
+    const nsMap = new Map([['shop', { name: 'shop', labels: {} }], ['other', { name: 'other', labels: {} }]]);
+    const dst = { namespace: 'shop', name: 'd', labels: {}, ip: '10.0.0.2' };
+    const src = { namespace: 'other', name: 's', labels: {}, ip: '10.0.0.3' };
+    expect(simulateCell([out], nsMap, { id: 'x', source: src, target: { pod: dst }, port: 8080, protocol: 'TCP' }).verdict).toBe('deny');
   });
 
   it('offline snapshot from manifests drives a prediction', () => {
