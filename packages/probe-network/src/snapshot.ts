@@ -1,7 +1,7 @@
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import type { V1NetworkPolicy, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { KubeHandle } from '@isoproof/kube';
-import type { NetworkPolicy, Protocol, SimPod, SimService, Snapshot } from './types';
+import type { NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, Protocol, SimPod, SimService, Snapshot } from './types';
 
 /** Converts client-node objects to the simulator's plain shapes (pure). */
 export function podFromApi(p: V1Pod): SimPod | undefined {
@@ -43,19 +43,14 @@ export function serviceFromApi(s: V1Service): SimService | undefined {
  * which the simulator would take for "every peer": map it back, accepting either spelling.
  */
 export function policyFromApi(p: V1NetworkPolicy): NetworkPolicy {
-  const spec = JSON.parse(JSON.stringify(p.spec ?? { podSelector: {} })) as NetworkPolicy['spec'] & {
-    ingress?: Array<{ _from?: unknown; from?: unknown }>;
-  };
-  for (const rule of spec.ingress ?? []) {
+  const spec = JSON.parse(JSON.stringify(p.spec ?? { podSelector: {} })) as NetworkPolicy['spec'];
+  for (const rule of (spec.ingress ?? []) as Array<NetworkPolicyIngressRule & { _from?: NetworkPolicyPeer[] }>) {
     if (rule._from !== undefined) {
       if (rule.from === undefined) rule.from = rule._from;
       delete rule._from;
     }
   }
-  return {
-    metadata: { name: p.metadata?.name ?? '', namespace: p.metadata?.namespace ?? '' },
-    spec: spec as NetworkPolicy['spec'],
-  };
+  return { metadata: { name: p.metadata?.name ?? '', namespace: p.metadata?.namespace ?? '' }, spec };
 }
 
 function running(p: V1Pod): boolean {
