@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Report } from '@isoproof/report';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IsoproofError } from '@isoproof/core';
+import { IsoproofError, redactText } from '@isoproof/core';
 import { UsageError, formatError } from './errors';
 import { COMMANDS, type CommandSpec, commandHelp, parseOptions, topHelp } from './spec';
 
@@ -19,9 +19,15 @@ export interface Io {
   err: (s: string) => void;
 }
 
+/** Every line the CLI prints goes through the redactor: a secret value registered by a probe (or
+ * shaped like a token) never reaches the terminal or a CI log, whatever path printed it. */
+const line = (s: string): string => {
+  const r = redactText(s);
+  return r.endsWith('\n') ? r : `${r}\n`;
+};
 const stdio: Io = {
-  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
-  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+  out: (s) => process.stdout.write(line(s)),
+  err: (s) => process.stderr.write(line(s)),
 };
 
 function version(): string {

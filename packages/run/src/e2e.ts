@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioDefinition } from '@isoproof/core';
-import { newRun } from '@isoproof/core';
+import { newRun, redactText } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { checkReachable, listOverlays, loadKube } from '@isoproof/kube';
 import { buildReport, writeArtifacts } from '@isoproof/report';
@@ -56,7 +56,7 @@ async function providerFacts(provider: string): Promise<Record<string, string>> 
     const handle = p instanceof LocalProvider ? await p.reuse(name) : await p.reuse(name ?? DEFAULT_KIND_CLUSTER);
     return handle.facts;
   } catch (err) {
-    process.stderr.write(`isoproof e2e: no provider facts for ${provider}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(redactText(`isoproof e2e: no provider facts for ${provider}: ${err instanceof Error ? err.message : String(err)}\n`));
     return {};
   }
 }
@@ -90,7 +90,7 @@ export function scenarioE2E(def: ScenarioDefinition): void {
     let kube: KubeHandle | undefined;
     let serverVersion = 'unknown';
     const log = (l: string) => {
-      if (process.env.ISOPROOF_E2E_VERBOSE) process.stderr.write(`${l}\n`);
+      if (process.env.ISOPROOF_E2E_VERBOSE) process.stderr.write(`${redactText(l)}\n`);
     };
 
     beforeAll(async () => {
