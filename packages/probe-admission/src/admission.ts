@@ -5,7 +5,7 @@ import { loadKube, rawRequest } from '@isoproof/kube';
 import type { ActorIdentity } from '@isoproof/probe-rbac';
 import { answerOf, classifyAdmission, describeIdentity, IdentityClients, validateIdentity } from '@isoproof/probe-rbac';
 import type { ProbePod, Violation } from './pods';
-import { compliantPod, VIOLATION_TEXT, VIOLATIONS, violatingPod } from './pods';
+import { compliantPod, VIOLATION_RULE, VIOLATION_TEXT, VIOLATIONS, violatingPod } from './pods';
 
 /**
  * 'admission' criteria.
@@ -65,6 +65,33 @@ async function dryRunCreate(kube: KubeHandle, pod: ProbePod, who: string): Promi
   } catch (e) {
     return { outcome: 'error', result: 'transport-error', error: `transport failure: ${(e as Error).message}`, evidence: { sent } };
   }
+}
+
+/**
+ * The rules a Pod Security refusal names: `... violates PodSecurity "restricted:latest": a (x), b (y)`
+ * gives ["a (x)", "b (y)"]; [] when the text is not a Pod Security refusal.
+ */
+export function refusalRules(message: string): string[] {
+  const m = /violates PodSecurity "[^"]*": (.*)$/s.exec(message);
+  if (!m) return [];
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  const text = m[1]!;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '(') depth++;
+    if (ch === ')') depth = Math.max(0, depth - 1);
+    if (depth === 0 && ch === ',' && text[i + 1] === ' ') {
+      out.push(cur.trim());
+      cur = '';
+      i++;
+      continue;
+    }
+    cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
 }
 
 export function namespaceLabelObservation(ns: string, labels: Record<string, string> | undefined, level: string, modes: string[]): Observation {
@@ -131,6 +158,12 @@ export function admissionFamily(): ProbeFamily {
         list.forEach((v, i) => {
           const o = obs[i]!;
           o.evidence.notes = [...(o.evidence.notes ?? []), `breaks exactly one rule: ${VIOLATION_TEXT[v]}`];
+          const named = refusalRules(o.evidence.received ?? '');
+          if (o.outcome === 'denied' && named.length > 0 && !named.some((r) => r.startsWith(VIOLATION_RULE[v]))) {
+            // refused, but not for the rule this pod breaks: the probe pod is wrong, the check proves nothing
+            o.outcome = 'error';
+            o.error = `refused for ${named.join(', ')} instead of ${VIOLATION_RULE[v].replace(/ \($/, '')}: fix the probe pod`;
+          }
           checks.push({ id: `${s.namespace}: pod with ${VIOLATION_TEXT[v]}`, expect: 'denied', observation: o, control });
           rows.push([c.id, VIOLATION_TEXT[v], o.outcome, o.evidence.received ?? o.error ?? '']);
         });

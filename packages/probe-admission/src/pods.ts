@@ -21,9 +21,29 @@ export const VIOLATIONS = [
 ] as const;
 export type Violation = (typeof VIOLATIONS)[number];
 
+/**
+ * The rule each violation must be refused for: a fragment of Pod Security's refusal message
+ * ("violates PodSecurity \"restricted:latest\": <rule> (...)"). A refusal that does not name it was
+ * caused by something else in the probe pod.
+ */
+export const VIOLATION_RULE: Record<Violation, string> = {
+  privileged: 'privileged (',
+  runAsRoot: 'runAsUser=0 (',
+  runAsNonRootFalse: 'runAsNonRoot != true (',
+  hostPath: 'restricted volume types (',
+  hostNetwork: 'host namespaces (hostNetwork=true)',
+  hostPID: 'host namespaces (hostPID=true)',
+  hostIPC: 'host namespaces (hostIPC=true)',
+  addCapability: 'unrestricted capabilities (',
+  capabilitiesNotDropped: 'unrestricted capabilities (',
+  noSeccomp: 'seccompProfile (',
+  privilegeEscalation: 'allowPrivilegeEscalation != false (',
+  hostPort: 'hostPort (',
+};
+
 /** What each violation breaks, in words (for evidence). */
 export const VIOLATION_TEXT: Record<Violation, string> = {
-  privileged: 'securityContext.privileged=true',
+  privileged: 'securityContext.privileged=true (with allowPrivilegeEscalation=true, which validation requires of a privileged container)',
   runAsRoot: 'runAsUser=0',
   runAsNonRootFalse: 'runAsNonRoot=false',
   hostPath: 'a hostPath volume (/etc)',
@@ -61,7 +81,9 @@ export function compliantPod(name: string, namespace: string, runId: string, ima
     spec: {
       automountServiceAccountToken: false,
       securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{ ...restrictedContainer(image), ports: [{ containerPort: 8080, protocol: 'TCP' }] }],
+      // no container port: with hostNetwork the API server would default hostPort to it, and the
+      // hostNetwork pod would break two rules (host namespaces and hostPort) instead of one
+      containers: [{ ...restrictedContainer(image) }],
     },
   };
 }

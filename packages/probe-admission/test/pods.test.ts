@@ -28,7 +28,7 @@ const EXPECTED: Record<Violation, string[]> = {
   capabilitiesNotDropped: [`${c0}.securityContext.capabilities.drop[0]`],
   noSeccomp: ['spec.securityContext.seccompProfile'],
   privilegeEscalation: [`${c0}.securityContext.allowPrivilegeEscalation`],
-  hostPort: [`${c0}.ports[0].hostPort`],
+  hostPort: [`${c0}.ports`],
 };
 
 describe('restricted-profile pod generator', () => {
