@@ -118,14 +118,19 @@ async function listLabelled(kube: KubeHandle, labelSelector: string, extra: Reso
 }
 
 /** Delete the objects labelled with `scenario` that are not in `keep` (objects left from a previous apply). */
-export async function pruneObjects(kube: KubeHandle, scenario: string, keep: ResourceRef[]): Promise<ResourceRef[]> {
+export async function pruneObjects(
+  kube: KubeHandle,
+  scenario: string,
+  keep: ResourceRef[],
+  opts: { waitMs?: number } = {},
+): Promise<ResourceRef[]> {
   const kept = new Set(keep.map(refKey));
   const found = await listLabelled(kube, `${SCENARIO_LABEL}=${scenario}`, keep);
   const stale = found.filter((r) => !kept.has(refKey(r)));
   // A kept object inside a stale namespace would be lost with it: never prune a namespace we keep objects in.
   const keptNs = new Set(keep.map((r) => r.namespace).filter(Boolean));
   const prune = stale.filter((r) => !(r.kind === 'Namespace' && keptNs.has(r.name)));
-  await deleteObjects(kube, prune);
+  await deleteObjects(kube, prune, opts);
   return prune;
 }
 

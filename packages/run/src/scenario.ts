@@ -145,6 +145,10 @@ export async function destroyScenario(
   o: { kube: KubeHandle; timeoutMs?: number; log?: (line: string) => void },
 ): Promise<void> {
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUTS.destroy;
-  const removed = await withTimeout(`removal of scenario ${def.name}`, timeoutMs, () => pruneObjects(o.kube, def.name, []));
+  // Wait until the objects (namespaces included) are really gone, so the next run of the same scenario
+  // never meets "namespace is being terminated".
+  const removed = await withTimeout(`removal of scenario ${def.name}`, timeoutMs, () =>
+    pruneObjects(o.kube, def.name, [], { waitMs: Math.max(1_000, timeoutMs - 5_000) }),
+  );
   o.log?.(`[${def.name}] removed ${removed.length} objects`);
 }
