@@ -17,7 +17,8 @@ import { parseArgs } from 'node:util';
 import type { ResourceRef } from '@isoproof/core';
 import { MANAGED_LABEL, newRun } from '@isoproof/core';
 import type { KubeObject } from '@isoproof/kube';
-import { applyObjects, checkReachable, deleteObjects, loadKube, waitForReady } from '@isoproof/kube';
+import { RUN_LABEL } from '@isoproof/core';
+import { SCENARIO_LABEL, applyObjects, checkReachable, deleteObjects, loadKube, rawRequest, waitForReady } from '@isoproof/kube';
 import type { CellResult } from '../src/classify';
 import { executeCells } from '../src/execute';
 import type { PlanCell, ProbePlan } from '../src/plan';
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     'baseline-parallel': { type: 'string', default: '8' },
     'timeout-ms': { type: 'string', default: '1500' },
     concurrency: { type: 'string', default: '128' },
+    'max-seconds': { type: 'string', default: '900' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
   const baselineParallel = int('baseline-parallel', args['baseline-parallel'], 1, 32);
   const timeoutMs = int('timeout-ms', args['timeout-ms'], 100, 10_000);
   const concurrency = int('concurrency', args.concurrency, 1, 1024);
+  const maxSeconds = int('max-seconds', args['max-seconds'], 60, 3600);
 
   const kube = loadKube(args.kubeconfig, args.context);
   const { serverVersion } = await checkReachable(kube, 15_000);
@@ -163,14 +166,29 @@ async function main(): Promise<void> {
   log(`isoproof network bench on ${serverVersion}: namespace ${ns}, ${nPods} pods x ${nPorts} ports`);
 
   let refs: ResourceRef[] = [];
+  let cleaning: Promise<void> | undefined;
+  // Deletes the bench namespace by name (even after a partial apply); idempotent.
   const cleanup = async () => {
-    if (args.keep || refs.length === 0) return;
-    log(`deleting ${ns}`);
-    await deleteObjects(kube, refs.filter((r) => r.kind === 'Namespace'), { waitMs: 60_000 }).catch((e: unknown) =>
-      process.stderr.write(`cleanup failed: ${e instanceof Error ? e.message : String(e)} (isoproof sweep removes it)\n`),
-    );
+    if (args.keep) return;
+    cleaning ??= (async () => {
+      log(`deleting ${ns}`);
+      const t = Date.now();
+      await deleteObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', name: ns }], { waitMs: 120_000 })
+        .then(() => log(`deleted ${ns} in ${secs(Date.now() - t)} s`))
+        .catch((e: unknown) =>
+          process.stderr.write(`cleanup failed: ${e instanceof Error ? e.message : String(e)} (isoproof sweep removes it)\n`),
+        );
+    })();
+    await cleaning;
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
+  // The whole bench is bounded: past --max-seconds it cleans up and exits non-zero.
+  const deadline = setTimeout(() => {
+    process.stderr.write(`bench exceeded --max-seconds ${maxSeconds}: cleaning up\n`);
+    void cleanup().finally(() => process.exit(1));
+  }, maxSeconds * 1000);
+  deadline.unref();
 
   try {
     const t0 = Date.now();
@@ -208,9 +226,19 @@ async function main(): Promise<void> {
     }
 
     // 3. time-to-enforce after a policy change
-    const policyRefs = await applyObjects(kube, [denyPolicy(ns, nPorts)], { runId: run.id, scenario: 'bench' });
+    // Server-side apply of the plain JSON: client-node's model serializer drops an ingress rule's
+    // `from` (its model field is `_from`), which would silently open the rule to every peer.
+    const np = denyPolicy(ns, nPorts);
+    np.metadata.labels = { [RUN_LABEL]: run.id, [SCENARIO_LABEL]: 'bench' };
+    const res = await rawRequest(kube, {
+      method: 'PATCH',
+      path: `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/${np.metadata.name}`,
+      query: { fieldManager: 'isoproof-bench', force: 'true' },
+      contentType: 'application/apply-patch+yaml',
+      body: np,
+    });
+    if (res.status >= 300) throw new Error(`apply of NetworkPolicy ${ns}/${np.metadata.name} failed: ${res.status} ${res.text.split('\n')[0]}`);
     const applied = Date.now();
-    refs = [...refs, ...policyRefs];
     snap = await loadSnapshot(kube, [ns]);
     plan = matrixPlan(snap, snap.policies, pods, nPorts);
     const expectDeny = [...plan.cells.values()].filter((c) => c.sim?.verdict === 'deny').length;
@@ -221,6 +249,13 @@ async function main(): Promise<void> {
       capMs: 30_000,
       probe: async (cells) => {
         const r = await executeCells(cells, { kube, mode: 'agent', timeoutMs, concurrency, parallel });
+        if (execCalls === 0) {
+          // The full matrix under the policy: every denied cell costs a whole timeout.
+          log(
+            `agent under bench-deny (round 1): ${r.stats.cells} cells in ${secs(r.stats.ms)} s = ${(r.stats.cells / (r.stats.ms / 1000)).toFixed(1)} cells/s, ` +
+              `${r.stats.execCalls} exec calls; ${histogram(r.results.values())}`,
+          );
+        }
         execCalls += r.stats.execCalls;
         return r.results;
       },
@@ -233,6 +268,7 @@ async function main(): Promise<void> {
         `(resolution: one probe round); still wrong at the cap: ${stable.unstable.length}; ${histogram(stable.results.values())}`,
     );
   } finally {
+    clearTimeout(deadline);
     await cleanup();
   }
 }

@@ -13,6 +13,9 @@ import type { CellSpec } from './spec';
 import { cellsOf, isPodRef, validateNetworkSpec } from './spec';
 import { waitStable } from './stable';
 
+/** A policy change older than this is not a rollout being waited for: no time-to-enforce. */
+const RECENT_CHANGE_MS = 10 * 60_000;
+
 export interface NetworkFamilyOptions {
   mode?: ExecMode;
   /** Per connect (default 1500 ms). */
@@ -32,6 +35,8 @@ export interface NetworkRun {
   results: Map<string, CellResult>;
   enforcement: Enforcement;
   timeToEnforceMs: Map<string, number>;
+  /** Epoch ms time-to-enforce is measured from (the latest policy change), if recent. */
+  policyChangedAt?: number;
   unstable: string[];
   execCalls: number;
   rounds: number;
@@ -80,6 +85,9 @@ export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFam
       ctx.log(
         `network: ${plan.checks.length} checks, ${plan.cells.size} cells, ${snapshot.policies.length} policies, ${new Set([...plan.cells.values()].map((c) => (c.runner.kind === 'host' ? 'host' : `${c.runner.namespace}/${c.runner.pod}`))).size} runners`,
       );
+      // Time-to-enforce runs from the latest policy change, when it is recent (a fresh apply or overlay).
+      const since =
+        snapshot.policyChangedAt !== undefined && started - snapshot.policyChangedAt < RECENT_CHANGE_MS ? snapshot.policyChangedAt : undefined;
       let execCalls = 0;
       const probe = async (cells: Parameters<typeof executeCells>[0]) => {
         const { results, stats } = await executeCells(cells, {
@@ -101,7 +109,7 @@ export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFam
       let unstable: string[] = [];
       let rounds = 1;
       if (stableOpts) {
-        const s = await waitStable(plan, { probe, intervalMs: stableOpts.intervalMs, capMs: stableOpts.capMs, signal: ctx.signal });
+        const s = await waitStable(plan, { probe, intervalMs: stableOpts.intervalMs, capMs: stableOpts.capMs, signal: ctx.signal, since });
         results = s.results;
         tte = s.timeToEnforceMs;
         unstable = s.unstable;
@@ -111,14 +119,19 @@ export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFam
       }
       const enforcement = assessEnforcement(plan, results);
       ctx.log(`network: enforcement ${enforcement.state}; ${rounds} round(s), ${execCalls} exec calls, ${Date.now() - started} ms`);
-      // Time-to-enforce is only meaningful for cells that were wrong at first.
-      const enforced = new Map([...tte].filter(([k]) => rounds > 1 && !unstable.includes(k) && tte.get(k)! > 0));
+      // Time-to-enforce: for the cells the policies deny, from the policy change to the first probe
+      // round that saw the drop (an upper bound when the first round already agreed).
+      const enforced =
+        since === undefined
+          ? new Map<string, number>()
+          : new Map([...tte].filter(([k]) => !unstable.includes(k) && plan.cells.get(k)?.sim?.verdict === 'deny'));
       last = {
         scenario: ctx.scenario,
         plan,
         results,
         enforcement,
         timeToEnforceMs: enforced,
+        ...(since !== undefined ? { policyChangedAt: since } : {}),
         unstable,
         execCalls,
         rounds,
@@ -141,6 +154,7 @@ export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFam
           rounds: last.rounds,
           enforcement: last.enforcement,
           timeToEnforceMs: last.timeToEnforceMs,
+          policyChangedAt: last.policyChangedAt,
           unstable: last.unstable,
         }),
       ];

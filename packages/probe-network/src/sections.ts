@@ -42,6 +42,8 @@ export interface RunFigures {
   rounds: number;
   enforcement: Enforcement;
   timeToEnforceMs: Map<string, number>;
+  /** Epoch ms of the policy change time-to-enforce is measured from. */
+  policyChangedAt?: number;
   unstable: string[];
 }
 
@@ -55,7 +57,13 @@ export function findingsSection(title: string, plan: ProbePlan, results: Map<str
   lines.push(`enforcement: ${f.enforcement.state} (${f.enforcement.reason})`);
   const tte = [...f.timeToEnforceMs.values()];
   const p95 = percentile(tte, 95);
-  if (p95 !== undefined) lines.push(`time-to-enforce p95: ${p95} ms over ${tte.length} cells`);
+  if (p95 !== undefined) {
+    const from = f.policyChangedAt !== undefined ? ` from the policy change at ${new Date(f.policyChangedAt).toISOString()} (1 s resolution)` : '';
+    const bound = f.rounds === 1 ? '; the first probe round already agreed, so this is an upper bound (apply + readiness + probe)' : '';
+    lines.push(`time-to-enforce of denied cells: p95 ${p95} ms, max ${percentile(tte, 100)} ms over ${tte.length} cells${from}${bound}`);
+  } else if (f.policyChangedAt === undefined) {
+    lines.push('time-to-enforce: not measured (no recent policy change in these namespaces)');
+  }
   if (f.unstable.length) lines.push(`still disagreeing with the simulation at the cap: ${f.unstable.length} cell(s)`);
   const clusterVsSim: string[] = [];
   for (const cell of plan.cells.values()) {

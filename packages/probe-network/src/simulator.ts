@@ -26,7 +26,8 @@ import type {
  *   engines (kube-router, Calico) do;
  * - ports: protocol defaults to TCP, a port range is [port, endPort], a named port is looked up on the
  *   destination pod (ingress: the selected pod; egress: the destination pod) with the same protocol;
- * - loopback inside a pod is never subject to policy. Host-network pods are outside policy here.
+ * - loopback inside a pod, and a pod reaching itself through its own IP, are never subject to policy
+ *   (upstream conformance: AllowLoopback). Host-network pods are outside policy here.
  */
 
 export function policyTypes(policy: NetworkPolicy): Array<'Ingress' | 'Egress'> {
@@ -140,6 +141,12 @@ export function simulateCell(policies: NetworkPolicy[], namespaces: Map<string, 
     return { id: cell.id, verdict: 'allow', egress: OPEN, ingress: OPEN, reason: 'loopback inside the pod is not subject to NetworkPolicy' };
   }
   const destPod = 'pod' in target ? target.pod : undefined;
+  const self = destPod ? destPod.namespace === cell.source.namespace && destPod.name === cell.source.name : 'ip' in target && target.ip === cell.source.ip;
+  if (self) {
+    // A pod reaching itself through its own IP: NetworkPolicy implementations let it through, and the
+    // upstream conformance suite expects it (netpol e2e `AllowLoopback`: "loopback logic follows no policy").
+    return { id: cell.id, verdict: 'allow', egress: OPEN, ingress: OPEN, reason: 'a pod reaching itself is not subject to NetworkPolicy' };
+  }
   const egress = cell.source.hostNetwork
     ? OPEN
     : side(policies, cell.source, 'Egress', destPod ? { pod: destPod } : { ip: (target as { ip: string }).ip }, cell.port, cell.protocol, destPod, namespaces);

@@ -53,6 +53,19 @@ export function policyFromApi(p: V1NetworkPolicy): NetworkPolicy {
   return { metadata: { name: p.metadata?.name ?? '', namespace: p.metadata?.namespace ?? '' }, spec };
 }
 
+/** Epoch ms of the latest create/update of a policy (managedFields times, creationTimestamp). */
+export function policyChangeTime(p: V1NetworkPolicy): number | undefined {
+  const times: number[] = [];
+  const add = (t: Date | string | undefined) => {
+    if (t === undefined) return;
+    const ms = new Date(t).getTime();
+    if (Number.isFinite(ms)) times.push(ms);
+  };
+  add(p.metadata?.creationTimestamp);
+  for (const mf of p.metadata?.managedFields ?? []) add(mf.time);
+  return times.length ? Math.max(...times) : undefined;
+}
+
 function running(p: V1Pod): boolean {
   return p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp;
 }
@@ -76,7 +89,9 @@ export async function loadSnapshot(kube: KubeHandle, namespaces: string[]): Prom
       return { pods: pods.items, services: services.items, policies: policies.items };
     }),
   );
+  const changed = per.flatMap((x) => x.policies.map(policyChangeTime)).filter((t): t is number => t !== undefined);
   return {
+    ...(changed.length ? { policyChangedAt: Math.max(...changed) } : {}),
     namespaces: nsList.items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {} })),
     pods: per.flatMap((x) => x.pods.filter(running).map(podFromApi).filter((p): p is SimPod => p !== undefined)),
     services: per.flatMap((x) => x.services.map(serviceFromApi).filter((s): s is SimService => s !== undefined)),

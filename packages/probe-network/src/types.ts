@@ -93,6 +93,11 @@ export interface Snapshot {
   pods: SimPod[];
   services: SimService[];
   policies: NetworkPolicy[];
+  /**
+   * Epoch ms of the latest change (create or apply, from metadata.managedFields/creationTimestamp,
+   * 1 s resolution) of a NetworkPolicy in the snapshot's namespaces; time-to-enforce is measured from it.
+   */
+  policyChangedAt?: number;
 }
 
 /** Where a connect goes, for the simulator. */

@@ -255,6 +255,12 @@ describe('simulator: hand-worked cases', () => {
     expect(r[0]!.verdict).toBe('allow');
   });
 
+  it('26b. a pod reaching itself through its own IP (pod or IP target) is allowed under deny-all (AllowLoopback)', () => {
+    const r = simulate([denyAll('a')], pods, namespaces, [cell(aServer, aServer, 9090), cell(aServer, '10.0.0.2', 9090), cell(aClient, aServer, 9090)]);
+    expect(r.map((x) => x.verdict)).toEqual(['allow', 'allow', 'deny']);
+    expect(r[0]!.reason).toMatch(/itself/);
+  });
+
   it('27. egress to a pod allowed by ipBlock of its IP', () => {
     const p = np('a', 'eg', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.1.2/32' } }], ports: [{ port: 8000 }] }] });
     expect(verdicts([p], [cell(aClient, bServer, 8000), cell(aClient, bClient, 8000)])).toEqual(['allow', 'deny']);

@@ -3,7 +3,7 @@ import type { V1NetworkPolicy, V1Pod, V1Service } from '@kubernetes/client-node'
 import type { ManifestObject } from '../src/offline';
 import { predictOutcomes, snapshotFromManifests } from '../src/offline';
 import { simulateCell } from '../src/simulator';
-import { podFromApi, policyFromApi, serviceFromApi } from '../src/snapshot';
+import { podFromApi, policyChangeTime, policyFromApi, serviceFromApi } from '../src/snapshot';
 import { criterion } from './fixtures';
 
 describe('snapshot conversion', () => {
@@ -48,6 +48,20 @@ describe('snapshot conversion', () => {
     const dst = { namespace: 'shop', name: 'd', labels: {}, ip: '10.0.0.2' };
     const src = { namespace: 'other', name: 's', labels: {}, ip: '10.0.0.3' };
     expect(simulateCell([out], nsMap, { id: 'x', source: src, target: { pod: dst }, port: 8080, protocol: 'TCP' }).verdict).toBe('deny');
+  });
+
+  it('policy change time: the latest of creationTimestamp and managedFields times', () => {
+    const np = {
+      metadata: {
+        name: 'p',
+        namespace: 'shop',
+        creationTimestamp: new Date('2026-01-01T00:00:00Z'),
+        managedFields: [{ time: new Date('2026-01-01T00:05:00Z') }, { time: new Date('2026-01-01T00:02:00Z') }],
+      },
+      spec: { podSelector: {} },
+    } as unknown as V1NetworkPolicy;
+    expect(policyChangeTime(np)).toBe(Date.parse('2026-01-01T00:05:00Z'));
+    expect(policyChangeTime({ metadata: { name: 'q' } } as V1NetworkPolicy)).toBeUndefined();
   });
 
   it('offline snapshot from manifests drives a prediction', () => {
