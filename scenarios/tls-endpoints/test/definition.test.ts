@@ -4,8 +4,8 @@ import { parse } from 'yaml';
 import type { Check, Criterion, ProbeContext } from '@isoproof/core';
 import { evaluate, loadCriteria } from '@isoproof/core';
 import { composeOverlay, listOverlays, readManifests, type KubeObject } from '@isoproof/kube';
-import { createTlsProbe, ingressTargets, mergeTargets, type IssuedCertificate, TestCa } from '@isoproof/probe-tls';
-import { issueFor, planSecrets, scenario, traefikMtlsConfig, MTLS_OPTION } from '../src/index';
+import { createTlsProbe, ingressTargets, mergeTargets, type IssuedCertificate, signatureAlgorithm, TestCa } from '@isoproof/probe-tls';
+import { CERT_PROFILES, issueFor, MTLS_OPTION, planSecrets, scenario, traefikMtlsConfig, WRONG_HOST } from '../src/index';
 import { startEmulatedIngress } from './emulated-ingress';
 
 let criteria: Criterion[];
@@ -67,6 +67,25 @@ describe(`${scenario.name}: definition`, () => {
     const expired = await composeOverlay(base, join(scenario.dir, 'overlays', 'expired-certificate'));
     expect(planSecrets(expired.objects.filter((o) => o.kind === 'Ingress') as never[]).map((p) => p.profile)).toEqual(['expired', 'valid']);
     expect(() => planSecrets([{ metadata: { name: 'x', annotations: { 'isoproof.dev/test-certificate': 'bogus' } } }])).toThrow(/not one of/);
+  });
+
+  it('issueFor gives each profile its defect, and nothing else', async () => {
+    await using ca = await TestCa.create({ commonName: 'profiles CA' });
+    const { X509Certificate } = await import('node:crypto');
+    const plan = { namespace: 'n', secretName: 's', hosts: ['api.example.com', 'www.example.com'], ingress: 'i' };
+    const get = async (profile: (typeof CERT_PROFILES)[number]) => new X509Certificate((await issueFor(ca, { ...plan, profile })).certPem);
+    const [valid, expired, wrong, weak, sha1] = await Promise.all(CERT_PROFILES.map(get));
+    const now = Date.now();
+    expect(valid?.checkHost('www.example.com', { subject: 'never' })).toBe('www.example.com');
+    expect(new Date(valid?.validTo ?? 0).getTime()).toBeGreaterThan(now + 80 * 86_400_000);
+    expect(new Date(expired?.validTo ?? 0).getTime()).toBeLessThan(now);
+    expect(expired?.checkHost('api.example.com', { subject: 'never' })).toBe('api.example.com');
+    expect(wrong?.checkHost('api.example.com', { subject: 'never' })).toBeUndefined();
+    expect(wrong?.subjectAltName).toBe(`DNS:${WRONG_HOST}`);
+    expect(weak?.publicKey.asymmetricKeyDetails?.modulusLength).toBe(1024);
+    expect(valid?.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(signatureAlgorithm((sha1 as InstanceType<typeof X509Certificate>).raw)).toMatch(/SHA1/i);
+    for (const c of [valid, expired, wrong, weak, sha1]) expect(c?.verify(ca.certificate.publicKey)).toBe(true);
   });
 
   it('the Traefik mTLS option is YAML with the CA inline', () => {
