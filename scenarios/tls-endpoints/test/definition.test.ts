@@ -150,7 +150,7 @@ describe(`${scenario.name}: verdicts against an emulated ingress`, () => {
   it('baseline: every criterion PASS', async () => {
     const v = await verdicts(base);
     for (const c of criteria) expect(v[c.id], c.id).toBe('PASS');
-  });
+  }, 60_000);
 
   it('each overlay flips exactly its criteria to FAIL', async () => {
     const overlays = await listOverlays(scenario.dir);
@@ -165,5 +165,5 @@ describe(`${scenario.name}: verdicts against an emulated ingress`, () => {
       }
     }
     expect(wrong).toEqual([]);
-  });
+  }, 180_000);
 });

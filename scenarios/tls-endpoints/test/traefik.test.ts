@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,10 +17,23 @@ import { MTLS_OPTION, traefikMtlsConfig } from '../src/index';
  * configuration, no cluster: a file-provider router per host stands in for what the
  * kubernetesIngress provider derives from the scenario's Ingress annotations. Proves the TLS options
  * (intermediate, legacy, weak, mTLS with an inline CA), the hsts and redirect-https middlewares and
- * the default-certificate fallback behave as the overlays assume. Skips unless ISOPROOF_TRAEFIK_BIN
- * names the binary.
+ * the default-certificate fallback behave as the overlays assume. The binary: ISOPROOF_TRAEFIK_BIN, else
+ * the local cluster's build cache; skips when there is none.
  */
-const bin = process.env.ISOPROOF_TRAEFIK_BIN;
+function findTraefik(): string | undefined {
+  if (process.env.ISOPROOF_TRAEFIK_BIN) return process.env.ISOPROOF_TRAEFIK_BIN;
+  // the local cluster's build cache (clusters/local/build.sh), if this machine has one
+  const root = join(process.env.ISOPROOF_CACHE ?? join(homedir(), '.cache', 'isoproof'), 'local');
+  try {
+    return readdirSync(root)
+      .map((d) => join(root, d, 'bin', 'traefik'))
+      .filter((f) => existsSync(f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  } catch {
+    return undefined;
+  }
+}
+const bin = findTraefik();
 const ingressDir = fileURLToPath(new URL('../../../clusters/local/ingress', import.meta.url));
 
 async function freePort(): Promise<number> {
