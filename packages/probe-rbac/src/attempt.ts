@@ -6,7 +6,7 @@ import type { Classified } from './classify';
 import { answerOf, classifyAuthz, statusLine } from './classify';
 import type { RequestAttributes } from './explain';
 import type { PlannedRequest } from './plan';
-import { queryString } from './plan';
+import { queryString, spdyVariant } from './plan';
 import { perform } from './transport';
 
 export interface SsarResult {
@@ -27,6 +27,22 @@ function describeAttrs(a: RequestAttributes): string {
   const r = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
   const g = a.group ? `.${a.group}` : '';
   return `${a.verb} ${r}${g}${a.name ? ` "${a.name}"` : ''}${a.namespace ? ` in ${a.namespace}` : ''}`;
+}
+
+/**
+ * One verdict for a streaming subresource tried both ways (WebSocket GET, SPDY POST): reachable
+ * (allowed) when either upgrade was accepted; denied only when both were refused by authorization;
+ * otherwise the probe cannot tell (error).
+ */
+export function combineUpgrades(ws: Classified, spdy: Classified): Classified {
+  const both = `WebSocket: ${ws.result.split('\n')[0]} | SPDY: ${spdy.result.split('\n')[0]}`;
+  const notes = [ws.note, spdy.note].filter((n): n is string => Boolean(n));
+  const withNotes = (c: Classified, extra: string): Classified => ({ ...c, note: [...notes, extra].join('; ') });
+  if (ws.outcome === 'allowed') return withNotes({ ...ws }, `SPDY form: ${spdy.result}`);
+  if (spdy.outcome === 'allowed') return withNotes({ ...spdy, result: `${spdy.result} (SPDY upgrade; the WebSocket form answered ${ws.result.split(': ')[0]})` }, `WebSocket form: ${ws.result}`);
+  if (ws.outcome === 'denied' && spdy.outcome === 'denied') return withNotes({ ...ws }, `SPDY form also refused: ${spdy.result}`);
+  const bad = ws.outcome === 'error' ? ws : spdy;
+  return { outcome: 'error', result: bad.result, error: `${bad.error ?? 'no verdict'} (${both})`, ...(notes.length ? { note: notes.join('; ') } : {}) };
 }
 
 /** Asks the API server, as the identity, whether it may do `a` (SelfSubjectAccessReview). */
@@ -60,29 +76,38 @@ export async function selfSubjectAccessReview(kube: KubeHandle, a: RequestAttrib
  * Never throws: a transport failure is an `error` observation.
  */
 export async function runAttempt(kube: KubeHandle, plan: PlannedRequest, who: string, opts: { ssar?: boolean } = {}): Promise<AttemptResult> {
-  const qs = queryString(plan.query);
-  const sent = `${plan.method} ${plan.path}${qs} as ${who}${plan.upgrade ? ' (WebSocket upgrade)' : ''}${plan.dryRun ? ' (server-side dry-run)' : ''}${plan.headers ? ` with ${Object.entries(plan.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}` : ''}`;
-  const [real, ssar] = await Promise.all([
-    perform(kube, plan).then(
-      (w) => ({ ok: true as const, w }),
-      (e: unknown) => ({ ok: false as const, e }),
+  const spdy = spdyVariant(plan);
+  const variants = spdy ? [plan, spdy] : [plan];
+  const describe = (p: PlannedRequest) =>
+    `${p.method} ${p.path}${queryString(p.query)} as ${who}${p.upgrade ? (p.upgrade.kind === 'spdy' ? ' (SPDY upgrade)' : ' (WebSocket upgrade)') : ''}${p.dryRun ? ' (server-side dry-run)' : ''}${p.headers ? ` with ${Object.entries(p.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}` : ''}`;
+  const sent = variants.map(describe).join(' ; and ');
+  const [answers, ssar] = await Promise.all([
+    Promise.all(
+      variants.map((v) =>
+        perform(kube, v).then(
+          (w) => ({ ok: true as const, w }),
+          (e: unknown) => ({ ok: false as const, e }),
+        ),
+      ),
     ),
     opts.ssar === false ? Promise.resolve<SsarResult>({ verdict: 'unknown', reason: 'not asked' }) : selfSubjectAccessReview(kube, plan.ssar),
   ]);
-  let c: Classified;
-  let latencyMs: number | undefined;
-  if (real.ok) {
-    c = classifyAuthz(answerOf(real.w.status, real.w.body, real.w.text));
-    latencyMs = real.w.latencyMs;
+  const classified = answers.map((real): Classified => {
+    if (!real.ok) {
+      const msg = (real.e as Error)?.message ?? String(real.e);
+      return { outcome: 'error', result: 'transport-error', error: `transport failure: ${msg}` };
+    }
     // Token requests answer with a token: never let it reach evidence.
     const tok = (real.w.body as { status?: { token?: unknown } } | undefined)?.status?.token;
     if (typeof tok === 'string' && tok) defaultRedactor.register(tok);
-  } else {
-    const msg = (real.e as Error)?.message ?? String(real.e);
-    c = { outcome: 'error', result: 'transport-error', error: `transport failure: ${msg}` };
-  }
+    return classifyAuthz(answerOf(real.w.status, real.w.body, real.w.text));
+  });
+  const latencies = answers.flatMap((a) => (a.ok ? [a.w.latencyMs] : []));
+  const latencyMs = latencies.length ? Math.max(...latencies) : undefined;
+  const c = variants.length === 1 ? classified[0]! : combineUpgrades(classified[0]!, classified[1]!);
   const notes: string[] = [];
   if (c.note) notes.push(c.note);
+  if (plan.note) notes.push(plan.note);
   notes.push(`SelfSubjectAccessReview (${describeAttrs(plan.ssar)}): ${ssar.verdict} — ${ssar.reason}`);
   const realVerdict = c.outcome === 'allowed' || c.outcome === 'denied' ? c.outcome : undefined;
   const disagreement = realVerdict !== undefined && ssar.verdict !== 'unknown' && ssar.verdict !== realVerdict;

@@ -8,14 +8,14 @@ export { explainGrant, formatGrants, ruleAllows, subjectMatches } from './explai
 export type { Binding, RoleObject, RbacSnapshot, RequestAttributes, PolicyRule, Grant, UserInfo } from './explain';
 export { matrixAttempts, matrixSection, cellKey, cellSymbol, MATRIX_ROWS, MATRIX_VERBS, MATRIX_LEGEND } from './matrix';
 export type { CellResult, MatrixCell } from './matrix';
-export { planAttempt, probeBody, probeName, queryString, restrictedContainer, restrictedPodSpec, subjectOf, PROBE_IMAGE } from './plan';
+export { planAttempt, spdyVariant, probeBody, probeName, queryString, restrictedContainer, restrictedPodSpec, subjectOf, PROBE_IMAGE } from './plan';
 export type { PlannedRequest, PlanContext } from './plan';
 export { resourceInfo, resourcePath, knownResources } from './resources';
 export type { ResourceInfo } from './resources';
 export { validateRbacSpec, validateIdentity, validateAttempt, identityKey, userInfoOf, attemptLabel, effectiveResource, VERBS, GROUP_MEMBER_USER } from './spec';
 export type { ActorIdentity, AttemptSpec, RbacSpec, Verb, RoleRefSpec, PolicyRuleSpec } from './spec';
 export { IdentityClients, describeIdentity } from './identities';
-export { runAttempt, selfSubjectAccessReview } from './attempt';
+export { runAttempt, selfSubjectAccessReview, combineUpgrades } from './attempt';
 export type { AttemptResult, SsarResult } from './attempt';
 export { perform, ProbeTransportError } from './transport';
 export { RbacPlanError } from './errors';

@@ -17,8 +17,12 @@ export interface PlannedRequest {
   query: Record<string, string>;
   body?: unknown;
   contentType?: string;
-  /** WebSocket upgrade (exec/attach/portforward): 101 = allowed. */
-  upgrade?: { protocols: string[] };
+  /**
+   * Streaming upgrade (exec/attach/portforward): 101 = allowed. `websocket` (default) is a GET, which
+   * the API server authorizes as verb get; `spdy` is the POST that SPDY clients send, authorized as
+   * create. The planner plans the WebSocket one; {@link spdyVariant} gives the other.
+   */
+  upgrade?: { protocols: string[]; kind?: 'websocket' | 'spdy' };
   /** Extra headers sent as the identity (impersonate). */
   headers?: Record<string, string>;
   /** The cross-check: what SelfSubjectAccessReview is asked. */
@@ -27,6 +31,8 @@ export interface PlannedRequest {
   explain: RequestAttributes[];
   target: ResourceRef;
   dryRun: boolean;
+  /** Said in the evidence notes (how to read the answer). */
+  note?: string;
 }
 
 export interface PlanContext {
@@ -289,6 +295,9 @@ export function planAttempt(a: AttemptSpec, pc: PlanContext): PlannedRequest {
         explain: [ssar],
         target: { kind: resource === 'users' ? 'User' : resource === 'groups' ? 'Group' : 'ServiceAccount', name: who },
         dryRun: false,
+        ...(resource === 'groups'
+          ? { note: `Impersonate-Group needs an Impersonate-User too; the API server refuses the request if either is not allowed, so a refusal (whichever header it names) means ${who} cannot be taken on through impersonation` }
+          : {}),
       };
     }
   }
@@ -346,6 +355,19 @@ function planSubresource(a: AttemptSpec, info: ResourceInfo, ns: string | undefi
     p.contentType = 'application/merge-patch+json';
   }
   return p;
+}
+
+/**
+ * The SPDY form of a WebSocket upgrade attempt: the same path and query, as a POST with
+ * `Upgrade: SPDY/3.1` (how SPDY clients exec/attach/port-forward). A streaming subresource is
+ * reachable when EITHER form is: a Role with only `create` on pods/exec refuses the WebSocket GET
+ * yet lets an SPDY client in, a Role with only `get` the reverse. Undefined for other attempts.
+ */
+export function spdyVariant(p: PlannedRequest): PlannedRequest | undefined {
+  if (!p.upgrade || p.upgrade.kind === 'spdy') return undefined;
+  const portforward = p.path.endsWith('/portforward');
+  const protocols = portforward ? ['portforward.k8s.io'] : ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+  return { ...p, method: 'POST', upgrade: { kind: 'spdy', protocols } };
 }
 
 /** Query string with the exec `command` list expanded to repeated parameters. */

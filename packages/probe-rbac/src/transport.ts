@@ -31,7 +31,8 @@ function parse(text: string, contentType: string): unknown {
  * Performs a planned request as the identity behind `kube`. Plain requests go through kube's
  * rawRequest; WebSocket upgrades (exec/attach/portforward) and requests with extra headers
  * (impersonate) are sent here with the same credentials (kc.applyToHTTPSOptions). A 101 answer
- * closes the socket at once: nothing is streamed.
+ * closes the socket at once: nothing is streamed (over SPDY the kubelet waits for streams the
+ * client never opens, so the command does not even start).
  */
 export async function perform(kube: KubeHandle, p: PlannedRequest, timeoutMs = 15_000): Promise<WireAnswer> {
   const started = Date.now();
@@ -56,7 +57,11 @@ export async function perform(kube: KubeHandle, p: PlannedRequest, timeoutMs = 1
     headers['Content-Type'] = p.contentType ?? 'application/json';
     headers['Content-Length'] = String(payload.length);
   }
-  if (p.upgrade) {
+  if (p.upgrade?.kind === 'spdy') {
+    headers['Connection'] = 'Upgrade';
+    headers['Upgrade'] = 'SPDY/3.1';
+    headers['X-Stream-Protocol-Version'] = p.upgrade.protocols;
+  } else if (p.upgrade) {
     headers['Connection'] = 'Upgrade';
     headers['Upgrade'] = 'websocket';
     headers['Sec-WebSocket-Version'] = '13';

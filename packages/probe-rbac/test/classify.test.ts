@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answerOf, classifyAdmission, classifyAuthz } from '../src/classify';
+import { combineUpgrades } from '../src/attempt';
 
 const forbidden = (message: string) => ({ status: 403, reason: 'Forbidden', message });
 
@@ -62,5 +63,22 @@ describe('answerOf', () => {
   });
   it('takes the first line of a text body', () => {
     expect(answerOf(500, 'oops\nmore')).toEqual({ status: 500, message: 'oops' });
+  });
+});
+
+describe('combineUpgrades (exec/attach/portforward tried over WebSocket and SPDY)', () => {
+  const allowed = { outcome: 'allowed' as const, result: '101 Switching Protocols' };
+  const denied = { outcome: 'denied' as const, result: '403 Forbidden: pods "p" is forbidden: User "u" cannot get resource "pods/exec"' };
+  const error = { outcome: 'error' as const, result: '500 Internal Server Error', error: 'server error' };
+  it.each([
+    ['both allowed', allowed, allowed, 'allowed'],
+    ['WebSocket only', allowed, denied, 'allowed'],
+    ['SPDY only', denied, allowed, 'allowed'],
+    ['both refused', denied, denied, 'denied'],
+    ['refused and error', denied, error, 'error'],
+    ['error and refused', error, denied, 'error'],
+    ['allowed and error', allowed, error, 'allowed'],
+  ] as const)('%s', (_n, ws, spdy, outcome) => {
+    expect(combineUpgrades(ws, spdy).outcome).toBe(outcome);
   });
 });

@@ -30,7 +30,8 @@ beforeAll(async () => {
   });
   server.on('upgrade', (req, socket) => {
     seen.push({ url: req.url ?? '', headers: req.headers });
-    if (req.url?.includes('/pods/denied/')) {
+    const spdyOnlyRefused = req.url?.includes('/pods/spdyonly/') && req.headers.upgrade === 'websocket';
+    if (req.url?.includes('/pods/denied/') || spdyOnlyRefused) {
       const body = JSON.stringify({ kind: 'Status', reason: 'Forbidden', message: 'pods "denied" is forbidden: User "u" cannot create resource "pods/exec" in API group "" in the namespace "ns"' });
       socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
@@ -63,9 +64,11 @@ describe('runAttempt over a real socket', () => {
     const r = await runAttempt(kube, planAttempt({ verb: 'exec', resource: 'pods', namespace: 'ns', name: 'ok' }, pc), 'u');
     expect(r.observation.outcome).toBe('allowed');
     expect(r.observation.result).toBe('101 Switching Protocols');
-    const up = seen.find((s) => s.url.includes('/pods/ok/exec'))!;
-    expect(up.headers.upgrade).toBe('websocket');
+    const up = seen.find((s) => s.url.includes('/pods/ok/exec') && s.headers.upgrade === 'websocket')!;
     expect(up.url).toContain('command=true');
+    const spdy = seen.find((s) => s.url.includes('/pods/ok/exec') && s.headers.upgrade === 'SPDY/3.1')!;
+    expect(spdy.headers['x-stream-protocol-version']).toContain('v4.channel.k8s.io');
+    expect(spdy.url).toContain('command=true');
     expect(r.disagreement).toBe(false);
   });
 
@@ -75,6 +78,13 @@ describe('runAttempt over a real socket', () => {
     expect(r.observation.evidence.received).toMatch(/^403 Forbidden: pods "denied" is forbidden/);
     expect(r.disagreement).toBe(true);
     expect(r.observation.evidence.notes?.join('\n')).toMatch(/DISAGREEMENT: SelfSubjectAccessReview said allowed; the real attempt was denied/);
+  });
+
+  it('exec refused over WebSocket but accepted over SPDY (a create-only Role) is allowed', async () => {
+    const r = await runAttempt(kube, planAttempt({ verb: 'exec', resource: 'pods', namespace: 'ns', name: 'spdyonly' }, pc), 'u');
+    expect(r.observation.outcome).toBe('allowed');
+    expect(r.observation.evidence.received).toMatch(/^101 Switching Protocols \(SPDY upgrade; the WebSocket form answered 403 Forbidden\)/);
+    expect(r.observation.evidence.sent).toMatch(/\(WebSocket upgrade\) ; and POST .* \(SPDY upgrade\)/);
   });
 
   it('a 404 for a named object means authorized', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { newRun } from '@isoproof/core';
-import { checkReachable, loadKube } from '@isoproof/kube';
+import { join } from 'node:path';
+import type { KubeHandle } from '@isoproof/kube';
+import { checkReachable, loadKube, rawRequest, readManifests } from '@isoproof/kube';
 import { destroyScenario, runScenario, scenarioE2E } from '@isoproof/run';
 import { scenario } from '../src/index';
 
@@ -11,10 +13,31 @@ scenarioE2E(scenario);
 // admin ClusterRole is refused by escalation prevention (real attempt: 403) -> RBAC-ESC-01 PASS, with
 // the disagreement in the check's evidence and in the report section.
 const kubeconfig = process.env.ISOPROOF_KUBECONFIG;
+
+/**
+ * The scenario tests above end with destroyScenario, which deletes the namespaces without waiting:
+ * applying again while they terminate is refused (403 NamespaceTerminating). Waits, bounded, until
+ * none of the scenario's namespaces is Terminating.
+ */
+async function namespacesSettled(kube: KubeHandle, timeoutMs = 180_000): Promise<void> {
+  const names = (await readManifests(join(scenario.dir, 'manifests'))).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const terminating: string[] = [];
+    for (const ns of names) {
+      const r = await rawRequest(kube, { method: 'GET', path: `/api/v1/namespaces/${ns}`, timeoutMs: 10_000 });
+      if (r.status === 200 && (r.body as { status?: { phase?: string } }).status?.phase === 'Terminating') terminating.push(ns);
+    }
+    if (terminating.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`namespaces still terminating after ${timeoutMs / 1000} s: ${terminating.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
 describe.skipIf(!kubeconfig)(`${scenario.name}: SelfSubjectAccessReview vs real attempt`, () => {
   it('the real attempt decides and the disagreement is reported', async () => {
     const kube = loadKube(kubeconfig!, process.env.ISOPROOF_CONTEXT || undefined);
     await checkReachable(kube, 15_000);
+    await namespacesSettled(kube);
     try {
       const r = await runScenario(scenario, { kube, run: newRun(), provider: process.env.ISOPROOF_PROVIDER ?? 'existing' });
       const esc = r.outcomes.find((o) => o.criterion.id === 'RBAC-ESC-01')!;
@@ -31,5 +54,5 @@ describe.skipIf(!kubeconfig)(`${scenario.name}: SelfSubjectAccessReview vs real 
     } finally {
       if (!process.env.ISOPROOF_E2E_KEEP) await destroyScenario(scenario, { kube });
     }
-  });
+  }, 1_200_000);
 });

@@ -42,3 +42,20 @@ describe(`${scenario.name}: definition`, () => {
     }
   });
 });
+
+describe(`${scenario.name}: namespaces`, () => {
+  it('shares no namespace with another scenario (destroying one must never delete the other)', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const { existsSync } = await import('node:fs');
+    const nsOf = (objs: Array<{ kind: string; metadata: { name: string; namespace?: string } }>) =>
+      new Set(objs.flatMap((o) => (o.kind === 'Namespace' ? [o.metadata.name] : o.metadata.namespace ? [o.metadata.namespace] : [])));
+    const mine = nsOf(await readManifests(join(scenario.dir, 'manifests')));
+    const root = join(scenario.dir, '..');
+    for (const other of await readdir(root)) {
+      const dir = join(root, other, 'manifests');
+      if (other === scenario.name || !existsSync(dir)) continue;
+      const theirs = nsOf(await readManifests(dir));
+      expect([...mine].filter((n) => theirs.has(n)), `namespaces shared with ${other}`).toEqual([]);
+    }
+  });
+});
