@@ -367,7 +367,18 @@ export function observe(i: CheckInput): { observation: Observation; control?: Ob
       if (!m) return { expect, observation: error('mTLS was not probed', ev(sent)) };
       const w = m.without;
       let observation: Observation;
-      if (w.class === 'ok') observation = { outcome: 'allowed', result: `HTTP ${w.status} without a client certificate`, latencyMs: w.latencyMs, evidence: ev(sent, httpLine(w)) };
+      // Some controllers (ingress-nginx) finish the handshake and answer 400/495/496 instead of
+      // refusing it. That counts as a refusal only when the same request with a certificate gets a
+      // non-error answer: a backend that answers 4xx to everyone proves nothing.
+      const httpRefusal =
+        w.class === 'ok' &&
+        w.status !== undefined &&
+        CLIENT_CERT_REFUSAL_STATUS.has(w.status) &&
+        m.with?.class === 'ok' &&
+        m.with.status !== undefined &&
+        m.with.status < 400;
+      if (httpRefusal) observation = { outcome: 'denied', result: `HTTP ${w.status} without a client certificate (HTTP ${m.with?.status} with one)`, latencyMs: w.latencyMs, evidence: ev(sent, httpLine(w)) };
+      else if (w.class === 'ok') observation = { outcome: 'allowed', result: `HTTP ${w.status} without a client certificate`, latencyMs: w.latencyMs, evidence: ev(sent, httpLine(w)) };
       else if (w.class === 'refused') observation = { outcome: 'denied', result: `refused: ${w.error ?? ''}`.trim(), latencyMs: w.latencyMs, evidence: ev(sent, httpLine(w)) };
       else observation = error(`could not tell: ${httpLine(w)}`, ev(sent, httpLine(w)), w.class);
       const csent = `GET https://${target.host}/ to ${i.via} with a client certificate of the configured CA`;
@@ -380,6 +391,9 @@ export function observe(i: CheckInput): { observation: Observation; control?: Ob
     }
   }
 }
+
+/** HTTP answers that mean "no client certificate" (400: ingress-nginx; 495/496: nginx's own codes). */
+const CLIENT_CERT_REFUSAL_STATUS = new Set([400, 403, 495, 496]);
 
 function safeSignatureAlgorithm(c: X509Certificate): string {
   try {

@@ -304,6 +304,19 @@ describe('mtls', () => {
     const o = await probe('mtls', { https: await tlsServer(), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
     expect(o.verdict, o.reason).toBe('FAIL');
   });
+  it('PASS when the refusal is an HTTP 400 after the handshake (ingress-nginx style)', async () => {
+    const o = await probe('mtls', {
+      https: await tlsServer({ clientCa: ca.certPem, clientCertHttpStatus: 400 }),
+      spec: { hosts: [HOST] },
+      opts: { clientCertificate: clientCert },
+    });
+    expect(o.verdict, o.reason).toBe('PASS');
+    expect(o.checks[0]?.observation.result).toBe('HTTP 400 without a client certificate (HTTP 200 with one)');
+  });
+  it('FAIL when the backend answers 403 to everyone (no difference made by the certificate)', async () => {
+    const o = await probe('mtls', { https: await tlsServer({ status: 403 }), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
+    expect(o.verdict, o.reason).toBe('FAIL');
+  });
   it('INCONCLUSIVE when even the valid certificate is refused (no control)', async () => {
     const o = await probe('mtls', { https: await tlsServer({ clientCa: otherCa.certPem }), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
     expect(o.verdict, o.reason).toBe('INCONCLUSIVE');

@@ -24,6 +24,11 @@ export interface TlsServerOptions {
   hsts?: string;
   /** Require a client certificate issued by this CA. */
   clientCa?: string;
+  /** With clientCa: finish the handshake anyway and answer this HTTP status without a valid
+   * certificate (what ingress-nginx does). */
+  clientCertHttpStatus?: number;
+  /** Answer every request with this status. */
+  status?: number;
   /** Per-SNI certificates (host -> cert/key), like an ingress serving many hosts. */
   sni?: Record<string, { cert: string; key: string }>;
 }
@@ -69,13 +74,19 @@ export function startTlsServer(o: TlsServerOptions): Promise<LocalServer> {
       ...base,
       cert: o.cert,
       key: o.key,
-      ...(o.clientCa ? { ca: o.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+      ...(o.clientCa ? { ca: o.clientCa, requestCert: true, rejectUnauthorized: o.clientCertHttpStatus === undefined } : {}),
       ...(contexts.size ? { SNICallback: (name: string, cb: (e: Error | null, ctx?: ReturnType<typeof createSecureContext>) => void) => cb(null, contexts.get(name)) } : {}),
     },
     (req, res) => {
       const headers: Record<string, string> = { 'content-type': 'text/plain' };
       if (o.hsts !== undefined) headers['strict-transport-security'] = o.hsts;
-      res.writeHead(200, headers);
+      const authorized = (req.socket as import('node:tls').TLSSocket).authorized;
+      if (o.clientCertHttpStatus !== undefined && !authorized) {
+        res.writeHead(o.clientCertHttpStatus, headers);
+        res.end('No required SSL certificate was sent\n');
+        return;
+      }
+      res.writeHead(o.status ?? 200, headers);
       res.end(`hello ${req.headers.host ?? ''}\n`);
     },
   );

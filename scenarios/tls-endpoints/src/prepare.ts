@@ -193,8 +193,16 @@ export async function prepareTls(ctx: ProbeContext, state: TlsScenarioState, o: 
   const dir = ctx.facts[DYNAMIC_DIR_FACT];
   if (dir) {
     const file = join(dir, `isoproof-${o.scenario}.yaml`);
-    await writeFile(`${file}.tmp`, traefikMtlsConfig(ca.certPem));
-    await rename(`${file}.tmp`, file);
+    try {
+      await writeFile(`${file}.tmp`, traefikMtlsConfig(ca.certPem));
+      await rename(`${file}.tmp`, file);
+    } catch (err) {
+      throw new IsoproofError(
+        'ISOPROOF_TLS_PREPARE',
+        `cannot write the ingress TLS option to ${file} (facts.${DYNAMIC_DIR_FACT}): ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
   await waitServed(ctx, issued, client, o.waitMs ?? 45_000);
 }
