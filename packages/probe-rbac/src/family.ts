@@ -60,7 +60,7 @@ interface Row {
 /**
  * The 'rbac' probe family: every attempt is made for real as the criterion's identity (TokenRequest
  * for ServiceAccounts, impersonation for users/groups), mutations as server-side dry-runs,
- * exec/attach/portforward as WebSocket upgrades, with a SelfSubjectAccessReview cross-check.
+ * exec/attach/portforward as WebSocket and SPDY upgrades, with a SelfSubjectAccessReview cross-check.
  */
 export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
   let sections: ReportSection[] = [];
