@@ -111,7 +111,7 @@ export function observationOf(cell: PlanCell, ctx: ObservationContext): Observat
     }
   }
   const tte = ctx.timeToEnforceMs?.get(cell.key);
-  if (tte !== undefined) notes.push(`stable after ${tte} ms (time-to-enforce)`);
+  if (tte !== undefined) notes.push(`time-to-enforce: matched the policies at most ${tte} ms after the policy change`);
 
   // Listener readiness: a cell that did not connect only counts when the listener is proven up.
   if (res.result !== 'connected' && cell.listener) {
