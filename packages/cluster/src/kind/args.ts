@@ -86,16 +86,58 @@ export function kindFacts(name: string, auditDir: string): Record<string, string
 
 export const AUDIT_LOG_DIR_IN_NODE = '/var/log/kubernetes';
 
+interface PortMapping {
+  containerPort?: number;
+  hostPort?: number;
+  listenAddress?: string;
+  protocol?: string;
+}
+interface KindNode {
+  role?: string;
+  labels?: Record<string, string>;
+  extraPortMappings?: PortMapping[];
+  extraMounts?: Array<{ hostPath?: string; containerPath?: string }>;
+}
+
+/**
+ * Ingress facts of a kind config (the kind ingress recipe): on the node labelled `ingress-ready=true`,
+ * the host side of the mappings of container ports 443 and 80 becomes `ingressAddress` and
+ * `ingressHttpAddress` ("listenAddress:hostPort", listenAddress defaulting to kind's 0.0.0.0, which
+ * the probes reach through 127.0.0.1). No ingress-ready node: no facts. Pure.
+ */
+export function kindIngressFacts(text: string): Record<string, string> {
+  const cfg = parseKindConfig(text);
+  const node = (cfg.nodes ?? []).find((n) => n.labels?.['ingress-ready'] === 'true');
+  if (!node) return {};
+  const hostSide = (containerPort: number): string | undefined => {
+    const m = (node.extraPortMappings ?? []).find((p) => p.containerPort === containerPort && (p.protocol ?? 'TCP').toUpperCase() === 'TCP');
+    if (!m?.hostPort) return undefined;
+    const addr = !m.listenAddress || m.listenAddress === '0.0.0.0' ? '127.0.0.1' : m.listenAddress;
+    return addr.includes(':') ? `[${addr}]:${m.hostPort}` : `${addr}:${m.hostPort}`;
+  };
+  const facts: Record<string, string> = {};
+  const https = hostSide(443);
+  const http = hostSide(80);
+  if (https) facts.ingressAddress = https;
+  if (http) facts.ingressHttpAddress = http;
+  return facts;
+}
+
+function parseKindConfig(text: string): { kind?: string; nodes?: KindNode[] } {
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new ProviderConfigError(`kind config: invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  const cfg = doc.toJS() as { kind?: string; nodes?: KindNode[] } | null;
+  if (cfg?.kind !== 'Cluster') throw new ProviderConfigError('kind config: kind must be Cluster (kind.x-k8s.io/v1alpha4)');
+  return cfg;
+}
+
 /**
  * Render a kind config for one cluster: relative extraMounts hostPaths are resolved against the
  * config file's directory (kind would resolve them against its cwd), and the mount of the audit log
  * directory is pointed at this cluster's own host directory. Pure.
  */
 export function renderKindConfig(text: string, o: { configDir: string; auditDir: string }): string {
-  const doc = parseDocument(text);
-  if (doc.errors.length) throw new ProviderConfigError(`kind config: invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-  const cfg = doc.toJS() as { kind?: string; nodes?: Array<{ extraMounts?: Array<{ hostPath?: string; containerPath?: string }> }> };
-  if (cfg?.kind !== 'Cluster') throw new ProviderConfigError('kind config: kind must be Cluster (kind.x-k8s.io/v1alpha4)');
+  const cfg = parseKindConfig(text);
   for (const node of cfg.nodes ?? []) {
     for (const m of node.extraMounts ?? []) {
       if (m.containerPath === AUDIT_LOG_DIR_IN_NODE) m.hostPath = o.auditDir;

@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
+import { newRun } from '@isoproof/core';
 import { ProviderCommandError, ProviderUnavailableError } from '../errors';
 import type { ClusterHandle, ClusterProvider, CreateOptions } from '../types';
 import { CLUSTER_PREFIX } from '../types';
@@ -15,12 +16,15 @@ import {
   kindExportLogsArgs,
   kindFacts,
   kindGetClustersArgs,
+  kindIngressFacts,
   kindLoadArchiveArgs,
   kubeconfigFile,
   parseClusterList,
   renderKindConfig,
   validateClusterName,
 } from './args';
+import { EXTERNAL_LISTENER_IMAGE, ExternalListener, KIND_DOCKER_NETWORK, sweepExternalListeners } from './external-listener';
+import type { StartedExternalListener } from './external-listener';
 
 /** clusters/kind/isoproof.yaml of this repository. */
 export const DEFAULT_KIND_CONFIG = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../clusters/kind/isoproof.yaml');
@@ -42,6 +46,8 @@ export class KindProvider implements ClusterProvider {
   private kindBinary = 'kind';
   private wait = '120s';
   private log: (line: string) => void = () => {};
+  private listenerImage: string | null = EXTERNAL_LISTENER_IMAGE;
+  private readonly runId = newRun().id;
 
   withName(name: string): this {
     this.clusterName = validateClusterName(name);
@@ -70,6 +76,14 @@ export class KindProvider implements ClusterProvider {
   }
   withLog(log: (line: string) => void): this {
     this.log = log;
+    return this;
+  }
+  /**
+   * The image of the external listener (an agnhost netexec container on the kind Docker network whose
+   * address becomes `facts.externalTarget`); `null` for no listener.
+   */
+  withExternalListener(image: string | null): this {
+    this.listenerImage = image;
     return this;
   }
 
@@ -112,8 +126,10 @@ export class KindProvider implements ClusterProvider {
     await mkdir(dirname(kubeconfigPath), { recursive: true, mode: 0o700 });
     await mkdir(auditDir, { recursive: true });
     let configPath: string | undefined;
+    let ingressFacts: Record<string, string> = {};
     if (this.configPath) {
       const text = await readFile(this.configPath, 'utf8');
+      ingressFacts = kindIngressFacts(text);
       configPath = join(this.kubeconfigDir, name, 'kind-config.json');
       await writeFile(configPath, renderKindConfig(text, { configDir: dirname(this.configPath), auditDir }));
     }
@@ -123,7 +139,7 @@ export class KindProvider implements ClusterProvider {
     await this.kind(kindCreateArgs(spec), kubeconfigPath);
     if (existsSync(kubeconfigPath)) await chmod(kubeconfigPath, 0o600);
     log(`kind: cluster ${name} ready in ${Math.round((Date.now() - started) / 1000)}s`);
-    return this.handle(name, kubeconfigPath, true);
+    return this.handle(name, kubeconfigPath, true, ingressFacts, await this.startListener(name, log));
   }
 
   async reuse(name: string): Promise<ClusterHandle> {
@@ -136,7 +152,8 @@ export class KindProvider implements ClusterProvider {
     await mkdir(dirname(kubeconfigPath), { recursive: true, mode: 0o700 });
     await this.kind(kindExportKubeconfigArgs(name, kubeconfigPath), kubeconfigPath);
     if (existsSync(kubeconfigPath)) await chmod(kubeconfigPath, 0o600);
-    return this.handle(name, kubeconfigPath, false);
+    const ingressFacts = this.configPath ? kindIngressFacts(await readFile(this.configPath, 'utf8')) : {};
+    return this.handle(name, kubeconfigPath, false, ingressFacts, await this.startListener(name, this.log));
   }
 
   async up(): Promise<ClusterHandle> {
@@ -152,14 +169,31 @@ export class KindProvider implements ClusterProvider {
       await rm(kubeconfigPath, { force: true });
       await rm(join(this.kubeconfigDir, n), { recursive: true, force: true });
     }
+    // Listener containers of clusters with our prefix (all of them were just deleted) left by crashed runs.
+    const removed = await sweepExternalListeners({ clusterPrefix: prefix });
+    if (removed.length) this.log(`kind: removed ${removed.length} leftover external listener container(s)`);
     return names;
   }
 
-  private handle(name: string, kubeconfigPath: string, owned: boolean): ClusterHandle {
+  /** The external listener of this cluster (started, or a running one reused); undefined without Docker/image. */
+  private async startListener(name: string, log: (line: string) => void): Promise<StartedExternalListener | undefined> {
+    if (!this.listenerImage) return undefined;
+    return new ExternalListener()
+      .withImage(this.listenerImage)
+      .withNetwork(KIND_DOCKER_NETWORK)
+      .withCluster(name)
+      .withRunId(this.runId)
+      .withLog(log)
+      .start();
+  }
+
+  private handle(name: string, kubeconfigPath: string, owned: boolean, ingressFacts: Record<string, string>, listener?: StartedExternalListener): ClusterHandle {
     let destroyed = false;
     const destroy = async () => {
       if (destroyed) return;
       destroyed = true;
+      await listener?.stop().catch(() => {});
+      await sweepExternalListeners({ clusters: [name] });
       await this.kind(kindDeleteArgs(name, kubeconfigPath), kubeconfigPath);
       await rm(kubeconfigPath, { force: true });
       await rm(join(this.kubeconfigDir, name), { recursive: true, force: true });
@@ -168,7 +202,11 @@ export class KindProvider implements ClusterProvider {
       name,
       kubeconfigPath,
       context: `kind-${name}`,
-      facts: kindFacts(name, this.auditDirFor(name)),
+      facts: {
+        ...kindFacts(name, this.auditDirFor(name)),
+        ...ingressFacts,
+        ...(listener ? { externalTarget: listener.target } : {}),
+      },
       owned,
       loadImages: async (archives: string[]) => {
         for (const a of archives) await this.kind(kindLoadArchiveArgs(name, resolve(a)), kubeconfigPath);
@@ -180,6 +218,9 @@ export class KindProvider implements ClusterProvider {
       destroy,
       [Symbol.asyncDispose]: async () => {
         if (owned) await destroy();
+        // A listener this handle started goes with it; a reused one belongs to whoever started it
+        // (e.g. `isoproof up`) and is removed by `down`/destroy or `sweep`.
+        else if (listener && !listener.reused) await listener.stop().catch(() => {});
       },
     };
   }
