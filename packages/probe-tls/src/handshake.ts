@@ -172,11 +172,21 @@ export interface HttpOptions {
   tls?: Pick<HandshakeOptions, 'ca' | 'cert' | 'key' | 'minVersion' | 'maxVersion'>;
 }
 
+/** "CODE (reason)" of a TLS socket error, e.g. "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED (tlsv13 alert certificate required)". */
+function tlsErrorText(err: unknown): string {
+  const e = err as { code?: string; reason?: string; message?: string };
+  const code = e.code ?? e.message ?? String(err);
+  return e.reason && e.code ? `${code} (${e.reason})` : code;
+}
+
 /** One bounded HTTP(S) GET through undici that connects to `address` and presents `host`; never throws. */
 export async function httpGet(o: HttpOptions): Promise<HttpResult> {
   const started = Date.now();
   let tcp = false;
   let secured = false;
+  // The socket's own error after the handshake (e.g. the TLS 1.3 alert "certificate required" a
+  // server sends once it has read the client's Finished): undici only reports "other side closed".
+  let socketError: string | undefined;
   const client = new Client(`${o.scheme}://${o.host}`, {
     connect: (_opts, cb) => {
       let s: Socket | TLSSocket;
@@ -189,6 +199,9 @@ export async function httpGet(o: HttpOptions): Promise<HttpResult> {
         s.once('secureConnect', () => {
           secured = true;
           s.off('error', onError);
+          s.on('error', (err) => {
+            socketError ??= tlsErrorText(err);
+          });
           cb(null, s);
         });
       } else {
@@ -223,7 +236,7 @@ export async function httpGet(o: HttpOptions): Promise<HttpResult> {
     }
     if (ac.signal.aborted) return { class: 'timeout', error: `no HTTP answer within ${o.timeoutMs} ms`, latencyMs };
     // connected; failure in the handshake or right after it (TLS 1.3 client-certificate refusal)
-    return { class: 'refused', error: secured ? `after handshake: ${code}` : code, latencyMs };
+    return { class: 'refused', error: secured ? `after handshake: ${socketError ?? code}` : code, latencyMs };
   } finally {
     clearTimeout(timer);
     await client.destroy().catch(() => undefined);

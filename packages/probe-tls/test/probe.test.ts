@@ -291,6 +291,8 @@ describe('mtls', () => {
   it('PASS when no client certificate is refused and a valid one succeeds (TLS 1.3)', async () => {
     const o = await probe('mtls', { https: await tlsServer({ clientCa: ca.certPem }), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
     expect(o.verdict, o.reason).toBe('PASS');
+    // the evidence names the server's TLS alert, not undici's "socket closed"
+    expect(o.checks[0]?.observation.result).toContain('CERTIFICATE_REQUIRED');
   });
   it('PASS on a TLS 1.2 server too (refusal inside the handshake)', async () => {
     const o = await probe('mtls', {

@@ -10,6 +10,8 @@ export {
   issueFor,
   traefikMtlsConfig,
   prepareTls,
+  cleanupTls,
+  ingressConfigFile,
   TEST_CERT_ANNOTATION,
   CERT_PROFILES,
   WRONG_HOST,

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProbeContext, Redactor } from '@isoproof/core';
 import { IsoproofError } from '@isoproof/core';
@@ -33,6 +33,8 @@ const GO_INTERMEDIATE = [
 export interface TlsScenarioState {
   ca?: TestCa;
   client?: IssuedCertificate;
+  /** The ingress configuration file prepare wrote (facts.ingressDynamicDir), removed by cleanupTls. */
+  ingressConfigFile?: string;
 }
 
 interface IngressLike {
@@ -152,6 +154,41 @@ async function waitServed(ctx: ProbeContext, issued: { plan: PlannedSecret; cert
   await new Promise((r) => setTimeout(r, 2_000));
 }
 
+/** The file prepare writes into facts.ingressDynamicDir (undefined when the fact is not set). */
+export function ingressConfigFile(facts: Record<string, string>, scenario: string): string | undefined {
+  const dir = facts[DYNAMIC_DIR_FACT];
+  return dir ? join(dir, `isoproof-${scenario}.yaml`) : undefined;
+}
+
+async function writeIngressConfig(facts: Record<string, string>, scenario: string, caPem: string, state: TlsScenarioState): Promise<void> {
+  const file = ingressConfigFile(facts, scenario);
+  if (!file) return;
+  try {
+    await writeFile(`${file}.tmp`, traefikMtlsConfig(caPem));
+    await rename(`${file}.tmp`, file);
+    state.ingressConfigFile = file;
+  } catch (err) {
+    await rm(`${file}.tmp`, { force: true }).catch(() => undefined);
+    throw new IsoproofError(
+      'ISOPROOF_TLS_PREPARE',
+      `cannot write the ingress TLS option to ${file} (facts.${DYNAMIC_DIR_FACT}): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Removes what prepare wrote outside the cluster (the ingress TLS option file). Call it after the
+ * scenario's objects are gone (an Ingress still naming the option would make the controller log
+ * "unknown TLS options"). Idempotent.
+ */
+export async function cleanupTls(state: TlsScenarioState): Promise<void> {
+  const file = state.ingressConfigFile;
+  if (!file) return;
+  await rm(file, { force: true });
+  delete state.ingressConfigFile;
+}
+
 export interface PrepareOptions {
   redactor: Redactor;
   scenario: string;
@@ -187,22 +224,11 @@ export async function prepareTls(ctx: ProbeContext, state: TlsScenarioState, o: 
     objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: CLIENT_CA_SECRET, namespace: ns }, type: 'Opaque', data: { 'ca.crt': b64(ca.certPem) } });
   }
   for (const { cert } of issued) o.redactor.register(cert.keyPem);
+  // The TLS option first: when the ingress serves the new certificates (waitServed), the option
+  // they need is already loaded.
+  await writeIngressConfig(ctx.facts, o.scenario, ca.certPem, state);
   await applyObjects(kube, objects, { runId: ctx.run.id, scenario: o.scenario, fieldManager: 'isoproof' });
   ctx.log(`prepare: ${issued.map(({ plan }) => `${plan.namespace}/${plan.secretName}=${plan.profile}`).join(', ')}`);
 
-  const dir = ctx.facts[DYNAMIC_DIR_FACT];
-  if (dir) {
-    const file = join(dir, `isoproof-${o.scenario}.yaml`);
-    try {
-      await writeFile(`${file}.tmp`, traefikMtlsConfig(ca.certPem));
-      await rename(`${file}.tmp`, file);
-    } catch (err) {
-      throw new IsoproofError(
-        'ISOPROOF_TLS_PREPARE',
-        `cannot write the ingress TLS option to ${file} (facts.${DYNAMIC_DIR_FACT}): ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
-  }
   await waitServed(ctx, issued, client, o.waitMs ?? 45_000);
 }
