@@ -1,8 +1,9 @@
-import { ApiException, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { ApiException, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { RUN_LABEL } from '@isoproof/core';
 import type { ResourceRef } from '@isoproof/core';
 import { KubeApiError, WaitTimeoutError, describeError } from './errors';
+import { rawRequest } from './raw';
 import { describeTarget } from './kubeconfig';
 import type { KubeHandle } from './kubeconfig';
 import { SCENARIO_LABEL, withRunLabels } from './labels';
@@ -50,6 +51,26 @@ function objectApi(kube: KubeHandle): KubernetesObjectApi {
   return KubernetesObjectApi.makeApiClient(kube.kc);
 }
 
+/**
+ * client-node's discovery, used only to find an object's REST path. Applies do not go through
+ * client-node's typed serializer: it renames fields after its models (a NetworkPolicy rule's `from`
+ * is `_from` there) and silently drops the plain ones, which once turned every ingress rule into
+ * "from anyone". The manifest's own JSON is sent as is.
+ */
+class PathResolver extends KubernetesObjectApi {
+  path(o: KubernetesObject): Promise<string> {
+    return this.specUriPath(o, 'patch');
+  }
+}
+
+function statusLine(status: number, body: unknown, text: string): string {
+  if (body && typeof body === 'object') {
+    const b = body as { reason?: string; message?: string };
+    return `${status}${b.reason ? ` ${b.reason}` : ''}: ${(b.message ?? '').split('\n')[0]}`;
+  }
+  return `${status}: ${text.split('\n')[0]}`;
+}
+
 function isUnknownKind(e: unknown): boolean {
   return e instanceof Error && e.message.startsWith('Unrecognized API version and kind');
 }
@@ -60,33 +81,42 @@ function isUnknownKind(e: unknown): boolean {
  * for up to 30 s. Returns the refs of the applied objects (namespace filled in).
  */
 export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts: ApplyOptions): Promise<ResourceRef[]> {
-  let api = objectApi(kube);
+  let paths = kube.kc.makeApiClient(PathResolver);
   const refs: ResourceRef[] = [];
   for (const o of sortForApply(objects)) {
     const body = withRunLabels(o, opts.runId, opts.scenario) as unknown as KubernetesObject;
     const deadline = Date.now() + 30_000;
     for (;;) {
+      let path: string;
       try {
-        const res = await api.patch(
-          body,
-          undefined,
-          opts.dryRun ? 'All' : undefined,
-          opts.fieldManager ?? DEFAULT_FIELD_MANAGER,
-          true,
-          PatchStrategy.ServerSideApply,
-        );
-        const ref = toRef(o);
-        if (res.metadata?.namespace) ref.namespace = res.metadata.namespace;
-        refs.push(ref);
-        break;
+        path = await paths.path(body);
       } catch (e) {
         if (isUnknownKind(e) && Date.now() < deadline) {
           await sleep(1000);
-          api = objectApi(kube); // fresh discovery cache
+          paths = kube.kc.makeApiClient(PathResolver); // fresh discovery cache
           continue;
         }
         throw new KubeApiError(`apply ${refString(o)} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
       }
+      const res = await rawRequest(kube, {
+        method: 'PATCH',
+        path,
+        query: {
+          fieldManager: opts.fieldManager ?? DEFAULT_FIELD_MANAGER,
+          force: 'true',
+          ...(opts.dryRun ? { dryRun: 'All' } : {}),
+        },
+        contentType: 'application/apply-patch+yaml',
+        body: JSON.stringify(body),
+      });
+      if (res.status < 200 || res.status >= 300) {
+        throw new KubeApiError(`apply ${refString(o)} on ${describeTarget(kube)} failed: ${statusLine(res.status, res.body, res.text)}`, res.status);
+      }
+      const ref = toRef(o);
+      const ns = (res.body as { metadata?: { namespace?: string } } | undefined)?.metadata?.namespace;
+      if (ns) ref.namespace = ns;
+      refs.push(ref);
+      break;
     }
   }
   return refs;

@@ -62,3 +62,32 @@ suite('@isoproof/kube on a real cluster', () => {
     }
   });
 });
+
+suite('@isoproof/kube apply keeps the manifest as written', () => {
+  it('a NetworkPolicy rule keeps its `from` peers (no model serializer in the way)', async () => {
+    const kube = loadKube(kubeconfig!, process.env.ISOPROOF_CONTEXT);
+    const run = newRun();
+    const ns = `isoproof-kube-np-${run.id}`;
+    const peers = [{ namespaceSelector: { matchLabels: { team: 'a' } }, podSelector: { matchLabels: { app: 'client' } } }];
+    try {
+      await applyObjects(
+        kube,
+        [
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'isoproof.dev/managed': 'true' } } },
+          {
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'NetworkPolicy',
+            metadata: { name: 'only-from-a', namespace: ns },
+            spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: peers, ports: [{ port: 8080, protocol: 'TCP' }] }] },
+          },
+        ],
+        { runId: run.id },
+      );
+      const got = await rawRequest(kube, { method: 'GET', path: `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/only-from-a` });
+      expect(got.status).toBe(200);
+      expect((got.body as { spec: { ingress: Array<{ from?: unknown }> } }).spec.ingress[0]?.from).toEqual(peers);
+    } finally {
+      await deleteObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', name: ns }], { waitMs: 60_000 });
+    }
+  });
+});
