@@ -9,6 +9,7 @@ import {
   externalTargetFact,
   listenersToSweep,
 } from '../src/kind/external-listener';
+import type { ContainerSummary } from '../src/kind/external-listener';
 
 const cfg = (nodes: string) => `kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n${nodes}`;
 
@@ -107,11 +108,11 @@ describe('external listener pure pieces', () => {
   });
 
   it('listenersToSweep keeps only our listener containers, filtered by cluster or prefix', () => {
-    const ours = (id: string, cluster?: string) => ({
+    const ours = (id: string, cluster?: string): ContainerSummary => ({
       Id: id,
       Labels: { 'isoproof.dev/managed': 'true', 'isoproof.dev/component': 'external-listener', ...(cluster ? { 'isoproof.dev/cluster': cluster } : {}) },
     });
-    const containers = [
+    const containers: ContainerSummary[] = [
       ours('a', 'isoproof-ci'),
       ours('b', 'isoproof-dev'),
       ours('c', 'other'),

@@ -45,7 +45,7 @@ export function containerIpOn(inspect: { NetworkSettings?: { Networks?: Record<s
   return ip ? ip : undefined;
 }
 
-interface ContainerSummary {
+export interface ContainerSummary {
   Id: string;
   Labels?: Record<string, string>;
   State?: string;
@@ -143,6 +143,7 @@ export class ExternalListener {
   private runId: string | undefined;
   private startupTimeoutMs = 30_000;
   private reuseRunning = true;
+  private nodeContainer: string | undefined;
   private log: (line: string) => void = () => {};
 
   withImage(image: string): this {
@@ -179,13 +180,18 @@ export class ExternalListener {
     this.log = log;
     return this;
   }
+  /** Start only when this container (the kind node, `<cluster>-control-plane`) runs on the network. */
+  withNodeContainer(name: string): this {
+    this.nodeContainer = name;
+    return this;
+  }
 
   /**
    * Start (or reuse) the listener. Returns undefined, after one log line, when Docker, the network or
    * the image is missing or the port never answers: the egress criteria then end INCONCLUSIVE.
    */
   async start(): Promise<StartedExternalListener | undefined> {
-    process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+    applyTestcontainersEnv();
     const skip = (why: string): undefined => {
       this.log(`external listener: not started (${why}); facts.externalTarget stays unset`);
       return undefined;
@@ -206,6 +212,12 @@ export class ExternalListener {
       await client.network.getById(this.network).inspect();
     } catch {
       return skip(`Docker network "${this.network}" does not exist`);
+    }
+    if (this.nodeContainer) {
+      const node = await client.container.inspect(client.container.getById(this.nodeContainer)).catch(() => undefined);
+      if (!node?.State?.Running || !containerIpOn(node, this.network)) {
+        return skip(`kind node container ${this.nodeContainer} is not running on Docker network ${this.network}`);
+      }
     }
     if (!(await client.image.exists(tc.ImageName.fromString(this.image)).catch(() => false))) {
       return skip(`image ${this.image} is not in Docker — load it first (docker load -i agnhost.tar)`);
@@ -271,7 +283,7 @@ export class ExternalListener {
  * clusters whose name starts with a prefix. Best effort: returns the removed ids ([] without Docker).
  */
 export async function sweepExternalListeners(filter: { clusters?: string[]; clusterPrefix?: string } = {}): Promise<string[]> {
-  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  applyTestcontainersEnv();
   let client;
   try {
     const tc = await import('testcontainers');
@@ -286,6 +298,18 @@ export async function sweepExternalListeners(filter: { clusters?: string[]; clus
     await client.container.remove(c, { removeVolumes: true }).catch(() => {});
   }
   return ids;
+}
+
+/**
+ * Testcontainers settings of ours, unless the caller set them: no Ryuk (the listener outlives `isoproof
+ * up` on purpose; `down`/`sweep` remove it by label), and the Docker host taken as localhost: we never
+ * use mapped ports (the listener is reached at its container IP), and without it testcontainers, when
+ * run inside a container, looks for the default bridge's gateway or else runs an alpine image pulled
+ * from a registry to find it.
+ */
+export function applyTestcontainersEnv(env: NodeJS.ProcessEnv = process.env): void {
+  env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
 }
 
 function firstLine(e: unknown): string {

@@ -182,6 +182,7 @@ export class KindProvider implements ClusterProvider {
       .withImage(this.listenerImage)
       .withNetwork(KIND_DOCKER_NETWORK)
       .withCluster(name)
+      .withNodeContainer(`${name}-control-plane`)
       .withRunId(this.runId)
       .withLog(log)
       .start();
