@@ -188,3 +188,12 @@ if (!ready) {
     it.skip(`skipped: ${why}`, () => undefined);
   });
 }
+
+describe.skipIf(serverVersion !== undefined)('external listener without Docker', () => {
+  it('leaves the fact unset with exactly one log line', async () => {
+    const lines: string[] = [];
+    expect(await new ExternalListener().withCluster(CLUSTER).withLog((l) => lines.push(l)).start()).toBeUndefined();
+    expect(lines).toEqual([expect.stringMatching(/^external listener: not started \(Docker does not answer: .*\); facts.externalTarget stays unset$/)]);
+    expect(await sweepExternalListeners()).toEqual([]);
+  });
+});
