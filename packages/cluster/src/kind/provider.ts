@@ -185,7 +185,11 @@ export class KindProvider implements ClusterProvider {
       .withNodeContainer(`${name}-control-plane`)
       .withRunId(this.runId)
       .withLog(log)
-      .start();
+      .start()
+      .catch((e: unknown) => {
+        log(`external listener: not started (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); facts.externalTarget stays unset`);
+        return undefined;
+      });
   }
 
   private handle(name: string, kubeconfigPath: string, owned: boolean, ingressFacts: Record<string, string>, listener?: StartedExternalListener): ClusterHandle {
