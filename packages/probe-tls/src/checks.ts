@@ -238,7 +238,12 @@ export function observe(i: CheckInput): { observation: Observation; control?: Ob
       if (!p) return { expect, observation: error('protocol versions were not probed', ev(sentHs)) };
       const bad: string[] = [];
       const unknown: string[] = [];
-      const seen = PROTOCOLS.map((v) => `${v}=${p[v]?.class ?? 'n/a'}`).join(' ');
+      // the version each handshake ended with, or why it failed (alert, reset): the refusal is the server's
+      const seen = PROTOCOLS.map((v) => {
+        const r = p[v];
+        if (!r) return `${v}=n/a`;
+        return r.class === 'ok' ? `${v}=ok (${r.protocol ?? '?'} ${r.cipher ?? ''})`.replace(' )', ')') : `${v}=${r.class}${r.error ? ` (${r.error})` : ''}`;
+      }).join('; ');
       for (const v of spec.refuse) {
         const r = p[v];
         if (!r || r.class === 'unsupported' || r.class === 'unreachable' || r.class === 'timeout') unknown.push(`${v}: ${r ? handshakeLine(r) : 'not probed'}`);

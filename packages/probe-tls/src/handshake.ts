@@ -65,6 +65,17 @@ export interface HandshakeResult {
   latencyMs: number;
 }
 
+/**
+ * Errors raised by this client's own OpenSSL before or instead of the server's answer (it cannot
+ * offer what was asked): they say nothing about the server, so they are "unsupported", never a
+ * refusal (a probe pinned to TLS 1.0 must not read its own limits as the server refusing TLS 1.0).
+ */
+const CLIENT_SIDE = new Set([
+  'ERR_SSL_NO_PROTOCOLS_AVAILABLE',
+  'ERR_SSL_NO_CIPHERS_AVAILABLE',
+  'ERR_SSL_LEGACY_SIGALG_DISALLOWED_OR_UNSUPPORTED',
+]);
+
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 
 function errorCode(err: unknown): string {
@@ -146,7 +157,7 @@ export function handshake(o: HandshakeOptions): Promise<HandshakeResult> {
     sock.once('error', (err) => {
       const code = errorCode(err);
       if (!tcp && UNREACHABLE.has(code)) finish({ class: 'unreachable', error: code });
-      else if (/NO_CIPHER_MATCH|no cipher match/i.test(code)) finish({ class: 'unsupported', error: code });
+      else if (/NO_CIPHER_MATCH|no cipher match/i.test(code) || CLIENT_SIDE.has(code)) finish({ class: 'unsupported', error: code });
       else finish({ class: 'refused', error: code });
     });
     sock.once('close', () => finish(tcp ? { class: 'refused', error: 'connection closed during handshake' } : { class: 'unreachable', error: 'closed before connect' }));

@@ -2,6 +2,7 @@ import type { Criterion, Outcome, ProbeContext } from '@isoproof/core';
 import { evaluate } from '@isoproof/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TlsCheckKind } from '../src/checks';
+import { handshake } from '../src/handshake';
 import { createTlsProbe, type TlsProbeOptions } from '../src/probe';
 import type { TlsTarget } from '../src/targets';
 import { type IssuedCertificate, TestCa } from '../src/test-ca';
@@ -125,6 +126,23 @@ describe('protocols', () => {
     });
     expect(o.verdict, o.reason).toBe('FAIL');
     expect(o.reason).toContain('TLSv1 accepted');
+  });
+  it("INCONCLUSIVE, not PASS, when this client's OpenSSL cannot offer TLS 1.0 itself", async () => {
+    // SECLEVEL=2 on the client forbids TLS 1.0's MD5-SHA1 signatures: the server never got to refuse
+    const r = await handshake({
+      address: (await tlsServer({ minVersion: 'TLSv1', ciphers: `${INTERMEDIATE_SERVER_CIPHERS}:ECDHE-RSA-AES128-SHA` })).address,
+      servername: HOST,
+      minVersion: 'TLSv1',
+      maxVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=2',
+      timeoutMs: 3_000,
+    });
+    expect(r.class, r.error).toBe('unsupported');
+  });
+  it('names the server alert of each refused version in the evidence', async () => {
+    const o = await probe('protocols', { https: await tlsServer() });
+    expect(o.checks[0]?.observation.evidence.received).toMatch(/TLSv1=refused \(ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION\)/);
+    expect(o.checks[0]?.observation.evidence.received).toMatch(/TLSv1\.3=ok \(TLSv1\.3 TLS_AES/);
   });
   it('FAIL on a server that refuses TLS 1.3', async () => {
     const o = await probe('protocols', { https: await tlsServer({ maxVersion: 'TLSv1.2' }) });
