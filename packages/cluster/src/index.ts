@@ -16,6 +16,7 @@ export {
   defaultKubeconfigDir,
   validateClusterName,
 } from './kind/args';
+export { ExternalListener, sweepExternalListeners, EXTERNAL_LISTENER_IMAGE } from './kind/external-listener';
 export { ExistingProvider } from './existing/index';
 export { LocalProvider } from './local/index';
 export type { ProviderInputs, SelectOptions } from './select';

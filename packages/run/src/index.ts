@@ -1,7 +1,6 @@
 export { runScenario, destroyScenario, loadScenarioCriteria, countVerdicts, criteriaFile, FIELD_MANAGER } from './scenario';
 export type { ScenarioResult, RunScenarioOptions } from './scenario';
 export { loadScenarios, selectScenarios, scenarioDirs, overlayNames, repoRoot } from './load';
-export { scenarioE2E, E2E_SKIP_MESSAGE } from './e2e';
 export { runAll, planRun, runExitCode } from './run-all';
 export type { RunAllOptions, RunAllResult, RunReporter, ProviderChoice, ProviderName, OverlayProofResult } from './run-all';
 export { installSignalHandlers, SIGNAL_EXIT } from './signals';

@@ -3,7 +3,8 @@ import { newRun } from '@isoproof/core';
 import { join } from 'node:path';
 import type { KubeHandle } from '@isoproof/kube';
 import { checkReachable, loadKube, rawRequest, readManifests } from '@isoproof/kube';
-import { destroyScenario, runScenario, scenarioE2E } from '@isoproof/run';
+import { destroyScenario, runScenario } from '@isoproof/run';
+import { scenarioE2E } from '@isoproof/run/testing';
 import { scenario } from '../src/index';
 
 scenarioE2E(scenario);

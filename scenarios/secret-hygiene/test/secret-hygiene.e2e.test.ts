@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { newRun } from '@isoproof/core';
 import { loadKube, rawRequest } from '@isoproof/kube';
 import { buildReport, renderConsole, writeArtifacts } from '@isoproof/report';
-import { destroyScenario, runScenario, scenarioE2E } from '@isoproof/run';
+import { destroyScenario, runScenario } from '@isoproof/run';
+import { scenarioE2E } from '@isoproof/run/testing';
 import { plantedCanaries, scenario } from '../src/index';
 
 /*

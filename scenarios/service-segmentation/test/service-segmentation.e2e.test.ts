@@ -1,4 +1,4 @@
-import { scenarioE2E } from '@isoproof/run';
+import { scenarioE2E } from '@isoproof/run/testing';
 import { scenario } from '../src/index';
 
 scenarioE2E(scenario);

@@ -1,5 +1,5 @@
 import { afterAll } from 'vitest';
-import { scenarioE2E } from '@isoproof/run';
+import { scenarioE2E } from '@isoproof/run/testing';
 import { cleanupTls, scenario, tlsState } from '../src/index';
 
 // Needs an ingress controller and the provider facts ingressAddress / ingressHttpAddress (and, for

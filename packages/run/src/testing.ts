@@ -1,0 +1,5 @@
+// Vitest helpers for scenario packages: `@isoproof/run/testing`. Kept out of the main entry point so
+// the CLI never loads vitest.
+export { scenarioE2E, E2E_SKIP_MESSAGE } from './e2e';
+export { scenarioDefinitionTests } from './definition-tests';
+export type { DefinitionTestOptions } from './definition-tests';

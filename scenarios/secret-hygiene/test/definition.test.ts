@@ -1,0 +1,5 @@
+import { scenarioDefinitionTests } from '@isoproof/run/testing';
+import { scenario } from '../src/index';
+
+// Offline checks shared by every scenario; the cluster e2e (test/*.e2e.test.ts) proves the verdicts.
+scenarioDefinitionTests(scenario, { minCriteria: 6, minOverlays: 6 });
