@@ -1,3 +1,5 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -5,7 +7,19 @@ import type { Check, Criterion, ProbeContext } from '@isoproof/core';
 import { evaluate, loadCriteria } from '@isoproof/core';
 import { composeOverlay, listOverlays, readManifests, type KubeObject } from '@isoproof/kube';
 import { createTlsProbe, ingressTargets, mergeTargets, type IssuedCertificate, signatureAlgorithm, TestCa } from '@isoproof/probe-tls';
-import { CERT_PROFILES, issueFor, MTLS_OPTION, planSecrets, scenario, traefikMtlsConfig, WRONG_HOST } from '../src/index';
+import {
+  CERT_PROFILES,
+  cleanupTls,
+  DYNAMIC_DIR_FACT,
+  ingressConfigFile,
+  issueFor,
+  MTLS_OPTION,
+  planSecrets,
+  scenario,
+  type TlsScenarioState,
+  traefikMtlsConfig,
+  WRONG_HOST,
+} from '../src/index';
 import { startEmulatedIngress } from './emulated-ingress';
 
 let criteria: Criterion[];
@@ -94,6 +108,24 @@ describe(`${scenario.name}: definition`, () => {
     const opt = doc.tls.options[MTLS_OPTION];
     expect(opt?.clientAuth.clientAuthType).toBe('RequireAndVerifyClientCert');
     expect(opt?.clientAuth.caFiles[0]).toBe(pem);
+  });
+
+  it('cleanupTls removes the option file prepare wrote, and only it (idempotent)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tls-endpoints-dyn-'));
+    try {
+      const file = ingressConfigFile({ [DYNAMIC_DIR_FACT]: dir }, scenario.name) as string;
+      expect(file).toBe(join(dir, 'isoproof-tls-endpoints.yaml'));
+      expect(ingressConfigFile({}, scenario.name)).toBeUndefined();
+      await writeFile(file, 'tls: {}\n');
+      await writeFile(join(dir, 'isoproof-ingress.yaml'), 'http: {}\n');
+      const state: TlsScenarioState = { ingressConfigFile: file };
+      await cleanupTls(state);
+      await cleanupTls(state);
+      expect(await readdir(dir)).toEqual(['isoproof-ingress.yaml']);
+      expect(state.ingressConfigFile).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
