@@ -186,6 +186,9 @@ export interface ScenarioDefinition {
   families: ProbeFamily[];
   /** Optional work after the manifests are applied and ready (e.g. issue test certificates). */
   prepare?(ctx: ProbeContext): Promise<void>;
+  /** Optional removal of what `prepare` left outside the cluster (files, listeners); called once the
+   * scenario's objects are removed. Idempotent. */
+  cleanup?(): Promise<void>;
 }
 
 /**

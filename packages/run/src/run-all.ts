@@ -189,7 +189,13 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
         await destroyScenario(def, { kube: k, log }).catch((e: unknown) => log(`cleanup of ${def.name} failed: ${errorMessage(e)}`));
       }
     }
-    if (cluster?.owned) await cluster.destroy().catch((e: unknown) => log(`cluster removal failed: ${errorMessage(e)}`));
+    if (cluster?.owned) {
+      // The cluster goes as a whole; what scenarios left outside it (files, listeners) goes too.
+      for (const def of new Set(steps.map((s) => s.def))) {
+        await def.cleanup?.().catch((e: unknown) => log(`cleanup of ${def.name} failed: ${errorMessage(e)}`));
+      }
+      await cluster.destroy().catch((e: unknown) => log(`cluster removal failed: ${errorMessage(e)}`));
+    }
   };
   const signals = o.handleSignals
     ? installSignalHandlers(async () => {

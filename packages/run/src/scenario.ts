@@ -151,4 +151,5 @@ export async function destroyScenario(
     pruneObjects(o.kube, def.name, [], { waitMs: Math.max(1_000, timeoutMs - 5_000) }),
   );
   o.log?.(`[${def.name}] removed ${removed.length} objects`);
+  await def.cleanup?.();
 }

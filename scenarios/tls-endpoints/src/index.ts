@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProbeContext, ScenarioDefinition } from '@isoproof/core';
 import { defaultRedactor } from '@isoproof/core';
 import { createTlsProbe } from '@isoproof/probe-tls';
-import { prepareTls, type TlsScenarioState } from './prepare';
+import { cleanupTls, prepareTls, type TlsScenarioState } from './prepare';
 
 export {
   planSecrets,
@@ -38,4 +38,6 @@ export const scenario: ScenarioDefinition = {
     }),
   ],
   prepare: (ctx: ProbeContext) => prepareTls(ctx, tlsState, { redactor: defaultRedactor, scenario: NAME }),
+  // prepare writes the mTLS option into the controller's watched directory (outside the cluster).
+  cleanup: () => cleanupTls(tlsState),
 };
