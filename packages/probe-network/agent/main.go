@@ -156,9 +156,9 @@ func (pr *prober) dialer() *net.Dialer {
 	return &net.Dialer{Timeout: pr.timeout, Resolver: pr.resolver}
 }
 
-func (pr *prober) probe(ctx context.Context, c Cell) Result {
+func (pr *prober) probe(parent context.Context, c Cell) Result {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, pr.timeout)
+	ctx, cancel := context.WithTimeout(parent, pr.timeout)
 	defer cancel()
 	var result, detail string
 	switch c.Protocol {
@@ -169,7 +169,26 @@ func (pr *prober) probe(ctx context.Context, c Cell) Result {
 	case "dns":
 		result, detail = pr.dns(ctx, c)
 	}
-	return Result{ID: c.ID, Result: result, LatencyMs: time.Since(start).Milliseconds(), Detail: detail}
+	elapsed := time.Since(start)
+	return Result{ID: c.ID, Result: result, LatencyMs: elapsed.Milliseconds(), Detail: detail}.cutShort(parent, elapsed, pr.timeout)
+}
+
+// cutShort turns a timeout into infra-error when the parent context (the whole-plan
+// budget, or a cancellation) ended before the cell had its full per-cell timeout: a dial cut short
+// by the budget did not wait long enough to prove a drop, so it is not a deny.
+func (r Result) cutShort(parent context.Context, elapsed, timeout time.Duration) Result {
+	if r.Result != Timeout || elapsed >= timeout {
+		return r
+	}
+	// The parent is done, or its deadline fell before this cell's own: socket deadlines can fire a
+	// moment before the context's timer marks it done.
+	dl, ok := parent.Deadline()
+	if parent.Err() == nil && !(ok && time.Until(dl) <= timeout-elapsed) {
+		return r
+	}
+	r.Detail = fmt.Sprintf("plan budget exhausted after %d ms, before the %d ms cell timeout (%s): not a deny", elapsed.Milliseconds(), timeout.Milliseconds(), r.Detail)
+	r.Result = InfraError
+	return r
 }
 
 func target(c Cell) string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -241,6 +242,56 @@ func TestConcurrencyBoundsWallTime(t *testing.T) {
 	for _, r := range rs {
 		if r.Result != Timeout {
 			t.Fatalf("%+v", r)
+		}
+	}
+}
+
+// A dial cut short by the whole-plan budget did not wait its per-cell timeout: infra-error, not a deny.
+func TestBudgetCutShortIsInfraError(t *testing.T) {
+	silent := udpServer(t, true)
+	p := Plan{TimeoutMs: 2000, Concurrency: 1, Cells: []Cell{{ID: "u", Host: "127.0.0.1", Port: silent, Protocol: "udp"}}}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	pr := newProber(&p)
+	parent, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	r := pr.probe(parent, p.Cells[0])
+	if r.Result != InfraError || !strings.Contains(r.Detail, "plan budget exhausted") {
+		t.Fatalf("cut short: %+v", r)
+	}
+	if r.LatencyMs >= 2000 {
+		t.Fatalf("latency %d: the parent deadline did not cut it short", r.LatencyMs)
+	}
+	// The same cell with its full timeout and a live parent is a real timeout.
+	p.TimeoutMs = 300
+	pr = newProber(&p)
+	if r := pr.probe(context.Background(), p.Cells[0]); r.Result != Timeout {
+		t.Fatalf("full timeout: %+v", r)
+	}
+}
+
+func TestCutShort(t *testing.T) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	live := context.Background()
+	sec := time.Second
+	for _, tc := range []struct {
+		name    string
+		in      string
+		parent  context.Context
+		elapsed time.Duration
+		want    string
+	}{
+		{"timeout, parent live", Timeout, live, 100 * time.Millisecond, Timeout},
+		{"timeout, parent done, full timeout waited", Timeout, done, sec, Timeout},
+		{"timeout, parent done, cut short", Timeout, done, 999 * time.Millisecond, InfraError},
+		{"connected, parent done", Connected, done, 10 * time.Millisecond, Connected},
+		{"refused, parent done", Refused, done, 10 * time.Millisecond, Refused},
+	} {
+		got := Result{ID: "x", Result: tc.in}.cutShort(tc.parent, tc.elapsed, sec)
+		if got.Result != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.name, got.Result, tc.want)
 		}
 	}
 }
