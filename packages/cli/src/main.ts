@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Report } from '@isoproof/report';
 import { resolve } from 'node:path';
@@ -29,15 +29,6 @@ const stdio: Io = {
   out: (s) => process.stdout.write(line(s)),
   err: (s) => process.stderr.write(line(s)),
 };
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 function parse(c: CommandSpec, args: string[]): { values: Values; positionals: string[] } {
   try {
@@ -307,7 +298,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return cmd === undefined ? 2 : 0;
     }
     if (cmd === '--version') {
-      io.out(version());
+      io.out((await import('@isoproof/report')).toolVersion());
       return 0;
     }
     const c = COMMANDS.find((x) => x.name === cmd);

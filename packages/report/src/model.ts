@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Outcome, ReportSection, Run, Verdict } from '@isoproof/core';
 
 /** Version of the JSON report format. Bump the minor for additions, the major for breaking changes. */
@@ -43,7 +44,18 @@ export interface OverlayProof {
   problems: string[];
 }
 
-export const DEFAULT_TOOL = { name: 'isoproof', version: '0.1.0' } as const;
+/** The isoproof version (the workspace packages share one version); '0.0.0' when unreadable. */
+export function toolVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Name and version of the tool, as reports carry them. */
+export const DEFAULT_TOOL: { readonly name: 'isoproof'; readonly version: string } = { name: 'isoproof', version: toolVersion() };
 
 export interface Report {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
@@ -81,7 +93,7 @@ export interface BuildReportInput {
   finishedAt?: string | Date;
 }
 
-export function countVerdicts(outcomes: Outcome[]): VerdictCounts {
+export function countVerdicts(outcomes: ReadonlyArray<Pick<Outcome, 'verdict' | 'waiver'>>): VerdictCounts {
   const c: VerdictCounts = { total: 0, pass: 0, fail: 0, inconclusive: 0, waived: 0 };
   for (const o of outcomes) {
     c.total++;
@@ -100,8 +112,20 @@ export function overallVerdict(c: VerdictCounts): Verdict {
   return 'PASS';
 }
 
-export function exitCodeFor(v: Verdict): ExitCode {
-  return v === 'FAIL' ? 1 : v === 'INCONCLUSIVE' ? 2 : 0;
+/**
+ * The exit code of one verdict, or of a run from its outcomes: 0 when every criterion is PASS (waived
+ * FAILs are PASS), 1 when any is FAIL, 2 when none is FAIL but some are INCONCLUSIVE, or when the run
+ * errored (`runError`) or produced no outcome at all. A definite FAIL wins over INCONCLUSIVE: it is the
+ * actionable finding.
+ */
+export function exitCodeFor(v: Verdict | ReadonlyArray<Verdict | Pick<Outcome, 'verdict'>>, runError = false): ExitCode {
+  if (runError) return 2;
+  if (typeof v === 'string') return v === 'FAIL' ? 1 : v === 'INCONCLUSIVE' ? 2 : 0;
+  const vs = v.map((x) => (typeof x === 'string' ? x : x.verdict));
+  if (vs.length === 0) return 2;
+  if (vs.includes('FAIL')) return 1;
+  if (vs.includes('INCONCLUSIVE')) return 2;
+  return 0;
 }
 
 /** Display name of a scenario run: `name` or `name/overlay`. */

@@ -4,21 +4,9 @@ export const EXIT_PASS = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_ERROR = 2;
 
-export type ExitCode = typeof EXIT_PASS | typeof EXIT_FAIL | typeof EXIT_ERROR;
-
-/**
- * The exit code of a run from its outcomes: 0 when every criterion is PASS (waived FAILs are PASS),
- * 1 when any is FAIL, 2 when none is FAIL but some are INCONCLUSIVE, or when the run errored or
- * produced no outcome at all. A definite FAIL wins over INCONCLUSIVE: it is the actionable finding.
- */
-export function exitCodeFor(verdicts: Array<Verdict | Pick<Outcome, 'verdict'>>, runError = false): ExitCode {
-  if (runError) return EXIT_ERROR;
-  const vs = verdicts.map((v) => (typeof v === 'string' ? v : v.verdict));
-  if (vs.length === 0) return EXIT_ERROR;
-  if (vs.includes('FAIL')) return EXIT_FAIL;
-  if (vs.includes('INCONCLUSIVE')) return EXIT_ERROR;
-  return EXIT_PASS;
-}
+/** One implementation of the exit-code rule: @isoproof/report's (the report's exitCode uses it too). */
+export { exitCodeFor } from '@isoproof/report';
+export type { ExitCode } from '@isoproof/report';
 
 /** Does an overlay run show exactly its seeded violation: `flips` FAIL, everything else PASS? */
 export function overlayProof(

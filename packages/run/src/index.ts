@@ -1,4 +1,4 @@
-export { runScenario, destroyScenario, loadScenarioCriteria, countVerdicts, criteriaFile, FIELD_MANAGER } from './scenario';
+export { runScenario, destroyScenario, loadScenarioCriteria, criteriaFile, FIELD_MANAGER } from './scenario';
 export type { ScenarioResult, RunScenarioOptions } from './scenario';
 export { loadScenarios, selectScenarios, scenarioDirs, overlayNames, repoRoot } from './load';
 export { runAll, planRun, runExitCode } from './run-all';

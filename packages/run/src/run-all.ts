@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Criterion, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
@@ -7,7 +7,7 @@ import type { KubeHandle } from '@isoproof/kube';
 import { checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
 import { selectProvider } from '@isoproof/cluster';
 import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
-import { buildReport, writeArtifacts } from '@isoproof/report';
+import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
 import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
 import { inconclusive } from '@isoproof/core';
 import { errorMessage } from './families';
@@ -118,16 +118,8 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   return { steps, criteria };
 }
 
-export const TOOL = { name: 'isoproof', version: toolVersion() };
-
-function toolVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+/** Name and version of the tool as reports carry them (one definition: @isoproof/report's). */
+export const TOOL = DEFAULT_TOOL;
 
 /** The exit code of a whole run: baseline verdicts, single-overlay verdicts, and overlay proofs. */
 export function runExitCode(results: ScenarioResult[], proofs: OverlayProofResult[], proofMode: boolean): ExitCode {

@@ -4,6 +4,7 @@ import type { Criterion, Outcome, ProbeContext, ReportSection, Run, ScenarioDefi
 import { IsoproofError, defaultRedactor, evaluate, loadCriteria } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { applyObjects, composeOverlay, listOverlays, pruneObjects, readManifests, waitForReady } from '@isoproof/kube';
+import { countVerdicts } from '@isoproof/report';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
 import { DEFAULT_TIMEOUTS, type Timeouts, withTimeout } from './timeout';
 
@@ -129,14 +130,8 @@ export async function runScenario(def: ScenarioDefinition, o: RunScenarioOptions
   };
   if (o.overlay) result.overlay = o.overlay;
   const counts = countVerdicts(result.outcomes);
-  say(`done in ${(result.durationMs / 1000).toFixed(1)}s: ${counts.PASS} PASS, ${counts.FAIL} FAIL, ${counts.INCONCLUSIVE} INCONCLUSIVE`);
+  say(`done in ${(result.durationMs / 1000).toFixed(1)}s: ${counts.pass} PASS, ${counts.fail} FAIL, ${counts.inconclusive} INCONCLUSIVE`);
   return result;
-}
-
-export function countVerdicts(outcomes: Pick<Outcome, 'verdict'>[]): Record<Outcome['verdict'], number> {
-  const c = { PASS: 0, FAIL: 0, INCONCLUSIVE: 0 };
-  for (const o of outcomes) c[o.verdict]++;
-  return c;
 }
 
 /** Removes every object of the scenario (all runs) from the cluster, bounded in time. */
