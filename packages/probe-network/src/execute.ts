@@ -88,18 +88,33 @@ export function parseAgentOutput(cells: PlanCell[], stdout: string): CellResult[
   });
 }
 
-/** Classifies `/agnhost connect` output (exit 0, or TIMEOUT / REFUSED / DNS / OTHER / UNKNOWN on stderr). */
+const AGNHOST_MARKER = /^(TIMEOUT|REFUSED|DNS|OTHER)(?::\s*(.*))?$/;
+
+/**
+ * Classifies `/agnhost connect` output. Exit 0 is a connect. On failure agnhost prints exactly one
+ * result line on stderr starting with its own marker (TIMEOUT, REFUSED, DNS or OTHER); only that line
+ * is trusted. Anything else (exec or runtime errors, a missing binary, words like "timeout" elsewhere
+ * in the output) is infra-error: it says nothing about the network.
+ */
 export function parseAgnhostConnect(exitCode: number, stdout: string, stderr: string): { result: CellResultKind; detail: string } {
-  const text = `${stderr}\n${stdout}`.trim();
-  const first = text.split('\n')[0] ?? '';
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const first = lines[0] ?? stdout.trim().split('\n')[0] ?? '';
   if (exitCode === 0) return { result: 'connected', detail: first };
-  if (/^TIMEOUT/m.test(text)) return { result: 'timeout', detail: first };
-  if (/^REFUSED/m.test(text)) return { result: 'refused', detail: first };
-  if (/^DNS/m.test(text)) return { result: 'dns-error', detail: first };
-  if (/no route to host|network is unreachable|host is unreachable/i.test(text)) return { result: 'unreachable', detail: first };
-  if (/connection refused/i.test(text)) return { result: 'refused', detail: first };
-  if (/timeout|i\/o timeout/i.test(text)) return { result: 'timeout', detail: first };
-  return { result: 'infra-error', detail: first || `exit ${exitCode}` };
+  const m = lines.length === 1 ? AGNHOST_MARKER.exec(lines[0]!) : null;
+  if (!m) return { result: 'infra-error', detail: `not an agnhost connect result (exit ${exitCode}): ${first}`.trim() };
+  const rest = m[2] ?? '';
+  switch (m[1]) {
+    case 'TIMEOUT':
+      return { result: 'timeout', detail: first };
+    case 'REFUSED':
+      return { result: 'refused', detail: first };
+    case 'DNS':
+      return { result: 'dns-error', detail: first };
+    default:
+      // OTHER: agnhost's catch-all; only an unreachable route is named, the rest says nothing.
+      if (/\b(no route to host|network is unreachable|host is unreachable)$/i.test(rest)) return { result: 'unreachable', detail: first };
+      return { result: 'infra-error', detail: first };
+  }
 }
 
 /** Classifies a Node socket error code. */

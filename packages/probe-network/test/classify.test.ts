@@ -214,6 +214,28 @@ describe('executor helpers', () => {
     expect(parseAgnhostConnect(1, '', 'OTHER: dial tcp 10.0.0.1:80: connect: no route to host\n').result).toBe('unreachable');
     expect(parseAgnhostConnect(1, '', 'TIMEOUT: read udp: i/o timeout\n').result).toBe('timeout');
     expect(parseAgnhostConnect(1, '', 'OTHER: boom\n').result).toBe('infra-error');
+  });
+
+  it('trusts only agnhost connect result markers at the start of its one stderr line', () => {
+    const table: Array<[number, string, string, string]> = [
+      // exec / runtime failures that merely mention a timeout are not denies
+      [1, '', 'error: Timeout occurred while waiting for the exec stream\n', 'infra-error'],
+      [126, '', 'OCI runtime exec failed: context deadline exceeded (timeout)\n', 'infra-error'],
+      [1, 'dial tcp: i/o timeout', '', 'infra-error'],
+      [137, '', '', 'infra-error'],
+      [127, '', 'exec: "/agnhost": stat /agnhost: no such file or directory\n', 'infra-error'],
+      // a marker not at the start of the line, or among other lines, is not agnhost's verdict
+      [1, '', 'warning: TIMEOUT\n', 'infra-error'],
+      [1, '', 'something went wrong\nTIMEOUT\n', 'infra-error'],
+      [1, '', 'TIMEOUTS are bad\n', 'infra-error'],
+      [1, '', 'connection refused\n', 'infra-error'],
+      [1, '', 'OTHER: dial tcp 10.0.0.1:80: connect: network is unreachable\n', 'unreachable'],
+      [1, '', 'REFUSED\n', 'refused'],
+      [1, '', '  TIMEOUT  \n', 'timeout'],
+    ];
+    for (const [code, out, err, want] of table) {
+      expect({ code, out, err, got: parseAgnhostConnect(code, out, err).result }).toEqual({ code, out, err, got: want });
+    }
     expect(classifyNodeError('ECONNREFUSED')).toBe('refused');
     expect(classifyNodeError('EHOSTUNREACH')).toBe('unreachable');
     expect(classifyNodeError('ENOTFOUND')).toBe('dns-error');
