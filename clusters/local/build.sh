@@ -5,6 +5,7 @@
 # produces); a warm machine skips all work. Images are keyed separately by their own sources.
 BUILD_REVISION=1
 set -euo pipefail
+shopt -s inherit_errexit
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=/dev/null
 source "$here/versions.env"
@@ -14,7 +15,9 @@ out="$cache_root/local/$K8S_VERSION-$key"
 bin="$out/bin"
 work="$cache_root/build-work"
 mkdir -p "$bin" "$work"
-export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+# Keep the user's GOFLAGS; -buildvcs=false because builds inside the repo must not depend on git
+# metadata (a CI clone may belong to another user).
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 log() { printf '[isoproof build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # replace_lines GOMOD DEFAULT: for each "X => ./local/path" replace in GOMOD, print "X => X <version>",
@@ -34,6 +37,7 @@ scratch_module() { # name main-module version default-for-placeholders
   local dir="$work/$1" mod="$2" ver="$3" def="$4" gomod
   mkdir -p "$dir"
   gomod=$(cd "$work" && go mod download -json "$mod@$ver" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  [[ -f "$gomod" ]] || { log "cannot download $mod@$ver from the Go module proxy"; exit 1; }
   {
     echo "module isoproof.local/build/$1"
     echo
@@ -68,11 +72,16 @@ build_k8s() {
     ld+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$now -X $pkg.gitCommit=isoproof-module-build"
   done
-  (cd "$dir" && go build -v -trimpath -ldflags "$ld" -o "$bin/" \
+  local buildlog="$work/k8s-build.log"
+  if ! (cd "$dir" && go build -v -trimpath -ldflags "$ld" -o "$bin/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy \
     k8s.io/kubernetes/cmd/kubeadm k8s.io/kubernetes/cmd/kubectl k8s.io/kubernetes/test/images/agnhost 2>&1 |
-    awk '{n++} n%200==0 {printf "[isoproof build] k8s: %d packages compiled\n", n > "/dev/stderr"}')
+    tee "$buildlog" | awk '{n++} n%200==0 {printf "[isoproof build] k8s: %d packages compiled\n", n > "/dev/stderr"}'; exit "${PIPESTATUS[0]}"); then
+    log "k8s: build failed; last lines of $buildlog:"
+    tail -n 30 "$buildlog" >&2
+    exit 1
+  fi
   test -x "$bin/kube-apiserver" && test -x "$bin/agnhost"
 }
 

@@ -21,7 +21,10 @@ done
 check "no iptables chains or jumps of ours (KUBE-, CNI-, ISOPROOF-)" "$chains"
 check "no ipsets of ours" "$(ipset list -n 2>/dev/null | grep -E '^(isoproof-|KUBE-)' || true)"
 check "no interfaces or addresses of ours" "$(ip -o link show | awk -F': ' '{print $2}' | grep -E "^($BRIDGE|$EXT_IF)(@|$)" || true)$(ip -o addr show dev lo | grep -F " $NODE_IP/" || true)"
-check "no network namespaces of ours" "$(ip netns list | awk '{print $1}' | grep -E "^($EXT_NS|cni-)" || true)"
+# Pod network namespaces (cni-*) that existed before `up` are not ours (up.sh records them).
+before=$LOGS/netns-before-up.txt
+check "no network namespaces of ours" "$(ip netns list | awk '{print $1}' | grep -E "^($EXT_NS|cni-)" |
+  { if [[ -f $before ]]; then grep -vxF -f "$before"; else cat; fi; } || true)"
 check "no run directory" "$([[ -e $RUN ]] && echo "$RUN exists")"
 echo "$pass passed, $fail failed"
 ((fail == 0))

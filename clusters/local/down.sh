@@ -92,6 +92,9 @@ for ctl in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/unified/kubepods; do
   [[ -d $ctl ]] && find "$ctl" -depth -type d -exec rmdir {} \; 2>/dev/null
 done
 if [[ -f "$RUN/ip_forward.orig" ]]; then cat "$RUN/ip_forward.orig" > /proc/sys/net/ipv4/ip_forward; fi
+if [[ -f "$RUN/bridge-nf-call-iptables.orig" && -e /proc/sys/net/bridge/bridge-nf-call-iptables ]]; then
+  cat "$RUN/bridge-nf-call-iptables.orig" > /proc/sys/net/bridge/bridge-nf-call-iptables
+fi
 if ((purge_logs)); then rm -rf "$STATE"; else find "$STATE" -mindepth 1 -maxdepth 1 ! -path "$LOGS" -exec rm -rf {} + 2>/dev/null; fi
 rm -rf "$RUN"
 log "local cluster down"

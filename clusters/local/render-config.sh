@@ -35,9 +35,12 @@ if [[ ! -f "$PKI/ca.crt" ]]; then
 fi
 for f in admin super-admin kubelet controller-manager scheduler; do rm -f "$CONF/$f.conf"; done
 "$bin/kubeadm" init phase kubeconfig all --config "$CONF/kubeadm.yaml" --kubeconfig-dir "$CONF" >&2
-"$bin/kubeadm" kubeconfig user --config "$CONF/kubeadm.yaml" --client-name system:kube-proxy > "$CONF/kube-proxy.conf" 2>/dev/null
-"$bin/kubeadm" kubeconfig user --config "$CONF/kubeadm.yaml" --client-name isoproof:netpol > "$CONF/netpol.conf" 2>/dev/null
-"$bin/kubeadm" kubeconfig user --config "$CONF/kubeadm.yaml" --client-name isoproof:ingress > "$CONF/ingress.conf" 2>/dev/null
+# kubeadm warns on stderr that the config holds an InitConfiguration too: keep stderr, fail loudly.
+for client in system:kube-proxy:kube-proxy isoproof:netpol:netpol isoproof:ingress:ingress; do
+  name=${client%:*} file=${client##*:}
+  "$bin/kubeadm" kubeconfig user --config "$CONF/kubeadm.yaml" --client-name "$name" > "$CONF/$file.conf" ||
+    die "kubeadm could not write the kubeconfig of $name"
+done
 chmod 600 "$CONF"/*.conf
 
 cp "$here/config/audit-policy.yaml" "$CONF/audit-policy.yaml"

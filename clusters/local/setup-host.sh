@@ -10,7 +10,12 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-command -v go >/dev/null || { echo "isoproof setup: Go is needed for the first build of the local cluster (install golang >= 1.24)" >&2; exit 2; }
+command -v go >/dev/null || { echo "isoproof setup: Go >= 1.24 is needed for the first build of the local cluster: install it (or use --provider kind/existing)" >&2; exit 2; }
+gover=$(go env GOVERSION | sed 's/^go//')
+if [[ $(printf '%s\n1.24\n' "${gover%%-*}" | sort -V | head -n 1) != 1.24 ]]; then
+  echo "isoproof setup: Go $gover is too old: the local cluster (Kubernetes 1.34) builds with Go >= 1.24" >&2
+  exit 2
+fi
 # Debian starts the packaged containerd service where systemd runs; ours is a separate instance with
 # its own socket and state, so the system one may stay or go.
 echo "[isoproof setup] host ready" >&2

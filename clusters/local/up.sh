@@ -37,6 +37,7 @@ fi
 mkdir -p "$STATE" "$RUN" "$LOGS" "$CONF" "$PKI" "$CNI_CONF"
 echo $$ > "$RUN/up.pid"
 ip netns list | awk '{print $1}' > "$RUN/netns-before.txt"
+cp "$RUN/netns-before.txt" "$LOGS/netns-before-up.txt" # kept after down, for check-clean.sh
 for table in filter nat mangle raw; do
   iptables -t "$table" -S 2>/dev/null | awk '$1=="-N"{print $2}' > "$RUN/iptables-before-$table.txt"
 done
@@ -49,6 +50,7 @@ cat /proc/sys/net/ipv4/ip_forward > "$RUN/ip_forward.orig"
 echo 1 > /proc/sys/net/ipv4/ip_forward
 modprobe br_netfilter 2>/dev/null || true
 [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || die "br_netfilter is not loaded (needed for NetworkPolicy on a bridge)"
+cat /proc/sys/net/bridge/bridge-nf-call-iptables > "$RUN/bridge-nf-call-iptables.orig"
 echo 1 > /proc/sys/net/bridge/bridge-nf-call-iptables
 
 # The node address lives on the loopback device (this kernel has no `dummy` link type); pods reach it

@@ -23,7 +23,7 @@ if [[ -x "$out" ]] && "$out" version 2>/dev/null | grep -q "Version:[[:space:]]*
   exit 0
 fi
 
-export CGO_ENABLED=0 GOTOOLCHAIN=${GOTOOLCHAIN:-local} GOFLAGS=-mod=mod
+export CGO_ENABLED=0 GOTOOLCHAIN=${GOTOOLCHAIN:-local} GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -buildvcs=false"
 work=${ISOPROOF_CACHE:-$HOME/.cache/isoproof}/traefik-build/$TRAEFIK_VERSION
 mkdir -p "$work/ext"
 cd "$work"
