@@ -112,7 +112,7 @@ export async function runFamilies(
 
 /** A criterion the probes could not decide is INCONCLUSIVE, never PASS; core's evaluation still
  * gets the last word on waivers (an expired waiver makes it FAIL). */
-function undecided(c: Criterion, reason: string, evaluate: (c: Criterion, checks: Check[]) => Outcome): Outcome {
+export function undecided(c: Criterion, reason: string, evaluate: (c: Criterion, checks: Check[]) => Outcome): Outcome {
   const byWaiver = evaluate(c, []);
   return byWaiver.verdict === 'FAIL' ? byWaiver : inconclusive(c, reason);
 }

@@ -1,7 +1,7 @@
 export { runScenario, destroyScenario, loadScenarioCriteria, criteriaFile, FIELD_MANAGER } from './scenario';
 export type { ScenarioResult, RunScenarioOptions } from './scenario';
 export { loadScenarios, selectScenarios, scenarioDirs, overlayNames, repoRoot } from './load';
-export { runAll, planRun, runExitCode } from './run-all';
+export { runAll, planRun, runExitCode, failedRunOutcomes } from './run-all';
 export type { RunAllOptions, RunAllResult, RunReporter, ProviderChoice, ProviderName, OverlayProofResult } from './run-all';
 export { installSignalHandlers, SIGNAL_EXIT } from './signals';
 export type { SignalHandlers, SignalHandlerOptions } from './signals';
@@ -12,6 +12,7 @@ export {
   validateFamilySpecs,
   runFamilies,
   outcomesFrom,
+  undecided,
   collectSections,
   familyKinds,
   familyName,

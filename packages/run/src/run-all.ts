@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Criterion, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
+import type { Criterion, Outcome, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
@@ -9,8 +9,8 @@ import { selectProvider } from '@isoproof/cluster';
 import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
 import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
 import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
-import { inconclusive } from '@isoproof/core';
-import { errorMessage } from './families';
+import { evaluate } from '@isoproof/core';
+import { errorMessage, undecided } from './families';
 import { overlayNames } from './load';
 import { type ScenarioResult, destroyScenario, loadScenarioCriteria, runScenario } from './scenario';
 import { installSignalHandlers } from './signals';
@@ -121,6 +121,15 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
 /** Name and version of the tool as reports carry them (one definition: @isoproof/report's). */
 export const TOOL = DEFAULT_TOOL;
 
+/**
+ * Outcomes of a scenario run that failed as a whole (apply, readiness...): every criterion is
+ * undecided, INCONCLUSIVE, except that core's evaluation keeps the last word on waivers (an expired
+ * waiver still makes it FAIL), as for a failed probe family.
+ */
+export function failedRunOutcomes(criteria: Criterion[], message: string, waivers: Waiver[]): Outcome[] {
+  return criteria.map((c) => undecided(c, `scenario run failed: ${message}`, (x, checks) => evaluate(x, checks, { waivers })));
+}
+
 /** The exit code of a whole run: baseline verdicts, single-overlay verdicts, and overlay proofs. */
 export function runExitCode(results: ScenarioResult[], proofs: OverlayProofResult[], proofMode: boolean): ExitCode {
   if (!proofMode) return exitCodeFor(results.flatMap((r) => r.outcomes));
@@ -229,7 +238,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
         log(`[${step.def.name}${step.overlay ? `/${step.overlay}` : ''}] failed: ${msg}`);
         result = {
           scenario: step.def.name,
-          outcomes: (criteria.get(step.def.name) ?? []).map((c) => inconclusive(c, `scenario run failed: ${msg}`)),
+          outcomes: failedRunOutcomes(criteria.get(step.def.name) ?? [], msg, waivers),
           sections: [],
           durationMs: Date.now() - started,
         };
