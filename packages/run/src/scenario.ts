@@ -142,9 +142,23 @@ export async function destroyScenario(
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUTS.destroy;
   // Wait until the objects (namespaces included) are really gone, so the next run of the same scenario
   // never meets "namespace is being terminated".
-  const removed = await withTimeout(`removal of scenario ${def.name}`, timeoutMs, () =>
-    pruneObjects(o.kube, def.name, [], { waitMs: Math.max(1_000, timeoutMs - 5_000) }),
-  );
-  o.log?.(`[${def.name}] removed ${removed.length} objects`);
-  await def.cleanup?.();
+  // What the scenario left outside the cluster (files, listeners) goes even when the prune fails;
+  // the prune's error, if any, is the one reported.
+  let pruneError: unknown;
+  try {
+    const removed = await withTimeout(`removal of scenario ${def.name}`, timeoutMs, () =>
+      pruneObjects(o.kube, def.name, [], { waitMs: Math.max(1_000, timeoutMs - 5_000) }),
+    );
+    o.log?.(`[${def.name}] removed ${removed.length} objects`);
+  } catch (err) {
+    pruneError = err;
+  } finally {
+    try {
+      await def.cleanup?.();
+    } catch (err) {
+      if (pruneError === undefined) throw err;
+      o.log?.(`[${def.name}] cleanup failed too: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (pruneError !== undefined) throw pruneError;
 }
