@@ -1,4 +1,6 @@
-import { ApiException, KubernetesObjectApi } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node';
+import type { KubernetesObjectApi } from '@kubernetes/client-node';
+import { BoundedObjectApi, boundedObjectApi } from './bounded-api';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { RUN_LABEL } from '@isoproof/core';
 import type { ResourceRef } from '@isoproof/core';
@@ -48,7 +50,7 @@ export function apiErrorLine(e: unknown): string {
 }
 
 function objectApi(kube: KubeHandle): KubernetesObjectApi {
-  return KubernetesObjectApi.makeApiClient(kube.kc);
+  return boundedObjectApi(kube);
 }
 
 /**
@@ -57,7 +59,7 @@ function objectApi(kube: KubeHandle): KubernetesObjectApi {
  * is `_from` there) and silently drops the plain ones, which once turned every ingress rule into
  * "from anyone". The manifest's own JSON is sent as is.
  */
-class PathResolver extends KubernetesObjectApi {
+class PathResolver extends BoundedObjectApi {
   path(o: KubernetesObject): Promise<string> {
     return this.specUriPath(o, 'patch');
   }
@@ -81,7 +83,7 @@ function isUnknownKind(e: unknown): boolean {
  * for up to 30 s. Returns the refs of the applied objects (namespace filled in).
  */
 export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts: ApplyOptions): Promise<ResourceRef[]> {
-  let paths = kube.kc.makeApiClient(PathResolver);
+  let paths = boundedObjectApi(kube, { contextNamespace: false }, PathResolver);
   const refs: ResourceRef[] = [];
   for (const o of sortForApply(objects)) {
     const body = withRunLabels(o, opts.runId, opts.scenario) as unknown as KubernetesObject;
@@ -93,7 +95,7 @@ export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts
       } catch (e) {
         if (isUnknownKind(e) && Date.now() < deadline) {
           await sleep(1000);
-          paths = kube.kc.makeApiClient(PathResolver); // fresh discovery cache
+          paths = boundedObjectApi(kube, { contextNamespace: false }, PathResolver); // fresh discovery cache
           continue;
         }
         throw new KubeApiError(`apply ${refString(o)} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });

@@ -1,10 +1,10 @@
-import { KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResourceRef } from '@isoproof/core';
 import { KubeApiError, WaitTimeoutError } from './errors';
 import { describeTarget } from './kubeconfig';
 import type { KubeHandle } from './kubeconfig';
 import { apiErrorLine, apiStatus } from './apply';
+import { boundedObjectApi } from './bounded-api';
 import { refString } from './manifests';
 
 interface Condition {
@@ -99,29 +99,57 @@ export function notReadyReason(kind: string, obj: ReadinessView, endpointSlices?
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Sleeps `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((r) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      r();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export interface WaitOptions {
+  /** Overall budget (default 180 s). */
+  timeoutMs?: number;
+  /** Budget of each API read (default 30 s, never more than what is left of timeoutMs). */
+  requestTimeoutMs?: number;
+  /** Stops the wait (and the request in flight) at once; the wait then throws WaitTimeoutError naming the reason. */
+  signal?: AbortSignal;
+}
 
 /**
  * Wait until every ref is ready: Deployments/StatefulSets/DaemonSets rolled out, Pods Ready, Jobs
  * complete, Namespaces Active, CRDs established, Services with a selector have a ready endpoint,
  * anything else exists. Polls every 500 ms up to `timeoutMs` (default 180 s), then throws
- * WaitTimeoutError naming what is not ready and why.
+ * WaitTimeoutError naming what is not ready and why. Each read is bounded by `requestTimeoutMs`;
+ * `signal` stops the wait at once.
  */
-export async function waitForReady(kube: KubeHandle, refs: ResourceRef[], opts: { timeoutMs?: number } = {}): Promise<void> {
+export async function waitForReady(kube: KubeHandle, refs: ResourceRef[], opts: WaitOptions = {}): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 180_000;
   const deadline = Date.now() + timeoutMs;
-  const api = KubernetesObjectApi.makeApiClient(kube.kc);
+  const requestTimeoutMs = Math.min(opts.requestTimeoutMs ?? 30_000, timeoutMs);
+  const api = boundedObjectApi(kube, { requestTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const stopped = () => {
+    const why = opts.signal?.reason;
+    return new WaitTimeoutError(`wait for readiness stopped: ${why instanceof Error ? why.message : String(why ?? 'aborted')}`, { cause: why });
+  };
   let pending = refs.slice();
   let reasons = new Map<ResourceRef, string>();
   for (;;) {
     const next: ResourceRef[] = [];
     reasons = new Map();
     for (const r of pending) {
+      if (opts.signal?.aborted) throw stopped();
       const meta = { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) };
       let obj: KubernetesObject;
       try {
         obj = await api.read({ apiVersion: r.apiVersion ?? 'v1', kind: r.kind, metadata: meta });
       } catch (e) {
+        if (opts.signal?.aborted) throw stopped();
         if (apiStatus(e) === 404) {
           next.push(r);
           reasons.set(r, 'not found');
@@ -131,8 +159,13 @@ export async function waitForReady(kube: KubeHandle, refs: ResourceRef[], opts: 
       }
       let slices: EndpointSliceView[] | undefined;
       if (r.kind === 'Service') {
-        const list = await api.list('discovery.k8s.io/v1', 'EndpointSlice', r.namespace, undefined, undefined, undefined, undefined, `kubernetes.io/service-name=${r.name}`);
-        slices = list.items as EndpointSliceView[];
+        try {
+          const list = await api.list('discovery.k8s.io/v1', 'EndpointSlice', r.namespace, undefined, undefined, undefined, undefined, `kubernetes.io/service-name=${r.name}`);
+          slices = list.items as EndpointSliceView[];
+        } catch (e) {
+          if (opts.signal?.aborted) throw stopped();
+          throw new KubeApiError(`list EndpointSlices of ${refString(r)} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
+        }
       }
       const why = notReadyReason(r.kind, obj as ReadinessView, slices);
       if (why) {
@@ -146,6 +179,7 @@ export async function waitForReady(kube: KubeHandle, refs: ResourceRef[], opts: 
       const list = pending.slice(0, 6).map((r) => `${refString(r)} (${reasons.get(r)})`).join(', ');
       throw new WaitTimeoutError(`not ready after ${Math.round(timeoutMs / 1000)}s: ${list}${pending.length > 6 ? ` (+${pending.length - 6} more)` : ''}`);
     }
-    await sleep(500);
+    await sleep(500, opts.signal);
+    if (opts.signal?.aborted) throw stopped();
   }
 }

@@ -61,6 +61,21 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         res.end(JSON.stringify(body));
       };
       if (path === '/version') return json(200, { gitVersion: 'v1.34.0-fake' });
+      // Discovery of the core group (the dynamic object API resolves paths with it).
+      if (path === '/api/v1') {
+        return json(200, {
+          kind: 'APIResourceList',
+          groupVersion: 'v1',
+          resources: [
+            { name: 'configmaps', singularName: 'configmap', namespaced: true, kind: 'ConfigMap', verbs: ['get', 'list'] },
+            { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'] },
+          ],
+        });
+      }
+      // A namespace whose requests never get an answer (a hung API server).
+      if (path.startsWith('/api/v1/namespaces/hang/')) return;
+      const cm = /^\/api\/v1\/namespaces\/default\/configmaps\/([^/?]+)/.exec(path);
+      if (cm) return json(200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: cm[1], namespace: 'default' }, data: {} });
       const tok = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token/.exec(path);
       if (tok && req.method === 'POST') {
         return json(201, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', status: { token: `tok-${tok[1]}-${tok[2]}-s3cr3t`, expirationTimestamp: new Date(Date.now() + 600_000).toISOString() } });
@@ -99,6 +114,10 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     dir,
     kubeconfigPath,
     seen,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

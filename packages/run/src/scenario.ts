@@ -86,7 +86,14 @@ export async function runScenario(def: ScenarioDefinition, o: RunScenarioOptions
   const pruned = await withTimeout(`prune of ${label}`, t.apply, () => pruneObjects(o.kube, def.name, refs), o.signal);
   if (pruned.length > 0) say(`pruned ${pruned.length} objects of the previous apply`);
   say('waiting until ready');
-  await waitForReady(o.kube, refs, { timeoutMs: t.ready });
+  // The wait has its own budget (which names what is not ready); the outer bound and the run's signal
+  // stop it even if the API server hangs.
+  await withTimeout(
+    `readiness of ${label}`,
+    t.ready + 5_000,
+    (signal) => waitForReady(o.kube, refs, { timeoutMs: t.ready, signal }),
+    o.signal,
+  );
 
   const ctx: ProbeContext = {
     run: o.run,
