@@ -20,8 +20,20 @@ export interface Classified {
   note?: string;
 }
 
-const RBAC_DENIAL = /cannot [a-z]+ resource|cannot impersonate|attempting to grant RBAC permissions not currently held|is forbidden: User ".*" cannot/;
-const ADMISSION_DENIAL = /violates PodSecurity|admission webhook|denied the request|exceeded quota|LimitRange|ValidatingAdmissionPolicy/i;
+/**
+ * What the authorizer (and RBAC's escalation prevention) writes into a 403 Status.message:
+ * `User "u" cannot <verb> resource "r" ...` / `User "u" cannot <verb> path "/p"` (the apiserver's
+ * forbidden message for every authorizer: RBAC, Node, webhook), and
+ * `user "u" (groups=[...]) is attempting to grant RBAC permissions not currently held` (RBAC
+ * registry refusing an escalating Role/Binding).
+ */
+const QUOTED = String.raw`"(?:[^"\\]|\\.)*"`;
+const AUTHORIZER_DENIAL = new RegExp(
+  String.raw`\bUser ${QUOTED} cannot [a-z]+ (?:resource|path) "|\buser ${QUOTED} \(groups=.*\) is attempting to grant RBAC permissions not currently held`,
+);
+/** Admission refusals that are not authorization (Pod Security, webhooks, policies, quota, limits, namespace lifecycle). */
+const ADMISSION_DENIAL = /violates PodSecurity|admission webhook|denied the request|exceeded quota|failed quota|LimitRange|(?:minimum|maximum) \S+ usage per (?:Container|Pod|PersistentVolumeClaim) is|max limit to request ratio per|ValidatingAdmissionPolicy|unable to create new content in namespace .* because it is being terminated/i;
+const POD_SECURITY_DENIAL = /\bviolates PodSecurity "[^"]*"/;
 const DRY_RUN_REFUSAL = /dry ?run|dryRun/i;
 
 export function statusLine(status: number): string {
@@ -48,14 +60,32 @@ function withMessage(a: Answer): string {
   return a.message ? `${statusLine(a.status)}: ${a.message}` : statusLine(a.status);
 }
 
+function firstLine(m: string | undefined): string {
+  const l = (m ?? '').split('\n')[0]?.trim() ?? '';
+  return l ? l.slice(0, 200) : '(no message)';
+}
+
+/** A 403 Status written by the API server's authorizer or by RBAC escalation prevention. */
+export function isAuthorizerDenial(a: Answer): boolean {
+  return a.status === 403 && a.reason === 'Forbidden' && AUTHORIZER_DENIAL.test(a.message ?? '');
+}
+
+/** A 403 Status written by Pod Security admission. */
+export function isPodSecurityDenial(a: Answer): boolean {
+  return a.status === 403 && a.reason === 'Forbidden' && POD_SECURITY_DENIAL.test(a.message ?? '');
+}
+
 /**
  * Classifies the answer of a real attempt made for an authorization question.
  * - 101 (WebSocket upgrade) and 2xx: allowed.
  * - 404 for a named object, 409 AlreadyExists, 422 Invalid: the request got past authorization
  *   (those answers come after it), so authorization allowed it — said in a note.
- * - 403 from authorization (RBAC message, escalation prevention, impersonation): denied.
+ * - 403 Status (reason Forbidden) from authorization (the authorizer's "User .. cannot <verb>
+ *   resource/path" message, escalation prevention, impersonation): denied.
  * - 403 from admission (Pod Security, webhooks, quota): error: refused after authorization for
  *   another reason; the authorization verdict is not what is being asked.
+ * - any other 403 (a proxy's HTML page, an empty body, a Status without the authorizer's message):
+ *   error — a denial must be proven, not assumed.
  * - 401: error (identity not authenticated); 400 dry-run refusal, other 4xx, 5xx: error.
  */
 export function classifyAuthz(a: Answer): Classified {
@@ -65,11 +95,11 @@ export function classifyAuthz(a: Answer): Classified {
   if (s === 401) return { outcome: 'error', result, error: 'identity not authenticated (401): the token or impersonation was not accepted' };
   if (s === 403) {
     const m = a.message ?? '';
-    if (RBAC_DENIAL.test(m)) return { outcome: 'denied', result };
-    if (ADMISSION_DENIAL.test(m)) {
+    if (isAuthorizerDenial(a)) return { outcome: 'denied', result };
+    if (a.reason === 'Forbidden' && ADMISSION_DENIAL.test(m)) {
       return { outcome: 'error', result, error: `refused by admission, not by authorization: ${m}` };
     }
-    return { outcome: 'denied', result };
+    return { outcome: 'error', result, error: `403 not from the authorizer: ${firstLine(m)}` };
   }
   if (s === 404) {
     if (a.reason === 'NotFound' && a.message && !/could not find the requested resource/.test(a.message)) {
@@ -89,8 +119,11 @@ export function classifyAuthz(a: Answer): Classified {
 }
 
 /**
- * Classifies a dry-run Pod create for the admission question: a Pod Security (or other admission)
- * 403 is `denied`; an RBAC 403 is an error (admission was never exercised); 2xx is `allowed`.
+ * Classifies a dry-run Pod create for the Pod Security question: only Pod Security's own 403
+ * (`violates PodSecurity "<level>:<version>": ...`) is `denied`; 2xx is `allowed`. An authorizer 403
+ * is an error (admission never exercised); any other admission refusal (webhook, policy, quota,
+ * LimitRange, terminating namespace) or unexplained 403 is an error too: it says nothing about
+ * Pod Security. The message always stays in the result (evidence).
  */
 export function classifyAdmission(a: Answer): Classified {
   const s = a.status;
@@ -98,8 +131,12 @@ export function classifyAdmission(a: Answer): Classified {
   if (s >= 200 && s < 300) return { outcome: 'allowed', result };
   if (s === 403) {
     const m = a.message ?? '';
-    if (/violates PodSecurity/.test(m) || (ADMISSION_DENIAL.test(m) && !RBAC_DENIAL.test(m))) return { outcome: 'denied', result };
-    return { outcome: 'error', result, error: `the identity may not create pods (authorization refused, admission not exercised): ${m}` };
+    if (isPodSecurityDenial(a)) return { outcome: 'denied', result };
+    if (isAuthorizerDenial(a)) return { outcome: 'error', result, error: `the identity may not create pods (authorization refused, admission not exercised): ${m}` };
+    if (a.reason === 'Forbidden' && ADMISSION_DENIAL.test(m)) {
+      return { outcome: 'error', result, error: `refused by admission but not by Pod Security (says nothing about Pod Security): ${m}` };
+    }
+    return { outcome: 'error', result, error: `403 not from Pod Security admission: ${firstLine(m)}` };
   }
   if (s === 401) return { outcome: 'error', result, error: 'identity not authenticated (401)' };
   if (s === 422) return { outcome: 'error', result, error: `the probe pod is invalid (fix the probe): ${a.message ?? ''}` };

@@ -2,7 +2,7 @@ export { rbacFamily, readSnapshot, homeNamespace, pool } from './family';
 export type { RbacFamilyOptions } from './family';
 export { auditFamily, validateAuditSpec, eventMatches, parseAuditLines, describeEvent } from './audit';
 export type { AuditSpec, AuditEvent, AuditMatch } from './audit';
-export { classifyAuthz, classifyAdmission, answerOf, statusLine } from './classify';
+export { classifyAuthz, classifyAdmission, answerOf, statusLine, isAuthorizerDenial, isPodSecurityDenial } from './classify';
 export type { Answer, Classified } from './classify';
 export { explainGrant, formatGrants, ruleAllows, subjectMatches } from './explain';
 export type { Binding, RoleObject, RbacSnapshot, RequestAttributes, PolicyRule, Grant, UserInfo } from './explain';

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { answerOf, classifyAdmission, classifyAuthz, isAuthorizerDenial, isPodSecurityDenial } from '../src/classify';
+import * as real from './fixtures/api-403';
+
+/** The answer as the probes build it: from the status code and the parsed body. */
+const ans = (b: { code: number }) => answerOf(b.code, b);
+
+// Answers that are NOT Kubernetes Status bodies: what a proxy, gateway or load balancer in front of
+// the API server may send. Synthetic (no such component exists on the local cluster).
+const proxyHtml = answerOf(403, '<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body><center><h1>403 Forbidden</h1></center></body></html>', '');
+const emptyBody = answerOf(403, '', '');
+const plainText = answerOf(403, 'Forbidden: access denied by gateway policy\nrequest id 42', '');
+// A Status that looks like the authorizer but is not a Forbidden Status (wrong reason).
+const fakeReason = { status: 403, reason: 'Unknown', message: 'User "alice" cannot get resource "secrets"' };
+// A JSON 403 that is not a Status (e.g. an API gateway's own error object).
+const gatewayJson = answerOf(403, { error: 'forbidden', message: 'User "alice" cannot get resource "secrets"' }, '');
+// Admission webhook refusal, in the apiserver's format (no webhook is installed on the local cluster).
+const webhook = { status: 403, reason: 'Forbidden', message: 'admission webhook "policy.example.com" denied the request: images must come from the internal registry' };
+
+describe('classifyAuthz on real API server answers', () => {
+  it.each([
+    ['RBAC: create deployments', real.rbacCreateDeployment, 'denied'],
+    ['RBAC: list namespaces at the cluster scope', real.rbacListNamespacesClusterScope, 'denied'],
+    ['RBAC: pods/exec', real.rbacExec, 'denied'],
+    ['RBAC: serviceaccounts/token', real.rbacTokenRequest, 'denied'],
+    ['RBAC: impersonate users', real.rbacImpersonate, 'denied'],
+    ['RBAC: non-resource path', real.rbacNonResourcePath, 'denied'],
+    ['RBAC escalation prevention', real.rbacEscalation, 'denied'],
+    ['Node authorizer', real.nodeAuthorizer, 'denied'],
+    ['Pod Security', real.podSecurityHostNetwork, 'error'],
+    ['ResourceQuota exceeded', real.quotaExceeded, 'error'],
+    ['ResourceQuota must specify', real.quotaMustSpecify, 'error'],
+    ['LimitRange', real.limitRangeMax, 'error'],
+    ['namespace being terminated', real.namespaceTerminating, 'error'],
+    ['ValidatingAdmissionPolicy (422)', real.vapInvalid, 'allowed'],
+  ] as const)('%s -> %s', (_n, body, outcome) => {
+    expect(classifyAuthz(ans(body)).outcome).toBe(outcome);
+  });
+
+  it.each([
+    ['a proxy HTML page', proxyHtml, '403 not from the authorizer: <html>'],
+    ['an empty body', emptyBody, '403 not from the authorizer: (no message)'],
+    ['a plain text body', plainText, '403 not from the authorizer: Forbidden: access denied by gateway policy'],
+    ['a Status whose reason is not Forbidden', fakeReason, '403 not from the authorizer: User "alice" cannot get resource "secrets"'],
+    ['a JSON body that is not a Status', gatewayJson, '403 not from the authorizer: (no message)'],
+  ] as const)('403 from %s is error, never denied', (_n, a, error) => {
+    const c = classifyAuthz(a);
+    expect(c.outcome).toBe('error');
+    expect(c.error).toBe(error);
+  });
+
+  it('an admission 403 is an error that quotes the admission message', () => {
+    const c = classifyAuthz(ans(real.quotaExceeded));
+    expect(c.error).toBe(`refused by admission, not by authorization: ${real.quotaExceeded.message}`);
+    expect(c.result).toBe(`403 Forbidden: ${real.quotaExceeded.message}`);
+  });
+
+  it('a webhook 403 is an admission error', () => {
+    expect(classifyAuthz(webhook).error).toMatch(/^refused by admission, not by authorization: admission webhook/);
+  });
+
+  it('keeps the whole escalation message (rules held back) in the result', () => {
+    expect(classifyAuthz(ans(real.rbacEscalation)).result).toContain('{APIGroups:["*"], Resources:["*"], Verbs:["*"]}');
+  });
+});
+
+describe('classifyAdmission (Pod Security question) on real API server answers', () => {
+  it.each([
+    ['Pod Security: hostNetwork', real.podSecurityHostNetwork, 'denied'],
+    ['Pod Security: privileged (several rules)', real.podSecurityPrivileged, 'denied'],
+    ['RBAC: may not create', real.rbacCreateDeployment, 'error'],
+    ['ResourceQuota exceeded', real.quotaExceeded, 'error'],
+    ['ResourceQuota must specify', real.quotaMustSpecify, 'error'],
+    ['LimitRange', real.limitRangeMax, 'error'],
+    ['namespace being terminated', real.namespaceTerminating, 'error'],
+    ['ValidatingAdmissionPolicy (422)', real.vapInvalid, 'error'],
+  ] as const)('%s -> %s', (_n, body, outcome) => {
+    expect(classifyAdmission(ans(body)).outcome).toBe(outcome);
+  });
+
+  it.each([
+    ['a webhook', webhook, /^refused by admission but not by Pod Security .*admission webhook "policy.example.com" denied the request/],
+    ['a quota', ans(real.quotaExceeded), /^refused by admission but not by Pod Security .*exceeded quota: q/],
+    ['a LimitRange', ans(real.limitRangeMax), /^refused by admission but not by Pod Security .*maximum cpu usage per Container/],
+    ['a proxy page', proxyHtml, /^403 not from Pod Security admission: <html>/],
+    ['an empty 403', emptyBody, /^403 not from Pod Security admission: \(no message\)/],
+    ['an authorizer 403', ans(real.rbacCreateDeployment), /^the identity may not create pods \(authorization refused, admission not exercised\)/],
+  ] as const)('%s is an error naming it', (_n, a, error) => {
+    const c = classifyAdmission(a);
+    expect(c.outcome).toBe('error');
+    expect(c.error).toMatch(error);
+  });
+
+  it('"violates PodSecurity" without a Forbidden Status is not proof', () => {
+    expect(classifyAdmission({ status: 403, message: 'pods "p" is forbidden: violates PodSecurity "restricted:latest": privileged' }).outcome).toBe('error');
+  });
+});
+
+describe('isAuthorizerDenial / isPodSecurityDenial', () => {
+  it('tell the authorizer from Pod Security', () => {
+    expect(isAuthorizerDenial(ans(real.rbacExec))).toBe(true);
+    expect(isAuthorizerDenial(ans(real.podSecurityHostNetwork))).toBe(false);
+    expect(isPodSecurityDenial(ans(real.podSecurityHostNetwork))).toBe(true);
+    expect(isPodSecurityDenial(ans(real.rbacExec))).toBe(false);
+  });
+  it('a user name with an escaped quote still reads as the authorizer', () => {
+    expect(isAuthorizerDenial({ status: 403, reason: 'Forbidden', message: 'secrets is forbidden: User "we\\"ird" cannot list resource "secrets" in API group "" in the namespace "a"' })).toBe(true);
+  });
+  it('a message merely mentioning "cannot" is not the authorizer', () => {
+    expect(isAuthorizerDenial({ status: 403, reason: 'Forbidden', message: 'the gateway cannot forward resource requests' })).toBe(false);
+  });
+});
