@@ -32,7 +32,6 @@ describe('classifyAuthz on real API server answers', () => {
     ['ResourceQuota must specify', real.quotaMustSpecify, 'error'],
     ['LimitRange', real.limitRangeMax, 'error'],
     ['namespace being terminated', real.namespaceTerminating, 'error'],
-    ['ValidatingAdmissionPolicy (422)', real.vapInvalid, 'allowed'],
   ] as const)('%s -> %s', (_n, body, outcome) => {
     expect(classifyAuthz(ans(body)).outcome).toBe(outcome);
   });
@@ -73,7 +72,6 @@ describe('classifyAdmission (Pod Security question) on real API server answers',
     ['ResourceQuota must specify', real.quotaMustSpecify, 'error'],
     ['LimitRange', real.limitRangeMax, 'error'],
     ['namespace being terminated', real.namespaceTerminating, 'error'],
-    ['ValidatingAdmissionPolicy (422)', real.vapInvalid, 'error'],
   ] as const)('%s -> %s', (_n, body, outcome) => {
     expect(classifyAdmission(ans(body)).outcome).toBe(outcome);
   });
@@ -108,5 +106,22 @@ describe('isAuthorizerDenial / isPodSecurityDenial', () => {
   });
   it('a message merely mentioning "cannot" is not the authorizer', () => {
     expect(isAuthorizerDenial({ status: 403, reason: 'Forbidden', message: 'the gateway cannot forward resource requests' })).toBe(false);
+  });
+});
+
+describe('whole real response bodies, parsed as the probes parse them', () => {
+  const parsed = (b: { status: number; text: string }) => answerOf(b.status, JSON.parse(b.text) as unknown, b.text);
+  it.each([
+    ['RBAC get secret', real.rawBodies.rbacGetSecret, 'denied', 'error'],
+    ['Pod Security', real.rawBodies.podSecurity, 'error', 'denied'],
+    ['ResourceQuota', real.rawBodies.quota, 'error', 'error'],
+    ['ValidatingAdmissionPolicy (reason Forbidden)', real.rawBodies.vap, 'error', 'error'],
+  ] as const)('%s: authz %s, Pod Security %s', (_n, b, authz, psa) => {
+    expect(classifyAuthz(parsed(b)).outcome).toBe(authz);
+    expect(classifyAdmission(parsed(b)).outcome).toBe(psa);
+  });
+  it('the VAP refusal is named as admission in both questions', () => {
+    expect(classifyAuthz(parsed(real.rawBodies.vap)).error).toMatch(/^refused by admission, not by authorization: configmaps "fx" is forbidden: ValidatingAdmissionPolicy/);
+    expect(classifyAdmission(parsed(real.rawBodies.vap)).error).toMatch(/^refused by admission but not by Pod Security/);
   });
 });
