@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type https from 'node:https';
@@ -10,21 +10,42 @@ import { describeTarget } from './kubeconfig';
 import type { KubeHandle } from './kubeconfig';
 import { apiErrorLine, apiStatus } from './apply';
 
-const tempDirs = new Set<string>();
+/** The process's 0700 dir of kubeconfigs holding identity credentials (bearer tokens); lazily made. */
+let tempDir: string | undefined;
 let exitHook = false;
 
-/** Write a kubeconfig to a fresh 0600 file in a 0700 temp dir removed at process exit. */
+/**
+ * Removes every kubeconfig written by writeTempKubeconfig (the handles keep working: their clients
+ * live in memory). Called at process exit, by @isoproof/run after each scenario run and on
+ * SIGINT/SIGTERM; a later write makes a new dir. Returns the number of files removed.
+ */
+export function removeTempKubeconfigs(): number {
+  const dir = tempDir;
+  if (!dir) return 0;
+  tempDir = undefined;
+  let n = 0;
+  try {
+    n = readdirSync(dir).length;
+  } catch {
+    /* already gone */
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return n;
+}
+
+/** Write a kubeconfig to a fresh 0600 file in the process's 0700 temp dir (see removeTempKubeconfigs). */
 export function writeTempKubeconfig(kc: KubeConfig, label: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'isoproof-kube-'));
-  chmodSync(dir, 0o700);
-  const file = join(dir, `${label.replace(/[^a-zA-Z0-9._-]/g, '_')}.kubeconfig`);
-  writeFileSync(file, kc.exportConfig(), { mode: 0o600 });
-  tempDirs.add(dir);
+  if (!tempDir || !existsSync(tempDir)) {
+    tempDir = mkdtempSync(join(tmpdir(), `isoproof-kube-${process.pid}-`));
+    chmodSync(tempDir, 0o700);
+  }
+  const base = label.replace(/[^a-zA-Z0-9._-]/g, '_');
+  let file = join(tempDir, `${base}.kubeconfig`);
+  for (let i = 2; existsSync(file); i++) file = join(tempDir, `${base}-${i}.kubeconfig`);
+  writeFileSync(file, kc.exportConfig(), { mode: 0o600, flag: 'wx' });
   if (!exitHook) {
     exitHook = true;
-    process.once('exit', () => {
-      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-    });
+    process.once('exit', () => removeTempKubeconfigs());
   }
   return file;
 }
@@ -60,7 +81,8 @@ export function tokenKubeConfig(cluster: Cluster, userName: string, token: strin
 /**
  * A client acting as ServiceAccount namespace/name: a TokenRequest (default 10 min, the API minimum)
  * and a kubeconfig with the same cluster and CA and only that bearer token, written to a 0600 temp
- * file. The token is registered with core's redactor.
+ * file (removed by removeTempKubeconfigs(): after each scenario run, on SIGINT/SIGTERM, at exit).
+ * The token is registered with core's redactor.
  */
 export async function clientForServiceAccount(
   kube: KubeHandle,

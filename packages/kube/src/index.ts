@@ -23,7 +23,13 @@ export { BoundedObjectApi, boundedObjectApi, DEFAULT_REQUEST_TIMEOUT_MS } from '
 export { waitForReady, notReadyReason } from './wait';
 export type { ExecOptions, ExecResult } from './exec';
 export { execInPod, findPods, exitCodeFromStatus } from './exec';
-export { clientForServiceAccount, clientImpersonating, impersonationHeaders, ImpersonatingKubeConfig } from './identity';
+export {
+  clientForServiceAccount,
+  clientImpersonating,
+  impersonationHeaders,
+  ImpersonatingKubeConfig,
+  removeTempKubeconfigs,
+} from './identity';
 export type { RawRequest, RawResponse } from './raw';
 export { rawRequest } from './raw';
 export {

@@ -1,9 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { defaultRedactor } from '@isoproof/core';
-import { checkReachable, clientForServiceAccount, clientImpersonating, loadKube, rawRequest } from '../src/index';
+import { checkReachable, clientForServiceAccount, clientImpersonating, loadKube, rawRequest, removeTempKubeconfigs } from '../src/index';
 import { startFakeApiServer } from './tls-fixture';
 import type { FakeApiServer } from './tls-fixture';
 
@@ -121,5 +122,29 @@ describe('clientImpersonating', () => {
     clientImpersonating(admin, who);
     await admin.kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'default' });
     expect(last().headers['impersonate-user']).toBeUndefined();
+  });
+});
+
+describe('identity kubeconfig files', () => {
+  it('live in one 0700 dir that removeTempKubeconfigs() empties, the clients working on from memory', async () => {
+    const admin = loadKube(api.kubeconfigPath);
+    const sa = await clientForServiceAccount(admin, 'tenant-a', 'app');
+    const sa2 = await clientForServiceAccount(admin, 'tenant-a', 'app');
+    const as = clientImpersonating(admin, { user: 'bob' });
+    const dir = dirname(sa.kubeconfigPath);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(dirname(as.kubeconfigPath)).toBe(dir);
+    expect(sa2.kubeconfigPath).not.toBe(sa.kubeconfigPath);
+
+    expect(removeTempKubeconfigs()).toBeGreaterThanOrEqual(3);
+    for (const f of [sa.kubeconfigPath, sa2.kubeconfigPath, as.kubeconfigPath, dir]) expect(existsSync(f)).toBe(false);
+    expect((await checkReachable(sa)).serverVersion).toBe('v1.34.0-fake');
+    expect(last().headers.authorization).toEqual(['Bearer tok-tenant-a-app-s3cr3t']);
+    expect(removeTempKubeconfigs()).toBe(0);
+
+    // A later client gets a fresh dir.
+    const again = clientImpersonating(admin, { user: 'carol' });
+    expect(existsSync(again.kubeconfigPath)).toBe(true);
+    removeTempKubeconfigs();
   });
 });

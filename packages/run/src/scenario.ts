@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Criterion, Outcome, ProbeContext, ReportSection, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, defaultRedactor, evaluate, loadCriteria } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { applyObjects, composeOverlay, listOverlays, pruneObjects, readManifests, waitForReady } from '@isoproof/kube';
+import { applyObjects, composeOverlay, listOverlays, pruneObjects, readManifests, removeTempKubeconfigs, waitForReady } from '@isoproof/kube';
 import { countVerdicts } from '@isoproof/report';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
 import { DEFAULT_TIMEOUTS, type Timeouts, withTimeout } from './timeout';
@@ -55,6 +55,16 @@ export async function loadScenarioCriteria(def: ScenarioDefinition): Promise<Cri
  * re-applies what differs; `destroyScenario` removes them.
  */
 export async function runScenario(def: ScenarioDefinition, o: RunScenarioOptions): Promise<ScenarioResult> {
+  try {
+    return await runScenarioSteps(def, o);
+  } finally {
+    // The probes' identity clients (TokenRequest tokens, impersonation) live for one scenario run; their
+    // kubeconfig files go now rather than at process exit.
+    removeTempKubeconfigs();
+  }
+}
+
+async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions): Promise<ScenarioResult> {
   const started = Date.now();
   const t: Timeouts = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
   const log = o.log ?? (() => undefined);

@@ -1,3 +1,5 @@
+import { removeTempKubeconfigs } from '@isoproof/kube';
+
 /** Exit codes of a run stopped by a signal (128 + signal number). */
 export const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
 
@@ -17,8 +19,8 @@ export interface SignalHandlers {
 }
 
 /**
- * On SIGINT/SIGTERM: runs `cleanup` once (the caller exports logs first, then tears down), then
- * exits 130/143. A second signal while cleaning up forces the exit at once. vitest and most runners
+ * On SIGINT/SIGTERM: removes the kubeconfigs holding identity tokens (@isoproof/kube), runs
+ * `cleanup` once (the caller exports logs first, then tears down), then exits 130/143. A second signal while cleaning up forces the exit at once. vitest and most runners
  * skip teardown on signals, so the CLI installs this itself.
  */
 export function installSignalHandlers(cleanup: () => Promise<void>, opts: SignalHandlerOptions = {}): SignalHandlers {
@@ -35,6 +37,8 @@ export function installSignalHandlers(cleanup: () => Promise<void>, opts: Signal
       return;
     }
     cleaning = true;
+    // Kubeconfigs holding identity tokens go first: nothing in the cleanup needs them.
+    removeTempKubeconfigs();
     log(`isoproof: ${signal} received, exporting logs and cleaning up (send it again to exit now)`);
     const timer = setTimeout(() => {
       log(`isoproof: cleanup did not finish within ${Math.round(timeoutMs / 1000)}s, exiting (run 'isoproof sweep' later)`);

@@ -35,6 +35,11 @@ describe('installSignalHandlers (real child process)', () => {
     expect(code).toBe(130);
     expect(out).toMatch(/SIGINT received[\s\S]*cleanup-start[\s\S]*cleanup-end[\s\S]*cleanup done/);
   });
+  it('removes the kubeconfigs holding identity credentials before the cleanup runs', async () => {
+    const { out } = await runChild(['SIGTERM'], 50);
+    expect(out).toContain('identity-kubeconfig-exists=true\nready');
+    expect(out).toContain('cleanup-start identity-kubeconfig-exists=false');
+  });
   it('SIGTERM: cleans up, then exits 143', async () => {
     const { code, out } = await runChild(['SIGTERM'], 50);
     expect(code).toBe(143);
