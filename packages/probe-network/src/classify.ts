@@ -1,5 +1,5 @@
 import type { Check, Observation, ObservationOutcome } from '@isoproof/core';
-import type { PlanCell, PlanCheck, ProbePlan } from './plan';
+import type { PlanCell, PlanCheck, PlanControl, ProbePlan } from './plan';
 import { decidingPolicies } from './simulator';
 
 export type CellResultKind = 'connected' | 'refused' | 'timeout' | 'dns-error' | 'unreachable' | 'infra-error';
@@ -157,16 +157,69 @@ export function buildChecks(plan: ProbePlan, ctx: Omit<ObservationContext, 'expe
     const cell = plan.cells.get(pc.cell)!;
     const check: Check = { id: pc.id, expect: pc.expect, observation: observationOf(cell, { ...ctx, expect: pc.expect }) };
     if (pc.expect === 'denied') {
-      const ctlCell = pc.control ? plan.cells.get(pc.control) : undefined;
-      if (ctlCell) {
-        const ctl = observationOf(ctlCell, { ...ctx, expect: 'allowed' });
-        ctl.evidence.notes = [...(ctl.evidence.notes ?? []), `control: ${pc.controlHow ?? ''}`.trim()];
-        check.control = ctl;
-      } else {
-        check.observation.evidence.notes = [...(check.observation.evidence.notes ?? []), `no control: ${pc.controlHow ?? 'no allowed twin of this cell exists'}`];
-      }
+      const ctl = controlObservation(plan, pc, ctx);
+      if (ctl) check.control = ctl;
+      else check.observation.evidence.notes = [...(check.observation.evidence.notes ?? []), `no control: ${pc.controlHow ?? 'no allowed twin of this cell exists'}`];
     }
     list.push(check);
   }
   return out;
+}
+
+export const NO_SOURCE_CONNECTION = 'source pod made no successful connection: cannot prove it could connect';
+
+/**
+ * The control of a deny check, as one Observation:
+ * - a same-source control (same source and target, an allowed port) alone;
+ * - else the target-side control (the same target:port reached by an allowed source, or the host for
+ *   the external listener) AND the source-side one (the same source pod connecting somewhere in the
+ *   same round). Without a connected source-side control the control is an error observation: the
+ *   criterion is INCONCLUSIVE.
+ * undefined when there is no same-source nor target-side control (INCONCLUSIVE "no control").
+ */
+export function controlObservation(plan: ProbePlan, pc: PlanCheck, ctx: Omit<ObservationContext, 'expect'>): Observation | undefined {
+  const controls: PlanControl[] = pc.controls ?? (pc.control ? [{ key: pc.control, role: 'target', how: pc.controlHow ?? '' }] : []);
+  const observe = (c: PlanControl): Observation | undefined => {
+    const cell = plan.cells.get(c.key);
+    return cell ? observationOf(cell, { ...ctx, expect: 'allowed' }) : undefined;
+  };
+  const withNote = (o: Observation, ...notes: string[]): Observation => {
+    o.evidence.notes = [...(o.evidence.notes ?? []), ...notes];
+    return o;
+  };
+  const same = controls.find((c) => c.role === 'same-source');
+  if (same) {
+    const o = observe(same);
+    return o && withNote(o, `control (same source and target): ${same.how}`);
+  }
+  const target = controls.find((c) => c.role === 'target');
+  const tObs = target && observe(target);
+  if (!target || !tObs) return undefined;
+  withNote(tObs, `control, target side: ${target.how}`);
+  const source = controls.find((c) => c.role === 'source');
+  const sObs = source && observe(source);
+  if (!source || !sObs || sObs.outcome !== 'allowed') {
+    const why = !source || !sObs ? (pc.sourceProblem ?? 'no source-side control planned') : `${source.key} gave ${sObs.result}${sObs.error ? ` (${sObs.error})` : ''}`;
+    return {
+      outcome: 'error',
+      result: 'no-source-control',
+      evidence: {
+        sent: `${tObs.evidence.sent}; source side: ${source ? source.key : 'none'}`,
+        received: `target side: ${tObs.evidence.received}; source side: ${sObs ? sObs.evidence.received : 'not probed'}`,
+        resources: tObs.evidence.resources,
+        notes: [...(tObs.evidence.notes ?? []), `control, source side: ${why}`],
+      },
+      error: `${NO_SOURCE_CONNECTION} (${why})`,
+    };
+  }
+  // Both sides: the target-side observation decides (error / not allowed stay INCONCLUSIVE in evaluate).
+  return {
+    ...tObs,
+    evidence: {
+      ...tObs.evidence,
+      sent: `${tObs.evidence.sent}; source side: ${describe(plan.cells.get(source.key)!)}`,
+      received: `target side: ${tObs.evidence.received}; source side: ${sObs.evidence.received}`,
+      notes: [...(tObs.evidence.notes ?? []), `control, source side: ${source.how}`],
+    },
+  };
 }

@@ -27,15 +27,35 @@ export interface PlanCell {
   col: string;
 }
 
+/**
+ * One control cell of a deny check. A deny PASSes only on a timeout while its controls prove the
+ * probe could have succeeded:
+ * - 'same-source': the same source pod reaches the same target on a port the policies allow (enough alone);
+ * - otherwise BOTH 'target' (the same target:port reached by a source the policies allow, or the runner
+ *   host for the external listener) AND 'source' (the same source pod connecting somewhere the policies
+ *   allow, in the same round).
+ * Loopback inside the target is listener readiness, never a control.
+ */
+export interface PlanControl {
+  key: string;
+  role: 'same-source' | 'target' | 'source';
+  how: string;
+}
+
 export interface PlanCheck {
   criterion: string;
   /** = the probe cell key. */
   id: string;
   expect: 'denied' | 'allowed';
   cell?: string;
+  /** The primary control (same-source, else target side): kept for the enforcement check. */
   control?: string;
-  /** How the control was chosen. */
+  /** How the control was chosen (all controls, or why one is missing). */
   controlHow?: string;
+  /** Deny checks: every control cell with its role (see PlanControl). */
+  controls?: PlanControl[];
+  /** Deny checks without a same-source control: why no source-side control could be planned. */
+  sourceProblem?: string;
   /** Set when the cell cannot be planned: the check becomes INCONCLUSIVE with this reason. */
   problem?: string;
 }
@@ -62,7 +82,7 @@ interface Resolved {
   /** What the spec named: a pod, a Service ("name.ns"), a DNS name or the external listener. */
   origin: 'pod' | { service: string } | 'dns' | 'external';
   target: SimTarget;
-  /** Pod actually reached (pod target, or the Service's first backing pod). */
+  /** Pod actually reached (pod target, or the Service's first backing pod; a Service always has one). */
   destPod?: SimPod;
   host: string;
   port: number;
@@ -171,8 +191,11 @@ class Compiler {
     if (!sp) return `service ${ref} has no ${protocol} port ${String(port)}`;
     const backing = svc.selector ? this.runnable.filter((p) => p.namespace === svc.namespace && matchesSelector({ matchLabels: svc.selector }, p.labels)) : [];
     const first = backing[0];
+    // Never connect to a cluster IP with no pod of ours behind it: on a shared or existing cluster that
+    // address proves nothing about our workloads (and may not be ours to probe).
+    if (!first) return `service ${ref} has no running backend (no running pod matches its selector): cannot probe it`;
     let destPort = typeof sp.targetPort === 'number' ? sp.targetPort : sp.port;
-    if (typeof sp.targetPort === 'string' && first) {
+    if (typeof sp.targetPort === 'string') {
       const named = (first.ports ?? []).find((cp) => cp.name === sp.targetPort && (cp.protocol ?? 'TCP') === protocol);
       if (named) destPort = named.containerPort;
       else if (/^\d+$/.test(sp.targetPort)) destPort = Number(sp.targetPort);
@@ -180,7 +203,7 @@ class Compiler {
     const tail = `svc ${svc.namespace}/${svc.name}:${sp.port}/${protocol}`;
     return {
       origin: { service: ref },
-      target: first ? { pod: first } : { ip: svc.clusterIP },
+      target: { pod: first },
       destPod: first,
       host: svc.clusterIP,
       port: sp.port,
@@ -189,8 +212,8 @@ class Compiler {
       wire: protocol === 'UDP' ? 'udp' : 'tcp',
       col: tail,
       keyTail: tail,
-      resources: [{ kind: 'Service', namespace: svc.namespace, name: svc.name }, ...(first ? [podRef(first)] : [])],
-      listener: first ? `${podLabel(first)}:${destPort}/${protocol}` : undefined,
+      resources: [{ kind: 'Service', namespace: svc.namespace, name: svc.name }, podRef(first)],
+      listener: `${podLabel(first)}:${destPort}/${protocol}`,
     };
   }
 
@@ -253,78 +276,168 @@ class Compiler {
         resources: [],
       };
       key = this.addCell(p, lo, true).key;
-    } else if ('ip' in r.target && r.wire === 'tcp') {
+    } else if (r.origin === 'external') {
+      // the project's own external listener: the runner host checks it answers
       key = this.addCell('host', r, false).key;
     }
     if (key) this.readiness.set(r.listener, key);
     return key;
   }
 
-  control(source: SimPod, r: Resolved, spec: CellSpec): { key?: string; how?: string } {
-    // 1. explicit control of the criterion
-    if (spec.control) {
-      const c = spec.control;
-      const from = c.from ? this.pods(c.from)[0] : source;
-      if (!from) return { how: `control.from matches no running pod (${c.from?.namespace}/${selectorString(c.from?.selector ?? {})})` };
-      const protocol: Protocol = spec.protocol ?? 'TCP';
-      let target: Resolved | string;
-      if (c.to) {
-        const list = this.resolveTargets(c.to, c.port ?? spec.port, protocol);
-        target = list[0] ?? 'control.to matches nothing';
-      } else if (r.origin === 'pod' && r.destPod) {
-        target = this.podTarget(r.destPod, c.port ?? spec.port, protocol);
-      } else if (typeof r.origin === 'object') {
-        target = this.serviceTarget(r.origin.service, c.port ?? spec.port, protocol);
-      } else {
-        target = c.port !== undefined ? `control.port needs a pod or service target` : r;
-      }
-      if (typeof target === 'string') return { how: `explicit control unresolvable: ${target}` };
-      const cell = this.addCell(from, target, true);
-      this.addReadiness(target);
-      return { key: cell.key, how: 'explicit control of the criterion' };
+  /** Same target (pod, service or external listener), whatever the port. */
+  private sameDestination(a: Resolved, b: Resolved): boolean {
+    if (typeof a.origin === 'object' || typeof b.origin === 'object') {
+      return typeof a.origin === 'object' && typeof b.origin === 'object' && a.origin.service === b.origin.service;
     }
-    // external: the host connects to the same listener
+    if (a.origin === 'external' || b.origin === 'external') return a.origin === b.origin && a.host === b.host;
+    if (a.origin === 'dns' || b.origin === 'dns') return false;
+    return a.destPod !== undefined && a.destPod === b.destPod;
+  }
+
+  /** The criterion's explicit control, with the role it can play for this cell. */
+  private explicitControl(source: SimPod, r: Resolved, spec: CellSpec): PlanControl | string {
+    const c = spec.control!;
+    const from = c.from ? this.pods(c.from)[0] : source;
+    if (!from) return `control.from matches no running pod (${c.from?.namespace}/${selectorString(c.from?.selector ?? {})})`;
+    const protocol: Protocol = spec.protocol ?? 'TCP';
+    let target: Resolved | string;
+    if (c.to) {
+      const list = this.resolveTargets(c.to, c.port ?? spec.port, protocol);
+      target = list[0] ?? 'control.to matches nothing';
+    } else if (r.origin === 'pod' && r.destPod) {
+      target = this.podTarget(r.destPod, c.port ?? spec.port, protocol);
+    } else if (typeof r.origin === 'object') {
+      target = this.serviceTarget(r.origin.service, c.port ?? spec.port, protocol);
+    } else {
+      target = c.port !== undefined ? `control.port needs a pod or service target` : r;
+    }
+    if (typeof target === 'string') return `explicit control unresolvable: ${target}`;
+    if (from === target.destPod) return 'explicit control: a pod reaching itself proves nothing';
+    const cell = this.addCell(from, target, true);
+    this.addReadiness(target);
+    const sameDest = this.sameDestination(target, r);
+    if (from === source && sameDest && target.keyTail !== r.keyTail) {
+      return { key: cell.key, role: 'same-source', how: 'explicit control of the criterion: same source and target, another port' };
+    }
+    if (from === source && !sameDest) return { key: cell.key, role: 'source', how: 'explicit control of the criterion: the same source reaches another target' };
+    if (from !== source && target.keyTail === r.keyTail) return { key: cell.key, role: 'target', how: `explicit control of the criterion: ${podLabel(from)} reaches the same target and port` };
+    return `explicit control ${cell.key} is neither the same source nor the same target and port: not a control`;
+  }
+
+  /** Same source and target, another port the policies allow. */
+  private sameSourceControl(source: SimPod, r: Resolved): PlanControl | undefined {
+    const dest = r.destPod;
+    if (!dest || r.wire === 'dns') return undefined;
+    const alts: Resolved[] = [];
+    if (typeof r.origin === 'object') {
+      const svc = this.snap.services.find((x) => `${x.name}.${x.namespace}` === (r.origin as { service: string }).service);
+      for (const sp of svc?.ports ?? []) {
+        const alt = this.serviceTarget(`${svc!.name}.${svc!.namespace}`, sp.name ?? sp.port, sp.protocol ?? 'TCP');
+        if (typeof alt !== 'string') alts.push(alt);
+      }
+    } else if (r.origin === 'pod') {
+      for (const cp of dest.ports ?? []) {
+        const alt = this.podTarget(dest, cp.containerPort, cp.protocol ?? 'TCP');
+        if (typeof alt !== 'string') alts.push(alt);
+      }
+    }
+    for (const alt of alts) {
+      if (alt.keyTail === r.keyTail || alt.wire === 'dns') continue;
+      if (this.simulate(source, alt)?.verdict !== 'allow') continue;
+      const cell = this.addCell(source, alt, true);
+      this.addReadiness(alt);
+      return { key: cell.key, role: 'same-source', how: `same source and target, port ${alt.port}/${alt.protocol} which the policies allow` };
+    }
+    return undefined;
+  }
+
+  /** The same target and port reached by someone else: another allowed source, or the host (external). */
+  private targetControl(source: SimPod, r: Resolved): PlanControl | undefined {
     if (r.origin === 'external') {
       const cell = this.addCell('host', r, false);
       if (r.listener) this.readiness.set(r.listener, cell.key);
-      return { key: cell.key, how: 'the runner host reaches the same external listener' };
+      return { key: cell.key, role: 'target', how: 'the runner host reaches the same external listener' };
     }
     if (r.wire === 'dns') {
       for (const p of this.controlSources()) {
         if (p === source) continue;
-        const sim = this.simulate(p, r);
-        if (sim?.verdict === 'allow') return { key: this.addCell(p, r, true).key, how: `DNS from ${podLabel(p)}, which the policies allow` };
+        if (this.simulate(p, r)?.verdict === 'allow') return { key: this.addCell(p, r, true).key, role: 'target', how: `DNS from ${podLabel(p)}, which the policies allow` };
       }
-      return {};
+      return undefined;
     }
     const dest = r.destPod;
-    if (!dest) return {};
-    // 2. same source and target, another port the policies allow
-    if (r.origin === 'pod') {
-      for (const cp of dest.ports ?? []) {
-        const proto = cp.protocol ?? 'TCP';
-        if (cp.containerPort === r.destPort && proto === r.protocol) continue;
-        const alt = this.podTarget(dest, cp.containerPort, proto);
-        if (typeof alt === 'string') continue;
-        if (this.simulate(source, alt)?.verdict === 'allow') {
-          const cell = this.addCell(source, alt, true);
-          this.addReadiness(alt);
-          return { key: cell.key, how: `same source and target, port ${cp.containerPort}/${proto} which the policies allow` };
-        }
-      }
-    }
-    // 3. same target and port from a source the policies allow (the target's namespace first)
+    if (!dest) return undefined;
+    // the target's namespace first
     const others = this.controlSources().sort((a, b) => Number(b.namespace === dest.namespace) - Number(a.namespace === dest.namespace));
     for (const p of others) {
       if (p === source || p === dest) continue;
       if (this.simulate(p, r)?.verdict === 'allow') {
-        return { key: this.addCell(p, r, true).key, how: `same target and port from ${podLabel(p)}, which the policies allow` };
+        return { key: this.addCell(p, r, true).key, role: 'target', how: `same target and port from ${podLabel(p)}, which the policies allow` };
       }
     }
-    // 4. loopback inside the target pod: the listener answers, only the network is in the way
-    const lo = this.addReadiness(r);
-    if (lo) return { key: lo, how: 'loopback inside the target pod (no source is allowed to reach it)' };
-    return {};
+    return undefined;
+  }
+
+  /**
+   * Controls of a deny: the explicit one, else a same-source control, else a target-side control (the
+   * source-side one is added by sourceControls() once every cell of the plan is known).
+   */
+  control(source: SimPod, r: Resolved, spec: CellSpec): { controls: PlanControl[]; notes: string[] } {
+    const controls: PlanControl[] = [];
+    const notes: string[] = [];
+    if (spec.control) {
+      const e = this.explicitControl(source, r, spec);
+      if (typeof e === 'string') notes.push(e);
+      else controls.push(e);
+    }
+    if (controls.some((c) => c.role === 'same-source')) return { controls, notes };
+    const same = this.sameSourceControl(source, r);
+    if (same) return { controls: [same], notes };
+    if (!controls.some((c) => c.role === 'target')) {
+      const t = this.targetControl(source, r);
+      if (t) controls.push(t);
+      else notes.push('no source the policies allow reaches this target and port (loopback inside the target is not a control)');
+    }
+    // the listener is still checked for readiness (a loopback in the target pod), but that is no control
+    this.addReadiness(r);
+    return { controls, notes };
+  }
+
+  /**
+   * A cell in which `source` connects somewhere the policies allow: one the plan already has (the
+   * criteria's own allowed cells first), else one added to the plan (a pod of the probed namespaces,
+   * the source's namespace first; then cluster DNS; then the external listener).
+   */
+  sourceControl(source: SimPod): PlanControl | string {
+    const label = podLabel(source);
+    const usable = (c: PlanCell) =>
+      c.runner.kind === 'pod' && c.row === label && c.sim?.verdict === 'allow' && !c.key.includes(' -> loopback:') && c.host !== source.ip;
+    const have = [...this.cells.values()].filter(usable).sort((a, b) => a.key.localeCompare(b.key));
+    const pick = have.find((c) => c.protocol === 'tcp') ?? have[0];
+    if (pick) return { key: pick.key, role: 'source', how: `the same source connects where the policies allow it (${pick.key})` };
+    const pods = this.controlSources().sort((a, b) => Number(b.namespace === source.namespace) - Number(a.namespace === source.namespace));
+    for (const p of pods) {
+      if (p === source) continue;
+      for (const cp of p.ports ?? []) {
+        const t = this.podTarget(p, cp.containerPort, cp.protocol ?? 'TCP');
+        if (typeof t === 'string' || this.simulate(source, t)?.verdict !== 'allow') continue;
+        const cell = this.addCell(source, t, true);
+        this.addReadiness(t);
+        return { key: cell.key, role: 'source', how: `the same source connects where the policies allow it (added: ${cell.key})` };
+      }
+    }
+    const dns = this.dnsTarget('kubernetes.default.svc.cluster.local');
+    if (dns.destPod && this.simulate(source, dns)?.verdict === 'allow') {
+      const cell = this.addCell(source, dns, true);
+      return { key: cell.key, role: 'source', how: `the same source resolves a name through cluster DNS, which the policies allow (added: ${cell.key})` };
+    }
+    const ext = this.resolveTargets({ external: true }, undefined, 'TCP')[0];
+    if (ext && typeof ext !== 'string' && this.simulate(source, ext)?.verdict === 'allow') {
+      const cell = this.addCell(source, ext, true);
+      this.addReadiness(ext);
+      return { key: cell.key, role: 'source', how: `the same source reaches the external listener, which the policies allow (added: ${cell.key})` };
+    }
+    return `the policies let ${label} connect nowhere we can probe: no source-side control, cannot prove it could connect`;
   }
 
   controlSources(): SimPod[] {
@@ -340,6 +453,7 @@ class Compiler {
         if (spec.control?.from) this.agentNamespaces.add(spec.control.from.namespace);
       }
     }
+    const needSource: Array<{ check: PlanCheck; source: SimPod }> = [];
     for (const c of criteria) {
       cellsOf(c).forEach((spec, i) => {
         const expect = spec.expect === 'deny' ? 'denied' : 'allowed';
@@ -367,13 +481,30 @@ class Compiler {
             const check: PlanCheck = { criterion: c.id, id: cell.key, expect, cell: cell.key };
             if (expect === 'denied') {
               const ctl = this.control(source, t, spec);
-              if (ctl.key) check.control = ctl.key;
-              if (ctl.how) check.controlHow = ctl.how;
+              check.controls = ctl.controls;
+              const primary = ctl.controls.find((x) => x.role === 'same-source') ?? ctl.controls.find((x) => x.role === 'target');
+              if (primary) check.control = primary.key;
+              const how = [...ctl.controls.map((x) => `${x.role}: ${x.how}`), ...ctl.notes].join('; ');
+              if (how) check.controlHow = how;
+              if (!ctl.controls.some((x) => x.role === 'same-source')) needSource.push({ check, source });
             }
             if (!this.checks.some((x) => x.criterion === c.id && x.id === check.id)) this.checks.push(check);
           }
         }
       });
+    }
+    // Source-side controls, once every cell the criteria need is in the plan (their allowed cells are reused).
+    const bySource = new Map<SimPod, PlanControl | string>();
+    for (const { check, source } of needSource) {
+      let sc = bySource.get(source);
+      if (sc === undefined) bySource.set(source, (sc = this.sourceControl(source)));
+      if (typeof sc === 'string') {
+        check.sourceProblem = sc;
+        check.controlHow = [check.controlHow, `source: ${sc}`].filter(Boolean).join('; ');
+      } else if (!check.controls!.some((x) => x.role === 'source')) {
+        check.controls!.push(sc);
+        check.controlHow = [check.controlHow, `source: ${sc.how}`].filter(Boolean).join('; ');
+      }
     }
   }
 }

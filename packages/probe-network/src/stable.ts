@@ -71,7 +71,20 @@ export async function waitStable(plan: ProbePlan, o: StableOptions): Promise<Sta
     rounds++;
     record(await o.probe(cells), start);
   }
-  const wrong = () => cells.filter((c) => !agrees(results.get(c.key)?.result, expected(c)));
+  // The controls of a re-probed deny are re-probed with it: a deny and its controls come from one round.
+  const companions = new Map<string, string[]>();
+  for (const check of plan.checks) {
+    if (!check.cell) continue;
+    const keys = [...(check.controls ?? []).map((c) => c.key), ...(check.control ? [check.control] : [])];
+    if (keys.length) companions.set(check.cell, [...(companions.get(check.cell) ?? []), ...keys]);
+  }
+  const disagree = () => cells.filter((c) => !agrees(results.get(c.key)?.result, expected(c)));
+  const wrong = () => {
+    const bad = disagree();
+    const keys = new Set(bad.map((c) => c.key));
+    for (const c of bad) for (const k of companions.get(c.key) ?? []) keys.add(k);
+    return cells.filter((c) => keys.has(c.key));
+  };
   let pending = wrong();
   while (pending.length > 0 && now() - start + intervalMs <= capMs && !o.signal?.aborted) {
     await sleep(intervalMs);
@@ -80,7 +93,7 @@ export async function waitStable(plan: ProbePlan, o: StableOptions): Promise<Sta
     record(await o.probe(pending), roundStart);
     pending = wrong();
   }
-  return { results, rounds, timeToEnforceMs: tte, unstable: pending.map((c) => c.key), elapsedMs: now() - start };
+  return { results, rounds, timeToEnforceMs: tte, unstable: disagree().map((c) => c.key), elapsedMs: now() - start };
 }
 
 /** The p-th percentile (0..100) of values, nearest-rank. undefined for no values. */

@@ -57,14 +57,15 @@ describe('compilePlan', () => {
     expect(plan.cells.get(check.control!)!.protocol).toBe('udp');
   });
 
-  it('control: loopback inside the target when nothing may reach it', () => {
+  it('no control when nothing may reach the target: loopback inside it is readiness only', () => {
     const plan = compilePlan([criterion('NET-T-02', [{ from: B_SERVER, to: A_CLIENT, port: 8080, expect: 'deny' }])], tenantSnapshot());
     const check = plan.checks[0]!;
-    expect(check.control).toBe('tenant-a/client-1 -> loopback:8080/TCP');
-    expect(check.controlHow).toContain('loopback');
-    const lo = plan.cells.get(check.control!)!;
-    expect(lo).toMatchObject({ host: '127.0.0.1', port: 8080, runner: { kind: 'pod', namespace: 'tenant-a', pod: 'client-1' } });
-    expect(plan.readiness.get('tenant-a/client-1:8080/TCP')).toBe(check.control);
+    // loopback inside the target only proves the listener is up: it is readiness, never a control
+    expect(check.control).toBeUndefined();
+    expect(check.controls!.filter((c) => c.role !== 'source')).toEqual([]);
+    expect(check.controlHow).toContain('loopback inside the target is not a control');
+    const lo = plan.cells.get(plan.readiness.get('tenant-a/client-1:8080/TCP')!)!;
+    expect(lo).toMatchObject({ key: 'tenant-a/client-1 -> loopback:8080/TCP', host: '127.0.0.1', port: 8080, runner: { kind: 'pod', namespace: 'tenant-a', pod: 'client-1' } });
   });
 
   it('control: the explicit control of the criterion wins', () => {
@@ -72,8 +73,12 @@ describe('compilePlan', () => {
       [criterion('NET-T-01', [{ from: A_CLIENT, to: B_SERVER, port: 8080, expect: 'deny', control: { from: A_CLIENT, to: A_SERVER } }])],
       tenantSnapshot(),
     );
-    expect(plan.checks[0]!.control).toBe('tenant-a/client-1 -> tenant-a/server-1:8080/TCP');
-    expect(plan.checks[0]!.controlHow).toBe('explicit control of the criterion');
+    // explicit control from the same source to another target: the source side; the target side is added
+    expect(plan.checks[0]!.controls).toEqual([
+      { key: 'tenant-a/client-1 -> tenant-a/server-1:8080/TCP', role: 'source', how: 'explicit control of the criterion: the same source reaches another target' },
+      { key: 'tenant-b/client-1 -> tenant-b/server-1:8080/TCP', role: 'target', how: 'same target and port from tenant-b/client-1, which the policies allow' },
+    ]);
+    expect(plan.checks[0]!.control).toBe('tenant-b/client-1 -> tenant-b/server-1:8080/TCP');
     const p2 = compilePlan([criterion('NET-T-01', [{ from: A_CLIENT, to: A_SERVER, port: 'admin', expect: 'deny', control: { port: 'http' } }])], tenantSnapshot());
     expect(p2.checks[0]!.id).toBe('tenant-a/client-1 -> tenant-a/server-1:9090/TCP');
     expect(p2.checks[0]!.control).toBe('tenant-a/client-1 -> tenant-a/server-1:8080/TCP');

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '@isoproof/core';
+import type { Criterion } from '@isoproof/core';
+import type { CellResult, CellResultKind } from '../src/classify';
+import { NO_SOURCE_CONNECTION, assessEnforcement, buildChecks } from '../src/classify';
+import type { ProbePlan } from '../src/plan';
+import { compilePlan } from '../src/plan';
+import { simulatedResults } from '../src/offline';
+import { A_CLIENT, A_SERVER, B_CLIENT, B_SERVER, criterion, pod, tenantSnapshot } from './fixtures';
+
+const CROSS = 'tenant-a/client-1 -> tenant-b/server-1:8080/TCP';
+const TARGET_SIDE = 'tenant-b/client-1 -> tenant-b/server-1:8080/TCP';
+const SOURCE_SIDE = 'tenant-a/client-1 -> tenant-a/server-1:8080/TCP';
+
+/** Simulated cluster results, with some cells overridden. */
+function results(plan: ProbePlan, override: Record<string, CellResultKind> = {}): Map<string, CellResult> {
+  const out = simulatedResults(plan);
+  for (const [k, r] of Object.entries(override)) out.set(k, { key: k, result: r, latencyMs: 1500, detail: 'test' });
+  return out;
+}
+
+function verdict(c: Criterion, plan: ProbePlan, rs: Map<string, CellResult>) {
+  const checks = buildChecks(plan, { timeoutMs: 1500, results: rs, readiness: plan.readiness, enforcement: assessEnforcement(plan, rs) }, [c.id]);
+  return { outcome: evaluate(c, checks.get(c.id)!), checks: checks.get(c.id)! };
+}
+
+describe('controls of a deny (planning)', () => {
+  it('cross-tenant deny: a target-side control AND a source-side one, added automatically when the criteria have none', () => {
+    const plan = compilePlan([criterion('NET-T-01', [{ from: A_CLIENT, to: B_SERVER, port: 8080, expect: 'deny' }])], tenantSnapshot());
+    const check = plan.checks[0]!;
+    expect(check.id).toBe(CROSS);
+    expect(check.controls).toEqual([
+      { key: TARGET_SIDE, role: 'target', how: 'same target and port from tenant-b/client-1, which the policies allow' },
+      { key: SOURCE_SIDE, role: 'source', how: `the same source connects where the policies allow it (added: ${SOURCE_SIDE})` },
+    ]);
+    expect(plan.cells.get(SOURCE_SIDE)!.sim?.verdict).toBe('allow');
+    expect(check.controlHow).toContain('target: same target and port from tenant-b/client-1');
+    expect(check.controlHow).toContain('source: the same source connects');
+  });
+
+  it("the source side reuses the criteria's own allowed cell of the same source", () => {
+    const plan = compilePlan(
+      [
+        criterion('NET-T-01', [{ from: A_CLIENT, to: B_SERVER, port: 8080, expect: 'deny' }]),
+        criterion('NET-T-03', [{ from: A_CLIENT, to: A_SERVER, port: 'udp', protocol: 'UDP', expect: 'allow' }]),
+      ],
+      tenantSnapshot(),
+    );
+    const src = plan.checks[0]!.controls!.find((c) => c.role === 'source')!;
+    expect(src.key).toBe('tenant-a/client-1 -> tenant-a/server-1:8081/UDP');
+    expect(src.how).toBe('the same source connects where the policies allow it (tenant-a/client-1 -> tenant-a/server-1:8081/UDP)');
+  });
+
+  it('a same-source control (same source and target, an allowed port) is enough alone', () => {
+    const plan = compilePlan([criterion('NET-T-06', [{ from: A_CLIENT, to: A_SERVER, port: 9090, expect: 'deny' }])], tenantSnapshot());
+    expect(plan.checks[0]!.controls).toEqual([
+      { key: SOURCE_SIDE, role: 'same-source', how: 'same source and target, port 8080/TCP which the policies allow' },
+    ]);
+  });
+
+  it('a source the policies let connect nowhere gets no source-side control (a planned reason instead)', () => {
+    // servers have no egress at all in the tenant snapshot
+    const plan = compilePlan([criterion('NET-T-05', [{ from: A_SERVER, to: { external: true }, expect: 'deny' }])], tenantSnapshot(), {
+      externalTarget: '192.0.2.10:8443',
+    });
+    const check = plan.checks[0]!;
+    expect(check.controls).toEqual([{ key: 'host -> external 192.0.2.10:8443/TCP', role: 'target', how: 'the runner host reaches the same external listener' }]);
+    expect(check.sourceProblem).toMatch(/tenant-a\/server-1 connect nowhere/);
+  });
+
+  it('a Service with no running backend is a plan problem, never a connect to its cluster IP', () => {
+    const snap = tenantSnapshot();
+    snap.services.push({ namespace: 'tenant-b', name: 'ghost', clusterIP: '10.96.0.77', selector: { app: 'ghost' }, ports: [{ port: 80, targetPort: 8080 }] });
+    const plan = compilePlan([criterion('NET-T-01', [{ from: A_CLIENT, to: { service: 'ghost.tenant-b' }, port: 80, expect: 'deny' }])], snap);
+    expect(plan.checks[0]!.problem).toBe('service ghost.tenant-b has no running backend (no running pod matches its selector): cannot probe it');
+    expect([...plan.cells.values()].filter((c) => c.host === '10.96.0.77' || c.runner.kind === 'host')).toEqual([]);
+    const c = criterion('NET-T-01', [{ from: A_CLIENT, to: { service: 'ghost.tenant-b' }, port: 80, expect: 'deny' }]);
+    expect(verdict(c, plan, results(plan)).outcome.verdict).toBe('INCONCLUSIVE');
+  });
+});
+
+describe('controls of a deny (verdicts, no cluster)', () => {
+  const c = criterion('NET-T-01', [{ from: A_CLIENT, to: B_SERVER, port: 8080, expect: 'deny' }]);
+
+  it('a deny with only a target-side control and no successful same-source connection is INCONCLUSIVE', () => {
+    const plan = compilePlan([c], tenantSnapshot());
+    // the deny times out and the target side connects, but the source pod connects nowhere (no route / broken CNI)
+    const rs = results(plan, { [CROSS]: 'timeout', [SOURCE_SIDE]: 'timeout' });
+    expect(rs.get(TARGET_SIDE)!.result).toBe('connected');
+    const { outcome, checks } = verdict(c, plan, rs);
+    expect(outcome.verdict).toBe('INCONCLUSIVE');
+    expect(outcome.reason).toContain(NO_SOURCE_CONNECTION);
+    expect(checks[0]!.control!.outcome).toBe('error');
+    expect(checks[0]!.control!.error).toContain(`${SOURCE_SIDE} gave timeout`);
+  });
+
+  it('INCONCLUSIVE as well when the source side could not even be planned', () => {
+    const snap = tenantSnapshot();
+    const plan = compilePlan([criterion('NET-T-02', [{ from: A_SERVER, to: B_CLIENT, port: 8080, expect: 'deny' }])], snap);
+    // nothing may reach b-client:8080 (no target side) and a-server may send nowhere (no source side)
+    expect(plan.checks[0]!.control).toBeUndefined();
+    const withTarget = compilePlan(
+      [criterion('NET-T-05', [{ from: A_SERVER, to: { external: true }, expect: 'deny' }])],
+      snap,
+      { externalTarget: '192.0.2.10:8443' },
+    );
+    const cExt = criterion('NET-T-05', [{ from: A_SERVER, to: { external: true }, expect: 'deny' }]);
+    const { outcome } = verdict(cExt, withTarget, results(withTarget));
+    expect(outcome.verdict).toBe('INCONCLUSIVE');
+    expect(outcome.reason).toContain(NO_SOURCE_CONNECTION);
+  });
+
+  it('loopback inside the target alone is never enough', () => {
+    const plan = compilePlan([criterion('NET-T-02', [{ from: B_SERVER, to: A_CLIENT, port: 8080, expect: 'deny' }])], tenantSnapshot());
+    const cc = criterion('NET-T-02', [{ from: B_SERVER, to: A_CLIENT, port: 8080, expect: 'deny' }]);
+    const { outcome, checks } = verdict(cc, plan, results(plan));
+    expect(results(plan).get('tenant-a/client-1 -> loopback:8080/TCP')!.result).toBe('connected');
+    expect(outcome.verdict).toBe('INCONCLUSIVE');
+    expect(checks[0]!.control).toBeUndefined();
+  });
+
+  it('PASS with both sides connected; the evidence names both controls', () => {
+    const plan = compilePlan([c], tenantSnapshot());
+    const { outcome, checks } = verdict(c, plan, results(plan));
+    expect(outcome.verdict).toBe('PASS');
+    const ctl = checks[0]!.control!;
+    expect(ctl.outcome).toBe('allowed');
+    expect(ctl.evidence.sent).toContain('source side: tcp connect to 10.244.0.12:8080 from pod tenant-a/client-1');
+    expect(ctl.evidence.notes).toContain('control, target side: same target and port from tenant-b/client-1, which the policies allow');
+    expect(ctl.evidence.notes!.some((n) => n.startsWith('control, source side: the same source connects'))).toBe(true);
+  });
+
+  it('a failed target side stays INCONCLUSIVE even with the source side connected', () => {
+    const plan = compilePlan([c], tenantSnapshot());
+    expect(verdict(c, plan, results(plan, { [TARGET_SIDE]: 'timeout' })).outcome.verdict).toBe('INCONCLUSIVE');
+  });
+
+  it('a same-source control that connects is enough: PASS, noted as such', () => {
+    const c6 = criterion('NET-T-06', [{ from: A_CLIENT, to: A_SERVER, port: 9090, expect: 'deny' }]);
+    const plan = compilePlan([c6], tenantSnapshot());
+    const { outcome, checks } = verdict(c6, plan, results(plan));
+    expect(outcome.verdict).toBe('PASS');
+    expect(checks[0]!.control!.evidence.notes).toContain('control (same source and target): same source and target, port 8080/TCP which the policies allow');
+  });
+
+  it('a connect that must be denied FAILs whatever the controls (on a cluster proven to enforce)', () => {
+    const c2 = criterion('NET-T-01', [
+      { from: A_CLIENT, to: B_SERVER, port: 8080, expect: 'deny' },
+      { from: A_CLIENT, to: A_SERVER, port: 9090, expect: 'deny' },
+    ]);
+    const plan = compilePlan([c2], tenantSnapshot());
+    expect(verdict(c2, plan, results(plan, { [CROSS]: 'connected' })).outcome.verdict).toBe('FAIL');
+  });
+
+  it('extra pods in the source namespace are candidates for the source side (namespace first)', () => {
+    const snap = tenantSnapshot();
+    snap.pods.push(pod('tenant-a', 'worker-1', { app: 'worker' }, '10.244.0.13', [{ name: 'http', containerPort: 8080 }]));
+    const plan = compilePlan([c], snap);
+    expect(plan.checks[0]!.controls!.find((x) => x.role === 'source')!.key).toMatch(/^tenant-a\/client-1 -> tenant-a\//);
+  });
+});
