@@ -6,7 +6,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultRedactor } from '@isoproof/core';
 import { KindProvider } from '../src/index';
+import { kindLogExcluded } from '../src/kind/args';
+
+const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YTpiIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+const SECRET = 'planted-kind-S3cr3t-7';
 
 const FAKE_KIND = `#!/bin/bash
 # fake kind: log argv + env, keep a cluster list in $FAKE_KIND_STATE
@@ -29,7 +34,12 @@ case "$1 \${2:-}" in
   "export kubeconfig") printf 'apiVersion: v1\\nkind: Config\\n' > "$kc" ;;
   "delete cluster") grep -vx "$name" "$state" > "$state.tmp"; mv "$state.tmp" "$state" ;;
   "load image-archive") test -f "$3" || { echo "ERROR: no archive $3" >&2; exit 1; } ;;
-  "export logs") mkdir -p "$3" && echo log > "$3/kind-version.txt" ;;
+  "export logs")
+    mkdir -p "$3/n1/pods/ns_pod_uid/app" "$3/n1/containers" && echo log > "$3/kind-version.txt"
+    printf 'I0101 kubelet token=%s secret=%s\\n' "\${FAKE_JWT:-}" "\${FAKE_SECRET:-}" > "$3/n1/kubelet.log"
+    printf 'pod prints %s\\n' "\${FAKE_JWT:-}" > "$3/n1/pods/ns_pod_uid/app/0.log"
+    printf 'container prints %s\\n' "\${FAKE_SECRET:-}" > "$3/n1/containers/app.log"
+    ;;
   *) echo "ERROR: unknown command $*" >&2; exit 1 ;;
 esac
 `;
@@ -50,13 +60,16 @@ beforeAll(() => {
   chmodSync(join(bin, 'kind'), 0o755);
   writeFileSync(userKube(), 'apiVersion: v1\nkind: Config\ncurrent-context: users-own\n');
   log = join(root, 'kind.log');
-  for (const k of ['PATH', 'HOME', 'KUBECONFIG', 'FAKE_KIND_LOG', 'FAKE_KIND_STATE', 'XDG_CACHE_HOME']) saved[k] = process.env[k];
+  for (const k of ['PATH', 'HOME', 'KUBECONFIG', 'FAKE_KIND_LOG', 'FAKE_KIND_STATE', 'XDG_CACHE_HOME', 'FAKE_JWT', 'FAKE_SECRET']) saved[k] = process.env[k];
   process.env.PATH = `${bin}:${process.env.PATH}`;
   process.env.HOME = home;
   process.env.KUBECONFIG = userKube(); // a user who exported KUBECONFIG: must be overridden for kind
   delete process.env.XDG_CACHE_HOME;
   process.env.FAKE_KIND_LOG = log;
   process.env.FAKE_KIND_STATE = join(root, 'clusters');
+  process.env.FAKE_JWT = JWT;
+  process.env.FAKE_SECRET = SECRET;
+  defaultRedactor.register(SECRET);
 });
 afterAll(() => {
   for (const [k, v] of Object.entries(saved)) {
@@ -93,6 +106,23 @@ describe('KindProvider with a fake kind on PATH', () => {
       await cluster.loadImages([archive]);
       await cluster.exportLogs(join(root, 'logs'));
       expect(existsSync(join(root, 'logs', 'kind-version.txt'))).toBe(true);
+      // Only a redacted copy reaches the artifacts: node logs redacted, pod/container logs left out.
+      const kubelet = readFileSync(join(root, 'logs', 'n1', 'kubelet.log'), 'utf8');
+      expect(kubelet).toMatch(/^I0101 kubelet token=hmac:[0-9a-f]{16} secret=hmac:[0-9a-f]{16}\n$/);
+      expect(existsSync(join(root, 'logs', 'n1', 'pods'))).toBe(false);
+      expect(existsSync(join(root, 'logs', 'n1', 'containers'))).toBe(false);
+      const readme = readFileSync(join(root, 'logs', 'README.isoproof.txt'), 'utf8');
+      expect(readme).toContain('pod and container logs (*/pods/*, */containers/*) are left out');
+      expect(readme).toContain('n1/pods/');
+      for (const f of ['kind-version.txt', 'n1/kubelet.log', 'README.isoproof.txt']) {
+        const text = readFileSync(join(root, 'logs', f), 'utf8');
+        expect(text).not.toContain(JWT);
+        expect(text).not.toContain(SECRET);
+      }
+      // kind wrote the raw logs to a private temp dir, gone now.
+      const rawDir = readFileSync(log, 'utf8').split('\n').find((l) => l.startsWith('ARGV\texport\tlogs'))!.split('\t')[3]!;
+      expect(rawDir).not.toBe(join(root, 'logs'));
+      expect(existsSync(rawDir)).toBe(false);
 
       const reused = await new KindProvider().reuse('isoproof-t1');
       expect(reused.owned).toBe(false);
@@ -153,5 +183,21 @@ describe('KindProvider with a fake kind on PATH', () => {
   it('reports a missing kind binary as ISOPROOF_PROVIDER_UNAVAILABLE', async () => {
     const err = await new KindProvider().withKindBinary(join(root, 'no-such-kind')).sweep().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ISOPROOF_PROVIDER_UNAVAILABLE' });
+  });
+});
+
+describe('kindLogExcluded', () => {
+  it.each([
+    ['n1/pods', true, true],
+    ['n1/containers', true, true],
+    ['n1/pods/ns_pod_uid/app/0.log', false, true],
+    ['n1/containers/app.log', false, true],
+    ['pods', true, false],
+    ['n1/kubelet.log', false, false],
+    ['n1/kubernetes-version.txt', false, false],
+    ['n1/pods-summary.txt', false, false],
+    ['n1/pods', false, false],
+  ])('%s (dir %s) -> %s', (rel, isDir, want) => {
+    expect(kindLogExcluded(rel, isDir)).toBe(want);
   });
 });

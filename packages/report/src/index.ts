@@ -10,3 +10,5 @@ export type { ArtifactPaths } from './artifacts';
 export { createConsoleReporter, renderConsole } from './console';
 export type { ConsoleReporter, ConsoleReporterOptions } from './console';
 export { resourceUri } from './util';
+export { copyRedacted, REDACTION_README } from './redacted-copy';
+export type { RedactedCopyOptions, RedactedCopyResult } from './redacted-copy';

@@ -53,6 +53,22 @@ export function kindExportLogsArgs(name: string, dir: string): string[] {
   return ['export', 'logs', dir, '--name', name];
 }
 
+/**
+ * What of `kind export logs` stays out of the artifacts: every pod and container log (`<node>/pods/`,
+ * `<node>/containers/`), since workloads may print live credentials there (the secret-hygiene
+ * token-in-logs overlay prints a ServiceAccount token on purpose). Node logs (kubelet, containerd,
+ * journal, inspect) are kept, through redaction.
+ */
+export function kindLogExcluded(rel: string, isDir: boolean): boolean {
+  const parts = rel.split('/');
+  // A directory named pods/containers below the top level, and everything under one.
+  const at = parts.findIndex((p, i) => i > 0 && (p === 'pods' || p === 'containers') && (isDir || i < parts.length - 1));
+  return at > 0;
+}
+
+export const KIND_LOGS_NOTE =
+  'kind export logs, copied through redaction; pod and container logs (*/pods/*, */containers/*) are left out: workloads may print live credentials there.';
+
 export function kindGetClustersArgs(): string[] {
   return ['get', 'clusters'];
 }

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { newRun } from '@isoproof/core';
+import { copyRedacted } from '@isoproof/report';
 import { ProviderCommandError, ProviderUnavailableError } from '../errors';
 import type { ClusterHandle, ClusterProvider, CreateOptions } from '../types';
 import { CLUSTER_PREFIX } from '../types';
@@ -17,6 +19,8 @@ import {
   kindFacts,
   kindGetClustersArgs,
   kindIngressFacts,
+  kindLogExcluded,
+  KIND_LOGS_NOTE,
   kindLoadArchiveArgs,
   kubeconfigFile,
   parseClusterList,
@@ -217,8 +221,15 @@ export class KindProvider implements ClusterProvider {
         for (const a of archives) await this.kind(kindLoadArchiveArgs(name, resolve(a)), kubeconfigPath);
       },
       exportLogs: async (dir: string) => {
-        await mkdir(dir, { recursive: true });
-        await this.kind(kindExportLogsArgs(name, resolve(dir)), kubeconfigPath);
+        // kind writes the raw logs to a private temp dir; only their redacted copy reaches `dir`.
+        const raw = await mkdtemp(join(tmpdir(), 'isoproof-kind-logs-'));
+        try {
+          await chmod(raw, 0o700);
+          await this.kind(kindExportLogsArgs(name, raw), kubeconfigPath);
+          await copyRedacted(raw, resolve(dir), { exclude: kindLogExcluded, notes: [KIND_LOGS_NOTE] });
+        } finally {
+          await rm(raw, { recursive: true, force: true });
+        }
       },
       destroy,
       [Symbol.asyncDispose]: async () => {

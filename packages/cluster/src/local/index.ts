@@ -188,8 +188,11 @@ export class LocalProvider implements ClusterProvider {
       exportLogs: async (dir: string) => {
         const logs = facts.logsDir;
         if (!logs || !existsSync(logs)) return;
-        await mkdir(dir, { recursive: true });
-        await cp(logs, join(dir, 'local-cluster'), { recursive: true });
+        // Audit, apiserver, kubelet and ingress logs may carry tokens: only a redacted copy leaves.
+        const { copyRedacted } = await import('@isoproof/report');
+        await copyRedacted(logs, join(dir, 'local-cluster'), {
+          notes: ['Logs of the local cluster (audit, apiserver, kubelet, ingress...), copied through redaction.'],
+        });
       },
       destroy,
       [Symbol.asyncDispose]: async () => {
