@@ -21,3 +21,15 @@ export {
 export type { FamilyResult } from './families';
 export { withTimeout, StepTimeoutError, DEFAULT_TIMEOUTS } from './timeout';
 export type { Timeouts } from './timeout';
+export {
+  requiredRights,
+  missingRights,
+  missingRightsError,
+  assertRights,
+  currentUser,
+  resourceForKind,
+  rightLabel,
+  MissingRightsError,
+  APPLY_VERBS,
+} from './preflight';
+export type { Right } from './preflight';

@@ -12,6 +12,7 @@ import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-cod
 import { evaluate } from '@isoproof/core';
 import { errorMessage, undecided } from './families';
 import { overlayNames } from './load';
+import { assertRights, requiredRights } from './preflight';
 import { type ScenarioResult, destroyScenario, loadScenarioCriteria, runScenario } from './scenario';
 import { installSignalHandlers } from './signals';
 import type { Timeouts } from './timeout';
@@ -80,12 +81,18 @@ interface Step {
 export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays'>): Promise<{
   steps: Step[];
   criteria: Map<string, Criterion[]>;
+  /** Kinds the steps apply (base manifests and composed overlays), one entry per apiVersion+kind. */
+  kinds: Array<{ apiVersion: string; kind: string }>;
 }> {
   if (o.scenarios.length === 0) {
     throw new IsoproofError('ISOPROOF_NO_SCENARIO', 'no scenario selected; name one with --scenario NAME or use --all');
   }
   const steps: Step[] = [];
   const criteria = new Map<string, Criterion[]>();
+  const kinds = new Map<string, { apiVersion: string; kind: string }>();
+  const note = (objects: Array<{ apiVersion: string; kind: string }>) => {
+    for (const x of objects) kinds.set(`${x.apiVersion} ${x.kind}`, { apiVersion: x.apiVersion, kind: x.kind });
+  };
   for (const def of o.scenarios) {
     criteria.set(def.name, await loadScenarioCriteria(def));
     const base = await readManifests(join(def.dir, 'manifests'));
@@ -100,14 +107,17 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
         }
         continue;
       }
-      const { overlay } = await composeOverlay(base, join(def.dir, 'overlays', o.overlay));
+      const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', o.overlay));
+      note(objects);
       steps.push({ def, overlay: o.overlay, flips: overlay.flips });
       continue;
     }
+    note(base);
     steps.push({ def });
     if (o.overlays) {
       for (const name of names) {
-        const { overlay } = await composeOverlay(base, join(def.dir, 'overlays', name));
+        const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', name));
+        note(objects);
         steps.push({ def, overlay: name, flips: overlay.flips });
       }
     }
@@ -115,7 +125,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   if (steps.length === 0) {
     throw new IsoproofError('ISOPROOF_UNKNOWN_OVERLAY', `no selected scenario has an overlay '${o.overlay}'; see 'isoproof list'`);
   }
-  return { steps, criteria };
+  return { steps, criteria, kinds: [...kinds.values()] };
 }
 
 /** Name and version of the tool as reports carry them (one definition: @isoproof/report's). */
@@ -148,7 +158,7 @@ export function runExitCode(results: ScenarioResult[], proofs: OverlayProofResul
  */
 export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
   const log = o.log;
-  const { steps, criteria } = await planRun(o);
+  const { steps, criteria, kinds } = await planRun(o);
   let waivers: Waiver[] = [];
   if (o.waiversFile) {
     if (!existsSync(o.waiversFile)) {
@@ -173,6 +183,8 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
   let cluster: Awaited<ReturnType<typeof provider.up>> | undefined;
   let kube: KubeHandle | undefined;
   let tornDown = false;
+  // Set once a scenario is about to be applied: before that there is nothing of this run to remove.
+  let applying = false;
 
   const teardown = async (reason: 'done' | 'signal' | 'error') => {
     if (tornDown) return;
@@ -184,7 +196,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
       if (cluster) log(`keeping cluster${cluster.kubeconfigPath ? ` (kubeconfig ${cluster.kubeconfigPath})` : ''}`);
       return;
     }
-    if (kube && cluster && !cluster.owned) {
+    if (kube && cluster && !cluster.owned && applying) {
       const k = kube;
       for (const def of new Set(steps.map((s) => s.def))) {
         await destroyScenario(def, { kube: k, log }).catch((e: unknown) => log(`cleanup of ${def.name} failed: ${errorMessage(e)}`));
@@ -210,10 +222,15 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     kube = loadKube(cluster.kubeconfigPath, cluster.context);
     const { serverVersion } = await checkReachable(kube, 15_000);
     log(`cluster ${provider.name}: Kubernetes ${serverVersion}`);
+    // Reachable is not enough: a kubeconfig without the rights would fail mid-run, scenario by scenario.
+    const rights = requiredRights({ objects: kinds, criteria: [...criteria.values()].flat() });
+    await assertRights(kube, rights);
+    log(`rights: the ${rights.length} the run needs are granted`);
     o.reporter?.runStarted?.({ runId: run.id, provider: provider.name, scenarios: steps.length });
 
     const results: ScenarioResult[] = [];
     const proofs: OverlayProofResult[] = [];
+    applying = true;
     for (const step of steps) {
       if (ac.signal.aborted) break;
       o.reporter?.scenarioStarted?.(step.def.name, step.overlay);
