@@ -31,6 +31,7 @@ export function parseLocalFacts(text: string): Record<string, string> {
     INGRESS_ADDRESS: 'ingressAddress',
     INGRESS_HTTP_ADDRESS: 'ingressHttpAddress',
     INGRESS_DYNAMIC_DIR: 'ingressDynamicDir',
+    POD_NETWORK_FROM_HOST: 'podNetworkFromHost',
   };
   for (const [k, v] of Object.entries(raw)) facts[map[k] ?? k] = v;
   return facts;
