@@ -6,7 +6,7 @@ import { assessEnforcement, buildChecks } from './classify';
 import type { ExecMode } from './execute';
 import { executeCells } from './execute';
 import type { ProbePlan } from './plan';
-import { compilePlan } from './plan';
+import { compileOptionsFromFacts, compilePlan } from './plan';
 import { findingsSection, truthTable } from './sections';
 import { loadSnapshot } from './snapshot';
 import type { CellSpec } from './spec';
@@ -81,7 +81,7 @@ export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFam
       const started = Date.now();
       const kube: KubeHandle = loadKube(ctx.kubeconfigPath, ctx.context);
       const snapshot = await loadSnapshot(kube, criteriaNamespaces(criteria));
-      const plan = compilePlan(criteria, snapshot, { externalTarget: ctx.facts.externalTarget });
+      const plan = compilePlan(criteria, snapshot, compileOptionsFromFacts(ctx.facts));
       ctx.log(
         `network: ${plan.checks.length} checks, ${plan.cells.size} cells, ${snapshot.policies.length} policies, ${new Set([...plan.cells.values()].map((c) => (c.runner.kind === 'host' ? 'host' : `${c.runner.namespace}/${c.runner.pod}`))).size} runners`,
       );

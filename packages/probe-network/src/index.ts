@@ -22,7 +22,7 @@ export { simulate, simulateCell, policyTypes, selectingPolicies, decidingPolicie
 export type { PodRef, TargetSpec, ControlSpec, CellSpec, NetworkCriterionSpec } from './spec';
 export { validateNetworkSpec, cellsOf } from './spec';
 export type { PlanCell, PlanCheck, PlanControl, ProbePlan, CellRunner, CompileOptions, WireProtocol } from './plan';
-export { compilePlan, batchBySource } from './plan';
+export { compilePlan, batchBySource, compileOptionsFromFacts, MANAGED_LABEL } from './plan';
 export type { CellResult, CellResultKind, Enforcement, ObservationContext } from './classify';
 export { outcomeOf, agrees, assessEnforcement, observationOf, buildChecks, controlObservation, NO_SOURCE_CONNECTION } from './classify';
 export type { ExecMode, ExecuteOptions, ExecuteStats } from './execute';

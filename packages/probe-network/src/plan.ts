@@ -22,6 +22,12 @@ export interface PlanCell {
   /** Readiness key of the listener this cell reaches ("ns/pod:8080/TCP", "external 192.0.2.1:80/TCP"). */
   listener?: string;
   resources: ResourceRef[];
+  /**
+   * A node handshake: a TCP connect from the runner host to a pod IP of our own (project-managed
+   * namespace), only where the provider says the node routes to pod IPs directly and node traffic is
+   * not subject to NetworkPolicy (fact podNetworkFromHost=true). Never a probe, only a control.
+   */
+  nodeHandshake?: true;
   /** Truth-table labels. */
   row: string;
   col: string;
@@ -73,7 +79,24 @@ export interface CompileOptions {
   /** Labels identifying cluster DNS server pods in kube-system (default k8s-app=kube-dns). */
   dnsSelector?: Record<string, string>;
   dnsNamespace?: string;
+  /**
+   * The runner host routes to pod IPs and its traffic is not subject to NetworkPolicy (provider fact
+   * podNetworkFromHost=true): node handshakes may stand in for a target-side control no pod can give,
+   * and for the source side of a pod that may connect nowhere (a handshake with a listener in it).
+   */
+  podNetworkFromHost?: boolean;
 }
+
+/** The compile options a run's provider facts give (externalTarget, podNetworkFromHost). */
+export function compileOptionsFromFacts(facts: Record<string, string | undefined>): CompileOptions {
+  const o: CompileOptions = {};
+  if (facts.externalTarget) o.externalTarget = facts.externalTarget;
+  if (facts.podNetworkFromHost === 'true') o.podNetworkFromHost = true;
+  return o;
+}
+
+/** Namespaces the project created carry this label; node handshakes only ever go to their pods. */
+export const MANAGED_LABEL = 'isoproof.dev/managed';
 
 const podLabel = (p: SimPod) => `${p.namespace}/${p.name}`;
 const podRef = (p: SimPod): ResourceRef => ({ kind: 'Pod', namespace: p.namespace, name: p.name });
@@ -375,7 +398,34 @@ class Compiler {
         return { key: this.addCell(p, r, true).key, role: 'target', how: `same target and port from ${podLabel(p)}, which the policies allow` };
       }
     }
+    // No pod may reach it: a node handshake proves the listener answers on the pod network.
+    if (r.origin === 'pod' && r.wire === 'tcp') {
+      const key = this.nodeHandshake(dest, r.destPort);
+      if (key) {
+        return {
+          key,
+          role: 'target',
+          how: `node handshake: no source the policies allow reaches this target and port, the runner host completes a TCP handshake with ${r.listener} on the pod network (podNetworkFromHost)`,
+        };
+      }
+    }
     return undefined;
+  }
+
+  /**
+   * A host cell connecting to `pod.ip:port` (TCP), when the provider routes pod IPs from the node and
+   * the pod is ours (a namespace the criteria name, labelled isoproof.dev/managed=true). undefined otherwise.
+   */
+  private nodeHandshake(pod: SimPod, port: number): string | undefined {
+    if (!this.opts.podNetworkFromHost || pod.hostNetwork || !pod.ip) return undefined;
+    if (!this.controlSources().includes(pod)) return undefined;
+    if (this.nsMap.get(pod.namespace)?.labels[MANAGED_LABEL] !== 'true') return undefined;
+    const t = this.podTarget(pod, port, 'TCP');
+    if (typeof t === 'string') return undefined;
+    this.addReadiness(t);
+    const cell = this.addCell('host', t, false);
+    cell.nodeHandshake = true;
+    return cell.key;
   }
 
   /**
@@ -436,6 +486,22 @@ class Compiler {
       const cell = this.addCell(source, ext, true);
       this.addReadiness(ext);
       return { key: cell.key, role: 'source', how: `the same source reaches the external listener, which the policies allow (added: ${cell.key})` };
+    }
+    // A pod that may connect nowhere: a node handshake with a listener in it proves its interface and
+    // route work (it sent the SYN-ACK back).
+    const tcp = (source.ports ?? []).filter((cp) => (cp.protocol ?? 'TCP') === 'TCP').sort((a, b) => a.containerPort - b.containerPort);
+    if (this.opts.podNetworkFromHost) {
+      for (const cp of tcp) {
+        const key = this.nodeHandshake(source, cp.containerPort);
+        if (key) {
+          return {
+            key,
+            role: 'source',
+            how: `node handshake: the policies let ${label} connect nowhere, the runner host completes a TCP handshake with its listener ${label}:${cp.containerPort}/TCP, so its interface and route work (podNetworkFromHost)`,
+          };
+        }
+      }
+      if (tcp.length === 0) return `the policies let ${label} connect nowhere we can probe and it has no TCP listener for a node handshake: no source-side control, cannot prove it could connect`;
     }
     return `the policies let ${label} connect nowhere we can probe: no source-side control, cannot prove it could connect`;
   }

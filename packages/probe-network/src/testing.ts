@@ -6,6 +6,7 @@ import type { ScenarioDefinition } from '@isoproof/core';
 import { loadCriteria } from '@isoproof/core';
 import { composeOverlay, listOverlays, readManifests } from '@isoproof/kube';
 import { predictOutcomes, snapshotFromManifests } from './offline';
+import { compileOptionsFromFacts } from './plan';
 
 /**
  * Offline proof of a network scenario: the NetworkPolicy simulator stands in for the cluster. The
@@ -23,6 +24,8 @@ export function simulatedVerdictTests(
      * verdict is pinned.
      */
     unprovable?: Record<string, string>;
+    /** Appended to the describe title (e.g. which facts are simulated). */
+    label?: string;
   } = {},
 ): void {
   const unprovable = Object.keys(opts.unprovable ?? {}).sort();
@@ -30,11 +33,11 @@ export function simulatedVerdictTests(
     const criteria = await loadCriteria(join(def.dir, 'criteria.yaml'));
     let objects = await readManifests(join(def.dir, 'manifests'));
     if (overlay) objects = (await composeOverlay(objects, join(def.dir, 'overlays', overlay))).objects;
-    const outcomes = predictOutcomes(criteria, snapshotFromManifests(objects), facts);
+    const outcomes = predictOutcomes(criteria, snapshotFromManifests(objects), compileOptionsFromFacts(facts));
     return Object.fromEntries(outcomes.map((o) => [o.criterion.id, o.verdict]));
   }
 
-  describe(`${def.name}: simulated verdicts`, () => {
+  describe(`${def.name}: simulated verdicts${opts.label ? ` (${opts.label})` : ''}`, () => {
     it('baseline: every criterion PASS', async () => {
       const v = await predict();
       expect(Object.keys(v).length).toBeGreaterThan(0);

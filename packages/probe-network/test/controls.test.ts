@@ -4,7 +4,7 @@ import type { Criterion } from '@isoproof/core';
 import type { CellResult, CellResultKind } from '../src/classify';
 import { NO_SOURCE_CONNECTION, assessEnforcement, buildChecks } from '../src/classify';
 import type { ProbePlan } from '../src/plan';
-import { compilePlan } from '../src/plan';
+import { compileOptionsFromFacts, compilePlan } from '../src/plan';
 import { simulatedResults } from '../src/offline';
 import { A_CLIENT, A_SERVER, B_CLIENT, B_SERVER, criterion, pod, tenantSnapshot } from './fixtures';
 
@@ -157,5 +157,104 @@ describe('controls of a deny (verdicts, no cluster)', () => {
     snap.pods.push(pod('tenant-a', 'worker-1', { app: 'worker' }, '10.244.0.13', [{ name: 'http', containerPort: 8080 }]));
     const plan = compilePlan([c], snap);
     expect(plan.checks[0]!.controls!.find((x) => x.role === 'source')!.key).toMatch(/^tenant-a\/client-1 -> tenant-a\//);
+  });
+});
+
+describe('node handshake controls (provider fact podNetworkFromHost)', () => {
+  const Q = { namespace: 'tenant-a', selector: { app: 'quarantine' } };
+  const IN = 'tenant-a/client-1 -> tenant-a/quarantine-1:8080/TCP';
+  const OUT = 'tenant-a/quarantine-1 -> tenant-b/server-1:8080/TCP';
+  const HANDSHAKE = 'host -> tenant-a/quarantine-1:8080/TCP';
+  const isolated = criterion('NET-T-07', [
+    { from: A_CLIENT, to: Q, port: 8080, expect: 'deny' },
+    { from: Q, to: B_SERVER, port: 8080, expect: 'deny' },
+  ]);
+
+  /** The tenant snapshot, our namespaces labelled managed, plus a pod cut off from everything. */
+  function isolatedSnapshot(ports: Parameters<typeof pod>[4] = [{ name: 'http', containerPort: 8080 }], managed = true) {
+    const snap = tenantSnapshot();
+    for (const n of snap.namespaces) if (n.name.startsWith('tenant-') && managed) n.labels['isoproof.dev/managed'] = 'true';
+    snap.pods.push(pod('tenant-a', 'quarantine-1', { app: 'quarantine', incident: 'isolated' }, '10.244.0.13', ports));
+    snap.policies.push({
+      metadata: { namespace: 'tenant-a', name: 'incident-isolation' },
+      spec: { podSelector: { matchLabels: { incident: 'isolated' } }, policyTypes: ['Ingress', 'Egress'] },
+    });
+    return snap;
+  }
+
+  it('compileOptionsFromFacts: only the exact string "true" enables node handshakes', () => {
+    expect(compileOptionsFromFacts({ podNetworkFromHost: 'true', externalTarget: '192.0.2.10:80' })).toEqual({ podNetworkFromHost: true, externalTarget: '192.0.2.10:80' });
+    expect(compileOptionsFromFacts({ podNetworkFromHost: 'false' })).toEqual({});
+    expect(compileOptionsFromFacts({})).toEqual({});
+  });
+
+  it('plans a node handshake as the target side of an inbound deny and the source side of an outbound one', () => {
+    const plan = compilePlan([isolated], isolatedSnapshot(), { podNetworkFromHost: true });
+    const inbound = plan.checks.find((c) => c.id === IN)!;
+    const outbound = plan.checks.find((c) => c.id === OUT)!;
+    expect(inbound.controls!.map((c) => [c.key, c.role])).toEqual([
+      [HANDSHAKE, 'target'],
+      [SOURCE_SIDE, 'source'],
+    ]);
+    expect(outbound.controls!.map((c) => [c.key, c.role])).toEqual([
+      [TARGET_SIDE, 'target'],
+      [HANDSHAKE, 'source'],
+    ]);
+    const cell = plan.cells.get(HANDSHAKE)!;
+    expect(cell).toMatchObject({ runner: { kind: 'host' }, host: '10.244.0.13', port: 8080, protocol: 'tcp', nodeHandshake: true });
+    // only pods of the snapshot: every host cell goes to a pod IP of a managed namespace
+    const hostCells = [...plan.cells.values()].filter((c) => c.runner.kind === 'host');
+    expect(hostCells.map((c) => c.key)).toEqual([HANDSHAKE]);
+  });
+
+  it('isolated pod, both directions: PASS with node-handshake controls; the evidence says so', () => {
+    const plan = compilePlan([isolated], isolatedSnapshot(), { podNetworkFromHost: true });
+    const { outcome, checks } = verdict(isolated, plan, results(plan));
+    expect(outcome.verdict).toBe('PASS');
+    const inbound = checks.find((c) => c.id === IN)!.control!;
+    expect(inbound.outcome).toBe('allowed');
+    expect(inbound.evidence.sent).toContain('node handshake: tcp connect to 10.244.0.13:8080');
+    expect(inbound.evidence.notes!.some((n) => n.startsWith('control, target side: node handshake:'))).toBe(true);
+    const outbound = checks.find((c) => c.id === OUT)!.control!;
+    expect(outbound.outcome).toBe('allowed');
+    expect(outbound.evidence.sent).toContain('source side: node handshake: tcp connect to 10.244.0.13:8080');
+    expect(outbound.evidence.notes!.some((n) => n.startsWith('control, source side: node handshake:'))).toBe(true);
+  });
+
+  it('INCONCLUSIVE without the fact (kind, existing clusters): no host connect is planned', () => {
+    const plan = compilePlan([isolated], isolatedSnapshot());
+    expect([...plan.cells.values()].filter((c) => c.runner.kind === 'host')).toEqual([]);
+    const { outcome } = verdict(isolated, plan, results(plan));
+    expect(outcome.verdict).toBe('INCONCLUSIVE');
+  });
+
+  it('INCONCLUSIVE when the node handshake fails (both directions)', () => {
+    const plan = compilePlan([isolated], isolatedSnapshot(), { podNetworkFromHost: true });
+    for (const r of ['timeout', 'refused'] as const) {
+      const { outcome, checks } = verdict(isolated, plan, results(plan, { [HANDSHAKE]: r }));
+      expect(outcome.verdict).toBe('INCONCLUSIVE');
+      expect(checks.find((c) => c.id === IN)!.control!.outcome).not.toBe('allowed');
+      expect(checks.find((c) => c.id === OUT)!.control!.error).toContain(`${NO_SOURCE_CONNECTION} (${HANDSHAKE} gave ${r}`);
+    }
+  });
+
+  it('INCONCLUSIVE when the isolated source pod has no listener (nothing to hand-shake with)', () => {
+    const c = criterion('NET-T-07', [{ from: Q, to: B_SERVER, port: 8080, expect: 'deny' }]);
+    const plan = compilePlan([c], isolatedSnapshot([]), { podNetworkFromHost: true });
+    expect(plan.checks[0]!.sourceProblem).toMatch(/no TCP listener for a node handshake/);
+    expect(verdict(c, plan, results(plan)).outcome.verdict).toBe('INCONCLUSIVE');
+  });
+
+  it('never hand-shakes with a pod of a namespace the project does not manage', () => {
+    const plan = compilePlan([isolated], isolatedSnapshot(undefined, false), { podNetworkFromHost: true });
+    expect([...plan.cells.values()].filter((c) => c.runner.kind === 'host')).toEqual([]);
+    expect(verdict(isolated, plan, results(plan)).outcome.verdict).toBe('INCONCLUSIVE');
+  });
+
+  it('a pod some allowed source reaches keeps its pod target-side control (no node handshake)', () => {
+    const plan = compilePlan([criterion('NET-T-01', [{ from: A_CLIENT, to: B_SERVER, port: 8080, expect: 'deny' }])], isolatedSnapshot(), {
+      podNetworkFromHost: true,
+    });
+    expect([...plan.cells.values()].filter((c) => c.runner.kind === 'host')).toEqual([]);
   });
 });

@@ -3,11 +3,17 @@ import { scenario } from '../src/index';
 
 // Offline proof: the NetworkPolicy simulator stands in for the cluster (the e2e proves it on one).
 // TEST-NET-1 address: simulated only, never contacted.
-// NET-SEG-07 (complete isolation of incident=isolated pods) cannot be proven by traffic: nothing may reach
-// the pod (no target-side control) and it may reach nothing (no source-side control), so every deny of it
-// stays INCONCLUSIVE; its overlay, which opens it, makes it FAIL.
+// NET-SEG-07 (complete isolation of incident=isolated pods): nothing may reach reviews-service (no
+// target-side control from a pod) and it may reach nothing (no source-side control from a pod). Where the
+// provider routes pod IPs from the node (fact podNetworkFromHost, the local provider), node handshakes
+// (runner host -> reviews-service:9000) give both sides and it PASSes; elsewhere (kind, existing) it stays
+// INCONCLUSIVE, and its overlay, which opens it, makes it FAIL either way.
+simulatedVerdictTests(scenario, { externalTarget: '192.0.2.10:8443', podNetworkFromHost: 'true' }, { label: 'podNetworkFromHost' });
 simulatedVerdictTests(
   scenario,
   { externalTarget: '192.0.2.10:8443' },
-  { unprovable: { 'NET-SEG-07': 'a pod cut off from everything: no control can prove a probe could have succeeded' } },
+  {
+    label: 'no podNetworkFromHost',
+    unprovable: { 'NET-SEG-07': 'a pod cut off from everything: without node handshakes no control can prove a probe could have succeeded' },
+  },
 );
