@@ -60,6 +60,16 @@ export interface AuditMatch {
   code?: number;
 }
 
+/** The event of the probe's forbidden secret read: GET of the named secret by the identity, refused (403). */
+export function forbiddenSecretReadMatch(namespace: string, name: string, username: string): AuditMatch {
+  return { verb: 'get', resource: 'secrets', namespace, name, username, code: 403 };
+}
+
+/** The event of the harness's RBAC change: create or delete of the named RoleBinding. */
+export function rbacChangeMatch(verb: 'create' | 'delete', namespace: string, name: string): AuditMatch {
+  return { verb, resource: 'rolebindings', namespace, name };
+}
+
 export function eventMatches(e: AuditEvent, m: AuditMatch): boolean {
   if (e.verb !== m.verb) return false;
   const o = e.objectRef ?? {};
@@ -90,11 +100,12 @@ export function describeEvent(e: AuditEvent): string {
   return `auditID ${e.auditID ?? '?'} stage ${e.stage ?? '?'} at ${e.stageTimestamp ?? '?'}: ${who} ${e.verb} ${o.resource}/${o.name} in ${o.namespace ?? '-'} -> ${e.responseStatus?.code ?? '?'}`;
 }
 
-/** Reads a growing log file from `offset`; a shrunk file (rotation) is read from 0. */
-class LogTail {
+/** Reads a growing log file (the API server's JSON-lines audit log) from `offset`; a shrunk file (rotation) is read from 0. */
+export class AuditLogTail {
   private offset = 0;
   private carry = '';
-  constructor(private readonly file: string) {}
+  constructor(readonly file: string) {}
+  /** Starts at the current end of the file: only events written afterwards are read. */
   async start(): Promise<void> {
     this.offset = (await stat(this.file)).size;
   }
@@ -121,7 +132,23 @@ class LogTail {
   }
 }
 
-async function waitFor(tail: LogTail, matches: AuditMatch[], waitMs: number, signal?: AbortSignal): Promise<Array<AuditEvent | undefined>> {
+/**
+ * Opens the audit log at its current end, before the probe's request is made. Returns the tail, or one
+ * line saying why there is no log to read (fact unset, file missing or unreadable).
+ */
+export async function openAuditLog(file: string | undefined, provider: string): Promise<AuditLogTail | string> {
+  if (!file) return `no audit log on this provider (${provider}: fact auditLogPath unset)`;
+  const tail = new AuditLogTail(file);
+  try {
+    await tail.start();
+    return tail;
+  } catch (e) {
+    return `audit log ${file} not readable: ${(e as Error).message}`;
+  }
+}
+
+/** Polls the tail (every 250 ms, at most waitMs) until every match has an event; throws if the log cannot be read. */
+export async function waitForAuditEvents(tail: AuditLogTail, matches: AuditMatch[], waitMs: number, signal?: AbortSignal): Promise<Array<AuditEvent | undefined>> {
   const found: Array<AuditEvent | undefined> = matches.map(() => undefined);
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -135,6 +162,45 @@ async function waitFor(tail: LogTail, matches: AuditMatch[], waitMs: number, sig
     if (found.every((f) => f) || Date.now() >= deadline || signal?.aborted) return found;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** What to look for and how to say it is missing. */
+export interface WantedAuditEvent {
+  match: AuditMatch;
+  /** evidence.received when no event showed, e.g. "no delete event for rolebindings/x within 10 s" */
+  missing: string;
+}
+
+/**
+ * Waits (bounded) for each wanted event in the log and turns the result into one observation per event:
+ * holds (logged, the event described), violated (not logged within waitMs) or error (the log could not be
+ * read while waiting: INCONCLUSIVE, never PASS). The audit family's whole log side; scrubbed.
+ */
+export async function observeAuditEvents(
+  tail: AuditLogTail,
+  wanted: WantedAuditEvent[],
+  o: { sent: string; waitMs: number; signal?: AbortSignal; notes?: string[] },
+): Promise<Observation[]> {
+  const started = Date.now();
+  let found: Array<AuditEvent | undefined>;
+  try {
+    found = await waitForAuditEvents(
+      tail,
+      wanted.map((w) => w.match),
+      o.waitMs,
+      o.signal,
+    );
+  } catch (e) {
+    return wanted.map(() => err(o.sent, `audit log ${tail.file} not readable while waiting: ${(e as Error).message}`));
+  }
+  const notes = o.notes?.length ? { notes: o.notes } : {};
+  return wanted.map((w, i) => {
+    const ev = found[i];
+    const obs: Observation = ev
+      ? { outcome: 'holds', result: 'logged', latencyMs: Date.now() - started, evidence: { sent: o.sent, received: describeEvent(ev), ...notes } }
+      : { outcome: 'violated', result: 'not-logged', latencyMs: Date.now() - started, evidence: { sent: o.sent, received: w.missing, ...notes } };
+    return defaultRedactor.scrub(obs);
+  });
 }
 
 function err(sent: string, error: string): Observation {
@@ -161,13 +227,9 @@ export function auditFamily(): ProbeFamily {
         const name = probeName(ctx.run.id, `audit-${n++}`);
         const checks: Check[] = [];
         out.set(c.id, checks);
-        const tail = file ? new LogTail(file) : undefined;
-        const tailReady = tail
-          ? await tail.start().then(
-              () => '',
-              (e: unknown) => `audit log ${file} not readable: ${(e as Error).message}`,
-            )
-          : `no audit log on this provider (${ctx.provider}: fact auditLogPath unset)`;
+        const opened = await openAuditLog(file, ctx.provider);
+        const tail = typeof opened === 'string' ? undefined : opened;
+        const tailReady = typeof opened === 'string' ? opened : '';
 
         if (s.event === 'forbidden-secret-read') {
           const id = s.identity!;
@@ -199,13 +261,13 @@ export function auditFamily(): ProbeFamily {
             rows.push([c.id, 'forbidden secret read', 'INCONCLUSIVE', tailReady]);
             continue;
           }
-          const started = Date.now();
-          const [ev] = await waitFor(tail!, [{ verb: 'get', resource: 'secrets', namespace: s.namespace, name, username: userInfoOf(id).user, code: 403 }], waitMs, ctx.signal);
-          const obs: Observation = ev
-            ? { outcome: 'holds', result: 'logged', latencyMs: Date.now() - started, evidence: { sent, received: describeEvent(ev), notes: [`the request was refused: ${cls.result}`] } }
-            : { outcome: 'violated', result: 'not-logged', latencyMs: Date.now() - started, evidence: { sent, received: `no matching audit event within ${waitMs / 1000} s`, notes: [`the request was refused: ${cls.result}`] } };
-          checks.push({ id: `${c.id} forbidden secret read`, expect: 'holds', observation: defaultRedactor.scrub(obs) });
-          rows.push([c.id, 'forbidden secret read', obs.outcome, obs.evidence.received ?? '']);
+          const [obs] = await observeAuditEvents(
+            tail!,
+            [{ match: forbiddenSecretReadMatch(s.namespace, name, userInfoOf(id).user), missing: `no matching audit event within ${waitMs / 1000} s` }],
+            { sent, waitMs, signal: ctx.signal, notes: [`the request was refused: ${cls.result}`] },
+          );
+          checks.push({ id: `${c.id} forbidden secret read`, expect: 'holds', observation: obs! });
+          rows.push([c.id, 'forbidden secret read', obs!.outcome, obs!.evidence.received ?? obs!.error ?? '']);
         } else {
           const path = `/apis/rbac.authorization.k8s.io/v1/namespaces/${s.namespace}/rolebindings`;
           const sent = `POST ${path} (RoleBinding ${name}, labelled ${RUN_LABEL}=${ctx.run.id}) then DELETE it, as the harness; look for both audit events in ${file ?? '(no log)'}`;
@@ -230,23 +292,15 @@ export function auditFamily(): ProbeFamily {
             checks.push({ id: `${c.id} rolebinding create`, expect: 'holds', observation: err(sent, `the RBAC change could not be made: ${why}`) });
             continue;
           }
-          const started = Date.now();
-          const found = await waitFor(
+          const verbs = ['create', 'delete'] as const;
+          const obs = await observeAuditEvents(
             tail!,
-            [
-              { verb: 'create', resource: 'rolebindings', namespace: s.namespace, name },
-              { verb: 'delete', resource: 'rolebindings', namespace: s.namespace, name },
-            ],
-            waitMs,
-            ctx.signal,
+            verbs.map((verb) => ({ match: rbacChangeMatch(verb, s.namespace, name), missing: `no ${verb} event for rolebindings/${name} within ${waitMs / 1000} s` })),
+            { sent, waitMs, signal: ctx.signal },
           );
-          ['create', 'delete'].forEach((verb, i) => {
-            const ev = found[i];
-            const obs: Observation = ev
-              ? { outcome: 'holds', result: 'logged', latencyMs: Date.now() - started, evidence: { sent, received: describeEvent(ev) } }
-              : { outcome: 'violated', result: 'not-logged', latencyMs: Date.now() - started, evidence: { sent, received: `no ${verb} event for rolebindings/${name} within ${waitMs / 1000} s` } };
-            checks.push({ id: `${c.id} rolebinding ${verb}`, expect: 'holds', observation: obs });
-            rows.push([c.id, `rbac change (${verb})`, obs.outcome, obs.evidence.received ?? '']);
+          verbs.forEach((verb, i) => {
+            checks.push({ id: `${c.id} rolebinding ${verb}`, expect: 'holds', observation: obs[i]! });
+            rows.push([c.id, `rbac change (${verb})`, obs[i]!.outcome, obs[i]!.evidence.received ?? obs[i]!.error ?? '']);
           });
         }
       }

@@ -1,7 +1,7 @@
 export { rbacFamily, readSnapshot, homeNamespace, pool } from './family';
 export type { RbacFamilyOptions } from './family';
-export { auditFamily, validateAuditSpec, eventMatches, parseAuditLines, describeEvent } from './audit';
-export type { AuditSpec, AuditEvent, AuditMatch } from './audit';
+export { auditFamily, validateAuditSpec, eventMatches, parseAuditLines, describeEvent, AuditLogTail, openAuditLog, waitForAuditEvents, observeAuditEvents, forbiddenSecretReadMatch, rbacChangeMatch } from './audit';
+export type { AuditSpec, AuditEvent, AuditMatch, WantedAuditEvent } from './audit';
 export { classifyAuthz, classifyAdmission, answerOf, statusLine, isAuthorizerDenial, isPodSecurityDenial } from './classify';
 export type { Answer, Classified } from './classify';
 export { explainGrant, formatGrants, ruleAllows, subjectMatches } from './explain';

@@ -13,6 +13,17 @@ export interface DefinitionTestOptions {
   minCriteria?: number;
   /** ... and at least this many overlays. */
   minOverlays?: number;
+  /**
+   * The standard: every criterion ships with a seeded violation, so each one must be in the `flips` of
+   * at least one overlay. Set false to opt the whole scenario out (say why where you call it).
+   */
+  everyCriterionFlipped?: boolean;
+  /**
+   * Criteria no overlay can flip (e.g. they depend on cluster configuration a manifest cannot change):
+   * criterion id -> why, and where its FAIL is proven instead (a test file). An entry must name a
+   * criterion of the scenario that no overlay flips, with a non-empty reason.
+   */
+  unflippable?: Record<string, string>;
 }
 
 function namespacesOf(objects: KubeObject[]): Set<string> {
@@ -54,6 +65,23 @@ export function scenarioDefinitionTests(def: ScenarioDefinition, o: DefinitionTe
         expect(objects.length, overlay.name).toBeGreaterThanOrEqual(base.length - (overlay.remove?.length ?? 0));
       }
     });
+
+    if (o.everyCriterionFlipped !== false) {
+      it('every criterion is flipped by at least one overlay (its seeded violation)', async () => {
+        const ids = (await loadCriteria(criteriaFile)).map((c) => c.id);
+        const flipped = new Set((await listOverlays(def.dir)).flatMap((x) => x.flips));
+        const exempt = o.unflippable ?? {};
+        for (const [id, why] of Object.entries(exempt)) {
+          expect(ids.includes(id), `unflippable ${id}: not a criterion of ${def.name}`).toBe(true);
+          expect(flipped.has(id), `unflippable ${id}: an overlay flips it, remove the exemption`).toBe(false);
+          expect(why.trim().length, `unflippable ${id}: give the reason and where its FAIL is proven`).toBeGreaterThan(0);
+        }
+        expect(
+          ids.filter((id) => !flipped.has(id) && !(id in exempt)),
+          'criteria no overlay flips (add a seeded-violation overlay, or list them in unflippable with the reason)',
+        ).toEqual([]);
+      });
+    }
 
     it('manifests use only the cluster images and label every namespace as managed', async () => {
       const objects = await readManifests(manifestsDir);
