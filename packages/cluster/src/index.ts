@@ -12,10 +12,23 @@ export {
   kindEnv,
   kindFacts,
   renderKindConfig,
+  kindConfigMountsTraefik,
+  kindLoadDockerImageArgs,
   parseClusterList,
   defaultKubeconfigDir,
   validateClusterName,
 } from './kind/args';
+export {
+  renderInClusterTraefikConfig,
+  kindTraefikObjects,
+  kindTraefikFacts,
+  traefikImage,
+  applyPath,
+  prepareTraefikDir,
+  KIND_TRAEFIK_MANIFEST,
+  LOCAL_INGRESS_DIR,
+  TRAEFIK_POD_PORTS,
+} from './kind/ingress';
 export { ExternalListener, sweepExternalListeners, EXTERNAL_LISTENER_IMAGE } from './kind/external-listener';
 export { ExistingProvider } from './existing/index';
 export { LocalProvider } from './local/index';

@@ -49,6 +49,10 @@ export function kindLoadArchiveArgs(name: string, archive: string): string[] {
   return ['load', 'image-archive', archive, '--name', name];
 }
 
+export function kindLoadDockerImageArgs(name: string, image: string): string[] {
+  return ['load', 'docker-image', image, '--name', name];
+}
+
 export function kindExportLogsArgs(name: string, dir: string): string[] {
   return ['export', 'logs', dir, '--name', name];
 }
@@ -101,6 +105,8 @@ export function kindFacts(name: string, auditDir: string): Record<string, string
 }
 
 export const AUDIT_LOG_DIR_IN_NODE = '/var/log/kubernetes';
+/** Traefik's directory in the kind node (static config + watched `dynamic/`), mounted from the host. */
+export const TRAEFIK_DIR_IN_NODE = '/var/lib/isoproof/traefik';
 
 interface PortMapping {
   containerPort?: number;
@@ -139,6 +145,15 @@ export function kindIngressFacts(text: string): Record<string, string> {
   return facts;
 }
 
+/**
+ * Whether the kind config mounts Traefik's directory into its ingress-ready node (then the provider
+ * installs Traefik there and reports `ingressDynamicDir`). Pure.
+ */
+export function kindConfigMountsTraefik(text: string): boolean {
+  const node = (parseKindConfig(text).nodes ?? []).find((n) => n.labels?.['ingress-ready'] === 'true');
+  return !!node?.extraMounts?.some((m) => m.containerPath === TRAEFIK_DIR_IN_NODE);
+}
+
 function parseKindConfig(text: string): { kind?: string; nodes?: KindNode[] } {
   const doc = parseDocument(text);
   if (doc.errors.length) throw new ProviderConfigError(`kind config: invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
@@ -149,14 +164,16 @@ function parseKindConfig(text: string): { kind?: string; nodes?: KindNode[] } {
 
 /**
  * Render a kind config for one cluster: relative extraMounts hostPaths are resolved against the
- * config file's directory (kind would resolve them against its cwd), and the mount of the audit log
- * directory is pointed at this cluster's own host directory. Pure.
+ * config file's directory (kind would resolve them against its cwd), and the mounts of the audit log
+ * directory and (with `traefikDir`) of Traefik's directory are pointed at this cluster's own host
+ * directories. Pure.
  */
-export function renderKindConfig(text: string, o: { configDir: string; auditDir: string }): string {
+export function renderKindConfig(text: string, o: { configDir: string; auditDir: string; traefikDir?: string }): string {
   const cfg = parseKindConfig(text);
   for (const node of cfg.nodes ?? []) {
     for (const m of node.extraMounts ?? []) {
       if (m.containerPath === AUDIT_LOG_DIR_IN_NODE) m.hostPath = o.auditDir;
+      else if (m.containerPath === TRAEFIK_DIR_IN_NODE && o.traefikDir) m.hostPath = o.traefikDir;
       else if (m.hostPath && !isAbsolute(m.hostPath)) m.hostPath = resolve(o.configDir, m.hostPath);
     }
   }

@@ -18,7 +18,9 @@ import {
   kindExportLogsArgs,
   kindFacts,
   kindGetClustersArgs,
+  kindConfigMountsTraefik,
   kindIngressFacts,
+  kindLoadDockerImageArgs,
   kindLogExcluded,
   KIND_LOGS_NOTE,
   kindLoadArchiveArgs,
@@ -27,6 +29,8 @@ import {
   renderKindConfig,
   validateClusterName,
 } from './args';
+import { loadKube } from '@isoproof/kube';
+import { installTraefik, KIND_TRAEFIK_MANIFEST, kindTraefikFacts, kindTraefikObjects, LOCAL_INGRESS_DIR, prepareTraefikDir, traefikImage } from './ingress';
 import { EXTERNAL_LISTENER_IMAGE, ExternalListener, KIND_DOCKER_NETWORK, sweepExternalListeners } from './external-listener';
 import type { StartedExternalListener } from './external-listener';
 
@@ -51,6 +55,8 @@ export class KindProvider implements ClusterProvider {
   private wait = '120s';
   private log: (line: string) => void = () => {};
   private listenerImage: string | null = EXTERNAL_LISTENER_IMAGE;
+  private ingress = true;
+  private ingressTimeoutMs = 180_000;
   private readonly runId = newRun().id;
 
   withName(name: string): this {
@@ -91,12 +97,27 @@ export class KindProvider implements ClusterProvider {
     return this;
   }
 
+  /**
+   * Install the ingress controller after create (default on): Traefik from clusters/kind/ingress-traefik.yaml,
+   * when the kind config mounts its directory into the ingress-ready node. `timeoutMs` bounds the rollout wait.
+   */
+  withIngress(enabled: boolean, timeoutMs = this.ingressTimeoutMs): this {
+    this.ingress = enabled;
+    this.ingressTimeoutMs = timeoutMs;
+    return this;
+  }
+
   kubeconfigPathFor(name: string): string {
     return kubeconfigFile(this.kubeconfigDir, name);
   }
 
   private auditDirFor(name: string): string {
     return join(this.kubeconfigDir, name, 'audit');
+  }
+
+  /** Host side of /var/lib/isoproof/traefik in the node (static config + the watched dynamic/). */
+  traefikDirFor(name: string): string {
+    return join(this.kubeconfigDir, name, 'traefik');
   }
 
   /** Run kind with our KUBECONFIG; throws ProviderCommandError with kind's last stderr line. */
@@ -131,11 +152,16 @@ export class KindProvider implements ClusterProvider {
     await mkdir(auditDir, { recursive: true });
     let configPath: string | undefined;
     let ingressFacts: Record<string, string> = {};
+    let withTraefik = false;
+    const traefikDir = this.traefikDirFor(name);
     if (this.configPath) {
       const text = await readFile(this.configPath, 'utf8');
       ingressFacts = kindIngressFacts(text);
+      withTraefik = kindConfigMountsTraefik(text);
+      // The mount must exist before the node starts, installed or not (an empty dir otherwise).
+      if (withTraefik) await prepareTraefikDir(traefikDir);
       configPath = join(this.kubeconfigDir, name, 'kind-config.json');
-      await writeFile(configPath, renderKindConfig(text, { configDir: dirname(this.configPath), auditDir }));
+      await writeFile(configPath, renderKindConfig(text, { configDir: dirname(this.configPath), auditDir, traefikDir }));
     }
     log(`kind: creating cluster ${name} (kubeconfig ${kubeconfigPath})`);
     const started = Date.now();
@@ -143,6 +169,12 @@ export class KindProvider implements ClusterProvider {
     await this.kind(kindCreateArgs(spec), kubeconfigPath);
     if (existsSync(kubeconfigPath)) await chmod(kubeconfigPath, 0o600);
     log(`kind: cluster ${name} ready in ${Math.round((Date.now() - started) / 1000)}s`);
+    if (this.ingress && withTraefik && ingressFacts.ingressAddress) {
+      ingressFacts = await this.installIngress(name, kubeconfigPath, ingressFacts, log);
+    } else if (Object.keys(ingressFacts).length) {
+      log(`kind: no ingress controller installed (${this.ingress ? 'the kind config does not mount /var/lib/isoproof/traefik' : 'withIngress(false)'}); ingress facts left unset`);
+      ingressFacts = {};
+    }
     return this.handle(name, kubeconfigPath, true, ingressFacts, await this.startListener(name, log));
   }
 
@@ -156,7 +188,10 @@ export class KindProvider implements ClusterProvider {
     await mkdir(dirname(kubeconfigPath), { recursive: true, mode: 0o700 });
     await this.kind(kindExportKubeconfigArgs(name, kubeconfigPath), kubeconfigPath);
     if (existsSync(kubeconfigPath)) await chmod(kubeconfigPath, 0o600);
-    const ingressFacts = this.configPath ? kindIngressFacts(await readFile(this.configPath, 'utf8')) : {};
+    let ingressFacts = this.configPath ? kindIngressFacts(await readFile(this.configPath, 'utf8')) : {};
+    // Traefik was installed by the create that made this directory.
+    const dynamicDir = kindTraefikFacts(this.traefikDirFor(name)).ingressDynamicDir!;
+    if (Object.keys(ingressFacts).length) ingressFacts = existsSync(dynamicDir) ? { ...ingressFacts, ingressDynamicDir: dynamicDir } : {};
     return this.handle(name, kubeconfigPath, false, ingressFacts, await this.startListener(name, this.log));
   }
 
@@ -177,6 +212,36 @@ export class KindProvider implements ClusterProvider {
     const removed = await sweepExternalListeners({ clusterPrefix: prefix });
     if (removed.length) this.log(`kind: removed ${removed.length} leftover external listener container(s)`);
     return names;
+  }
+
+  /**
+   * Traefik into the new cluster: its image into the node (`docker pull` when Docker lacks it, then
+   * `kind load docker-image`), the manifests applied, the rollout waited for. On failure: one log
+   * line, and no ingress facts (the TLS criteria then end INCONCLUSIVE, never PASS).
+   */
+  private async installIngress(name: string, kubeconfigPath: string, facts: Record<string, string>, log: (line: string) => void): Promise<Record<string, string>> {
+    const started = Date.now();
+    try {
+      const objects = kindTraefikObjects(
+        await readFile(KIND_TRAEFIK_MANIFEST, 'utf8'),
+        await readFile(join(LOCAL_INGRESS_DIR, 'ingressclass.yaml'), 'utf8'),
+        { uid: process.getuid?.(), httpsPort: facts.ingressAddress?.split(':').at(-1) },
+      );
+      const image = traefikImage(objects);
+      const inspect = await $({ quiet: true, nothrow: true, timeout: '30s' })`docker image inspect ${image}`;
+      if (inspect.exitCode !== 0) {
+        log(`kind: pulling ${image}`);
+        const pull = await $({ quiet: true, nothrow: true, timeout: '300s' })`docker pull ${image}`;
+        if (pull.exitCode !== 0) throw new ProviderCommandError(`docker pull ${image} failed: ${(pull.stderr || pull.stdout).trim().split('\n').at(-1) ?? ''}`);
+      }
+      await this.kind(kindLoadDockerImageArgs(name, image), kubeconfigPath);
+      await installTraefik(loadKube(kubeconfigPath, `kind-${name}`), objects, { timeoutMs: this.ingressTimeoutMs });
+      log(`kind: Traefik (${image}) ready in ${Math.round((Date.now() - started) / 1000)}s; https ${facts.ingressAddress}, http ${facts.ingressHttpAddress ?? '-'}`);
+      return { ...facts, ...kindTraefikFacts(this.traefikDirFor(name)) };
+    } catch (e) {
+      log(`kind: ingress controller not installed (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); ingress facts left unset`);
+      return {};
+    }
   }
 
   /** The external listener of this cluster (started, or a running one reused); undefined without Docker/image. */
