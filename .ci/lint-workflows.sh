@@ -5,15 +5,9 @@ set -euo pipefail
 
 ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-v1.7.7}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-tools="${ISOPROOF_TOOLS_DIR:-$HOME/.cache/isoproof/tools}"
-bin="$tools/actionlint-$ACTIONLINT_VERSION"
-
-if [[ ! -x "$bin/actionlint" ]]; then
-  command -v go >/dev/null 2>&1 || { echo "lint-workflows: go is required to build actionlint" >&2; exit 2; }
-  mkdir -p "$bin"
-  echo "lint-workflows: building actionlint $ACTIONLINT_VERSION into $bin" >&2
-  GOBIN="$bin" GOFLAGS="${GOFLAGS:-} -trimpath" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
-fi
+# shellcheck source=go-tool.sh
+source "$root/.ci/go-tool.sh"
+actionlint=$(go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION")
 
 cd "$root"
 shopt -s nullglob
@@ -23,5 +17,5 @@ if [[ ${#files[@]} -eq 0 ]]; then
   exit 1
 fi
 # actionlint runs shellcheck (and pyflakes) on the run: scripts when they are on PATH.
-"$bin/actionlint" -no-color "${files[@]}"
+"$actionlint" -no-color "${files[@]}"
 echo "lint-workflows: ${#files[@]} workflow file(s) clean (actionlint $ACTIONLINT_VERSION)"

@@ -12,15 +12,9 @@ set -euo pipefail
 GITLEAKS_VERSION="${GITLEAKS_VERSION:-v8.28.0}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target="$(cd "${1:-$root}" && pwd)"
-tools="${ISOPROOF_TOOLS_DIR:-$HOME/.cache/isoproof/tools}"
-bin="$tools/gitleaks-$GITLEAKS_VERSION"
-
-if [[ ! -x "$bin/gitleaks" ]]; then
-  command -v go >/dev/null 2>&1 || { echo "secret-scan: go is required to build gitleaks $GITLEAKS_VERSION" >&2; exit 2; }
-  mkdir -p "$bin"
-  echo "secret-scan: building gitleaks $GITLEAKS_VERSION into $bin" >&2
-  GOBIN="$bin" GOFLAGS="${GOFLAGS:-} -trimpath" go install "github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION"
-fi
+# shellcheck source=go-tool.sh
+source "$root/.ci/go-tool.sh"
+gitleaks=$(go_tool gitleaks github.com/zricethezav/gitleaks/v8 "$GITLEAKS_VERSION")
 
 config="$target/.gitleaks.toml"
 [[ -f "$config" ]] || { echo "secret-scan: $config is missing" >&2; exit 2; }
@@ -45,7 +39,7 @@ args=(dir . --config "$config" --no-banner --redact --exit-code 1 --log-level wa
 
 cd "$work"
 set +e
-"$bin/gitleaks" "${args[@]}"
+"$gitleaks" "${args[@]}"
 rc=$?
 set -e
 if [[ $rc -eq 0 ]]; then
