@@ -11,23 +11,33 @@ source "$here/lib.sh"
 purge_logs=0
 [[ ${1:-} == --purge-logs ]] && purge_logs=1
 
+# stop_component NAME...: TERM to every named supervisor at once (each stops its component and
+# waits for it), then at most 15 s for all of them, then KILL whatever is left.
 stop_component() {
-  local name=$1 pid
-  [[ -f "$RUN/$name.pid" ]] || return 0
-  pid=$(cat "$RUN/$name.pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-  fi
-  if [[ -f "$RUN/$name.child" ]]; then kill -KILL "$(cat "$RUN/$name.child")" 2>/dev/null; fi
-  rm -f "$RUN/$name.pid" "$RUN/$name.child"
+  local name pids=() pid
+  for name in "$@"; do
+    [[ -f "$RUN/$name.pid" ]] || continue
+    pid=$(cat "$RUN/$name.pid")
+    kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  for _ in $(seq 1 150); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
+  for name in "$@"; do
+    [[ -f "$RUN/$name.pid" ]] && kill -KILL "$(cat "$RUN/$name.pid")" 2>/dev/null
+    [[ -f "$RUN/$name.child" ]] && kill -KILL "$(cat "$RUN/$name.child")" 2>/dev/null
+    rm -f "$RUN/$name.pid" "$RUN/$name.child"
+  done
+  return 0
 }
 
-# 1. Host components other than containerd, newest first (netpol removes its own rules on TERM).
-for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-  [[ ${COMPONENTS[i]} == containerd ]] || stop_component "${COMPONENTS[i]}"
-done
+# 1. Host components other than containerd, all at once (netpol removes its own rules on TERM).
+others=()
+for c in "${COMPONENTS[@]}"; do [[ $c == containerd ]] || others+=("$c"); done
+stop_component "${others[@]}"
 
 # 2. Containers: kill every task of the CRI namespace, then stop containerd.
 if [[ -S $CONTAINERD_SOCK ]]; then
@@ -44,6 +54,15 @@ stop_component containerd
 pkill -KILL -f "containerd-shim-runc-v2 .*$RUN/containerd" 2>/dev/null
 pkill -KILL -f "$RUN/containerd" 2>/dev/null
 pkill -KILL -f "$here/supervise.sh" 2>/dev/null
+# Container processes outlive their shim when containerd died first (a crash): every process left in
+# the pods' cgroups (kubepods, created by our kubelet) is ours.
+for _ in 1 2 3; do
+  pids=$(cat /sys/fs/cgroup/*/kubepods/cgroup.procs /sys/fs/cgroup/*/kubepods/*/cgroup.procs \
+    /sys/fs/cgroup/*/kubepods/*/*/cgroup.procs /sys/fs/cgroup/*/kubepods/*/*/*/cgroup.procs 2>/dev/null | sort -u)
+  [[ -n $pids ]] || break
+  kill -KILL $pids 2>/dev/null
+  sleep 0.3
+done
 sleep 0.5
 
 # 3. Mounts under our state and run dirs, deepest first.
