@@ -66,7 +66,10 @@ export function assessEnforcement(plan: ProbePlan, results: Map<string, CellResu
 }
 
 function describe(cell: PlanCell): string {
-  const where = cell.runner.kind === 'host' ? 'the runner host' : `pod ${cell.runner.namespace}/${cell.runner.pod}`;
+  const where =
+    cell.runner.kind === 'host' ? 'the runner host' : cell.runner.kind === 'node' ? `hostNetwork agent on node ${cell.runner.node}` : `pod ${cell.runner.namespace}/${cell.runner.pod}`;
+  if (cell.nodeHandshake && cell.runner.kind === 'node')
+    return `node handshake from hostNetwork agent on node ${cell.runner.node}: tcp connect to ${cell.host}:${cell.port} (${cell.listener ?? 'pod'})`;
   if (cell.nodeHandshake) return `node handshake: tcp connect to ${cell.host}:${cell.port} (${cell.listener ?? 'pod'}) from the runner host`;
   if (cell.protocol === 'dns') return `resolve ${cell.host} from ${where}`;
   const verb = cell.protocol === 'udp' ? 'udp "echo isoproof" to' : 'tcp connect to';

@@ -4,6 +4,7 @@ import { execInPod } from '@isoproof/kube';
 import type { CellResult, CellResultKind } from './classify';
 import { CELL_RESULT_KINDS } from './classify';
 import type { PlanCell } from './plan';
+import type { NodeAgent } from './node-agents';
 import { batchBySource } from './plan';
 
 export type ExecMode = 'agent' | 'perProbeExec';
@@ -21,6 +22,8 @@ export interface ExecuteOptions {
   agnhostPath?: string;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** hostNetwork node agents for node-handshake cells (runner kind 'node'); none: those cells fall back or fail. */
+  nodeAgents?: { get(node: string): Promise<NodeAgent> };
 }
 
 export interface ExecuteStats {
@@ -155,6 +158,22 @@ export function hostConnect(cell: PlanCell, timeoutMs: number): Promise<CellResu
   });
 }
 
+/**
+ * What a node handshake does when its node has no agent: the runner host connects instead only where the
+ * provider fact podNetworkFromHost is "true" (the plan marks such cells hostFallback), else the cells are
+ * infra-error with the reason (the checks they control are INCONCLUSIVE).
+ */
+export function nodeFallback(
+  runner: Extract<PlanCell['runner'], { kind: 'node' }>,
+  reason: string,
+): { kind: 'host'; note: string } | { kind: 'error'; reason: string } {
+  if (runner.hostFallback) return { kind: 'host', note: `no hostNetwork agent on node ${runner.node} (${reason}): runner host fallback (podNetworkFromHost)` };
+  return {
+    kind: 'error',
+    reason: `no node handshake: ${reason}; the provider fact podNetworkFromHost is not "true", so the runner host cannot stand in`,
+  };
+}
+
 function errorResults(cells: PlanCell[], detail: string): CellResult[] {
   return cells.map((c) => ({ key: c.key, result: 'infra-error' as const, latencyMs: 0, detail }));
 }
@@ -178,6 +197,46 @@ export async function executeCells(cells: PlanCell[], o: ExecuteOptions): Promis
   batches.delete('host');
 
   const hostDone = mapLimit(host, 16, (c) => hostConnect(c, timeoutMs)).then((rs) => rs.forEach((r) => results.set(r.key, r)));
+
+  // Node handshakes: one prober exec per hostNetwork node agent (any mode: these are TCP connects only).
+  const nodeBatches = [...batches.entries()].filter(([, b]) => b[0]!.runner.kind === 'node');
+  for (const [k] of nodeBatches) batches.delete(k);
+  const nodeDone = mapLimit(nodeBatches, parallel, async ([where, batch]) => {
+    const runner = batch[0]!.runner as Extract<PlanCell['runner'], { kind: 'node' }>;
+    const agentOf: NodeAgent = o.nodeAgents
+      ? await o.nodeAgents.get(runner.node).catch((e: unknown) => ({ ok: false as const, reason: e instanceof Error ? e.message : String(e) }))
+      : { ok: false, reason: `no hostNetwork node agent for node ${runner.node} in this run` };
+    if (!agentOf.ok) {
+      const plan = nodeFallback(runner, agentOf.reason);
+      if (plan.kind === 'host') {
+        const rs = await mapLimit(batch, 16, (c) => hostConnect(c, timeoutMs));
+        return rs.forEach((r) => results.set(r.key, { ...r, detail: `${plan.note}; ${r.detail}` }));
+      }
+      return errorResults(batch, plan.reason).forEach((r) => results.set(r.key, r));
+    }
+    if (o.signal?.aborted) return errorResults(batch, 'aborted').forEach((r) => results.set(r.key, r));
+    execCalls++;
+    try {
+      const r = await execInPod(o.kube, {
+        namespace: agentOf.namespace,
+        pod: agentOf.pod,
+        container: agentOf.container,
+        command: [agent],
+        stdin: agentPlan(batch, timeoutMs, concurrency),
+        timeoutMs: agentBudgetMs(batch.length, timeoutMs, concurrency) + 15_000,
+      });
+      if (r.exitCode !== 0) {
+        const why = (r.stderr.trim().split('\n')[0] ?? '') || `exit ${r.exitCode}`;
+        o.log?.(`agent on ${where} failed: ${why}`);
+        return errorResults(batch, `hostNetwork agent on ${where} failed: ${why}`).forEach((x) => results.set(x.key, x));
+      }
+      parseAgentOutput(batch, r.stdout).forEach((x) => results.set(x.key, { ...x, detail: `from hostNetwork agent on ${where}: ${x.detail}` }));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      o.log?.(`exec on ${where} failed: ${why}`);
+      errorResults(batch, `exec in hostNetwork agent on ${where} failed: ${why}`).forEach((x) => results.set(x.key, x));
+    }
+  });
 
   if (mode === 'agent') {
     await mapLimit([...batches.entries()], parallel, async ([where, batch]) => {
@@ -239,5 +298,6 @@ export async function executeCells(cells: PlanCell[], o: ExecuteOptions): Promis
     });
   }
   await hostDone;
+  await nodeDone;
   return { results, stats: { cells: cells.length, execCalls, ms: Date.now() - started } };
 }

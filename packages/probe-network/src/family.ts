@@ -6,7 +6,8 @@ import { assessEnforcement, buildChecks } from './classify';
 import type { ExecMode } from './execute';
 import { executeCells } from './execute';
 import type { ProbePlan } from './plan';
-import { compileOptionsFromFacts, compilePlan } from './plan';
+import { compileOptionsFromFacts, compilePlan, runnerKey } from './plan';
+import { NodeAgentPool } from './node-agents';
 import { findingsSection, truthTable } from './sections';
 import { loadSnapshot } from './snapshot';
 import type { CellSpec } from './spec';
@@ -83,12 +84,14 @@ export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFam
       const snapshot = await loadSnapshot(kube, criteriaNamespaces(criteria));
       const plan = compilePlan(criteria, snapshot, compileOptionsFromFacts(ctx.facts));
       ctx.log(
-        `network: ${plan.checks.length} checks, ${plan.cells.size} cells, ${snapshot.policies.length} policies, ${new Set([...plan.cells.values()].map((c) => (c.runner.kind === 'host' ? 'host' : `${c.runner.namespace}/${c.runner.pod}`))).size} runners`,
+        `network: ${plan.checks.length} checks, ${plan.cells.size} cells, ${snapshot.policies.length} policies, ${new Set([...plan.cells.values()].map((c) => runnerKey(c.runner))).size} runners`,
       );
       // Time-to-enforce runs from the latest policy change, when it is recent (a fresh apply or overlay).
       const since =
         snapshot.policyChangedAt !== undefined && started - snapshot.policyChangedAt < RECENT_CHANGE_MS ? snapshot.policyChangedAt : undefined;
       let execCalls = 0;
+      const agentNodes = [...new Set([...plan.cells.values()].flatMap((c) => (c.runner.kind === 'node' ? [c.runner.node] : [])))];
+      await using nodeAgents = new NodeAgentPool(kube, ctx.run.id, agentNodes, { log: ctx.log });
       const probe = async (cells: Parameters<typeof executeCells>[0]) => {
         const { results, stats } = await executeCells(cells, {
           kube,
@@ -99,6 +102,7 @@ export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFam
           agentPath: opts.agentPath,
           log: ctx.log,
           signal: ctx.signal,
+          nodeAgents,
         });
         execCalls += stats.execCalls;
         return results;

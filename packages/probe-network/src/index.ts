@@ -22,11 +22,13 @@ export { simulate, simulateCell, policyTypes, selectingPolicies, decidingPolicie
 export type { PodRef, TargetSpec, ControlSpec, CellSpec, NetworkCriterionSpec } from './spec';
 export { validateNetworkSpec, cellsOf } from './spec';
 export type { PlanCell, PlanCheck, PlanControl, ProbePlan, CellRunner, CompileOptions, WireProtocol } from './plan';
-export { compilePlan, batchBySource, compileOptionsFromFacts, MANAGED_LABEL } from './plan';
+export { compilePlan, batchBySource, runnerKey, compileOptionsFromFacts, MANAGED_LABEL } from './plan';
 export type { CellResult, CellResultKind, Enforcement, ObservationContext } from './classify';
 export { outcomeOf, agrees, assessEnforcement, observationOf, buildChecks, controlObservation, NO_SOURCE_CONNECTION } from './classify';
 export type { ExecMode, ExecuteOptions, ExecuteStats } from './execute';
-export { executeCells, hostConnect, agentPlan, parseAgentOutput, parseAgnhostConnect, mapLimit, AGENT_PATH } from './execute';
+export { executeCells, hostConnect, nodeFallback, agentPlan, parseAgentOutput, parseAgnhostConnect, mapLimit, AGENT_PATH } from './execute';
+export type { NodeAgent } from './node-agents';
+export { NodeAgentPool, nodeAgentObjects, nodeAgentNamespace, NODE_AGENT_IMAGE } from './node-agents';
 export type { StableOptions, StableResult } from './stable';
 export { waitStable, percentile, simulatedExpectation } from './stable';
 export { loadSnapshot, podFromApi, policyFromApi, serviceFromApi } from './snapshot';

@@ -7,8 +7,15 @@ import type { Protocol, SimCell, SimNamespace, SimPod, SimResult, SimService, Si
 
 export type WireProtocol = 'tcp' | 'udp' | 'dns';
 
-/** Where a cell's connect runs: inside a pod (one agent exec per pod), or on the runner host. */
-export type CellRunner = { kind: 'pod'; namespace: string; pod: string; container?: string } | { kind: 'host' };
+/**
+ * Where a cell's connect runs: inside a pod (one agent exec per pod), on the runner host, or in a
+ * hostNetwork node agent pod the family creates on `node` (node handshakes; `hostFallback`: the
+ * provider fact podNetworkFromHost allows the runner host to stand in when no agent can be created).
+ */
+export type CellRunner =
+  | { kind: 'pod'; namespace: string; pod: string; container?: string }
+  | { kind: 'host' }
+  | { kind: 'node'; node: string; hostFallback?: true };
 
 export interface PlanCell {
   /** Stable, unique, human-readable: "tenant-a/client-x -> tenant-b/server-y:8080/TCP". */
@@ -23,9 +30,11 @@ export interface PlanCell {
   listener?: string;
   resources: ResourceRef[];
   /**
-   * A node handshake: a TCP connect from the runner host to a pod IP of our own (project-managed
-   * namespace), only where the provider says the node routes to pod IPs directly and node traffic is
-   * not subject to NetworkPolicy (fact podNetworkFromHost=true). Never a probe, only a control.
+   * A node handshake: a TCP connect to a pod IP of our own (project-managed namespace) from the node
+   * the pod runs on (traffic between a pod and its node is always allowed, Kubernetes NetworkPolicy
+   * documentation): from a hostNetwork node agent on that node, or, where the provider says the node
+   * routes pod IPs and is the runner host (fact podNetworkFromHost=true), from the runner host. Never a
+   * probe, only a control.
    */
   nodeHandshake?: true;
   /** Truth-table labels. */
@@ -85,6 +94,11 @@ export interface CompileOptions {
    * and for the source side of a pod that may connect nowhere (a handshake with a listener in it).
    */
   podNetworkFromHost?: boolean;
+  /**
+   * Node handshakes from a hostNetwork node agent pod on the target pod's node (default true; needs the
+   * pod's nodeName). false: only the runner host (podNetworkFromHost) can hand-shake.
+   */
+  nodeAgents?: boolean;
 }
 
 /** The compile options a run's provider facts give (externalTarget, podNetworkFromHost). */
@@ -260,7 +274,27 @@ class Compiler {
     };
   }
 
-  addCell(runner: SimPod | 'host', r: Resolved, simulate: boolean): PlanCell {
+  addCell(runner: SimPod | 'host' | { node: string; hostFallback?: true }, r: Resolved, simulate: boolean): PlanCell {
+    if (typeof runner === 'object' && !('namespace' in runner)) {
+      const row = `node ${runner.node}`;
+      const key = `${row} -> ${r.keyTail}`;
+      let cell = this.cells.get(key);
+      if (!cell) {
+        cell = {
+          key,
+          runner: { kind: 'node', node: runner.node, ...(runner.hostFallback ? { hostFallback: true as const } : {}) },
+          host: r.host,
+          port: r.port,
+          protocol: r.wire,
+          listener: r.listener,
+          resources: [...r.resources],
+          row,
+          col: r.col,
+        };
+        this.cells.set(key, cell);
+      }
+      return cell;
+    }
     const row = runner === 'host' ? 'host' : podLabel(runner);
     const key = `${row} -> ${r.keyTail}`;
     const existing = this.cells.get(key);
@@ -405,7 +439,7 @@ class Compiler {
         return {
           key,
           role: 'target',
-          how: `node handshake: no source the policies allow reaches this target and port, the runner host completes a TCP handshake with ${r.listener} on the pod network (podNetworkFromHost)`,
+          how: `node handshake: no source the policies allow reaches this target and port, ${this.handshaker(dest)} completes a TCP handshake with ${r.listener} on the pod network`,
         };
       }
     }
@@ -417,15 +451,33 @@ class Compiler {
    * the pod is ours (a namespace the criteria name, labelled isoproof.dev/managed=true). undefined otherwise.
    */
   private nodeHandshake(pod: SimPod, port: number): string | undefined {
-    if (!this.opts.podNetworkFromHost || pod.hostNetwork || !pod.ip) return undefined;
+    if (!this.canHandshake(pod) || pod.hostNetwork || !pod.ip) return undefined;
     if (!this.controlSources().includes(pod)) return undefined;
     if (this.nsMap.get(pod.namespace)?.labels[MANAGED_LABEL] !== 'true') return undefined;
     const t = this.podTarget(pod, port, 'TCP');
     if (typeof t === 'string') return undefined;
     this.addReadiness(t);
-    const cell = this.addCell('host', t, false);
+    const node = this.agentNode(pod);
+    const cell = node
+      ? this.addCell({ node, ...(this.opts.podNetworkFromHost ? { hostFallback: true as const } : {}) }, t, false)
+      : this.addCell('host', t, false);
     cell.nodeHandshake = true;
     return cell.key;
+  }
+
+  /** The node whose hostNetwork agent hand-shakes with `pod` (undefined: unscheduled, or agents off). */
+  private agentNode(pod: SimPod): string | undefined {
+    return this.opts.nodeAgents !== false && pod.nodeName ? pod.nodeName : undefined;
+  }
+
+  /** A node handshake with `pod` can be planned: an agent on its node, or the runner host (podNetworkFromHost). */
+  private canHandshake(pod: SimPod): boolean {
+    return this.agentNode(pod) !== undefined || this.opts.podNetworkFromHost === true;
+  }
+
+  private handshaker(pod: SimPod): string {
+    const node = this.agentNode(pod);
+    return node ? `a hostNetwork agent on node ${node} (pod-to-own-node traffic is always allowed)` : 'the runner host (podNetworkFromHost)';
   }
 
   /**
@@ -490,14 +542,14 @@ class Compiler {
     // A pod that may connect nowhere: a node handshake with a listener in it proves its interface and
     // route work (it sent the SYN-ACK back).
     const tcp = (source.ports ?? []).filter((cp) => (cp.protocol ?? 'TCP') === 'TCP').sort((a, b) => a.containerPort - b.containerPort);
-    if (this.opts.podNetworkFromHost) {
+    if (this.canHandshake(source)) {
       for (const cp of tcp) {
         const key = this.nodeHandshake(source, cp.containerPort);
         if (key) {
           return {
             key,
             role: 'source',
-            how: `node handshake: the policies let ${label} connect nowhere, the runner host completes a TCP handshake with its listener ${label}:${cp.containerPort}/TCP, so its interface and route work (podNetworkFromHost)`,
+            how: `node handshake: the policies let ${label} connect nowhere, ${this.handshaker(source)} completes a TCP handshake with its listener ${label}:${cp.containerPort}/TCP, so its interface and route work`,
           };
         }
       }
@@ -586,11 +638,16 @@ export function compilePlan(criteria: Criterion[], snapshot: Snapshot, opts: Com
   return { cells: c.cells, checks: c.checks, readiness: c.readiness };
 }
 
-/** Cells grouped by where they run: "ns/pod" for pods, "host" for the runner. One exec per pod group. */
+/** A runner's batch key: "ns/pod" for pods, "host" for the runner host, "node <name>" for a node agent. */
+export function runnerKey(r: CellRunner): string {
+  return r.kind === 'host' ? 'host' : r.kind === 'node' ? `node ${r.node}` : `${r.namespace}/${r.pod}`;
+}
+
+/** Cells grouped by where they run (runnerKey). One exec per pod or node agent group. */
 export function batchBySource(cells: Iterable<PlanCell>): Map<string, PlanCell[]> {
   const out = new Map<string, PlanCell[]>();
   for (const cell of cells) {
-    const k = cell.runner.kind === 'host' ? 'host' : `${cell.runner.namespace}/${cell.runner.pod}`;
+    const k = runnerKey(cell.runner);
     let list = out.get(k);
     if (!list) out.set(k, (list = []));
     list.push(cell);

@@ -18,6 +18,7 @@ export function podFromApi(p: V1Pod): SimPod | undefined {
       (c.ports ?? []).map((cp) => ({ name: cp.name, containerPort: cp.containerPort, protocol: (cp.protocol ?? 'TCP') as Protocol })),
     ),
     hostNetwork: p.spec?.hostNetwork === true,
+    ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
   };
 }
 

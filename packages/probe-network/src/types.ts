@@ -70,6 +70,8 @@ export interface SimPod {
   containers?: string[];
   ports?: SimContainerPort[];
   hostNetwork?: boolean;
+  /** The node the pod is scheduled on (spec.nodeName), when known: node handshakes run from a hostNetwork agent there. */
+  nodeName?: string;
 }
 
 export interface SimServicePort {

@@ -4,7 +4,9 @@ import type { Criterion } from '@isoproof/core';
 import type { CellResult, CellResultKind } from '../src/classify';
 import { NO_SOURCE_CONNECTION, assessEnforcement, buildChecks } from '../src/classify';
 import type { ProbePlan } from '../src/plan';
-import { compileOptionsFromFacts, compilePlan } from '../src/plan';
+import { batchBySource, compileOptionsFromFacts, compilePlan } from '../src/plan';
+import { nodeFallback } from '../src/execute';
+import { nodeAgentObjects } from '../src/node-agents';
 import { simulatedResults } from '../src/offline';
 import { A_CLIENT, A_SERVER, B_CLIENT, B_SERVER, criterion, pod, tenantSnapshot } from './fixtures';
 
@@ -256,5 +258,119 @@ describe('node handshake controls (provider fact podNetworkFromHost)', () => {
       podNetworkFromHost: true,
     });
     expect([...plan.cells.values()].filter((c) => c.runner.kind === 'host')).toEqual([]);
+  });
+});
+
+describe('node handshakes from a hostNetwork node agent (pod-to-own-node traffic is always allowed)', () => {
+  const Q = { namespace: 'tenant-a', selector: { app: 'quarantine' } };
+  const IN = 'tenant-a/client-1 -> tenant-a/quarantine-1:8080/TCP';
+  const OUT = 'tenant-a/quarantine-1 -> tenant-b/server-1:8080/TCP';
+  const AGENT = 'node worker-2 -> tenant-a/quarantine-1:8080/TCP';
+  const isolated = criterion('NET-T-07', [
+    { from: A_CLIENT, to: Q, port: 8080, expect: 'deny' },
+    { from: Q, to: B_SERVER, port: 8080, expect: 'deny' },
+  ]);
+
+  /** Tenant snapshot with every pod scheduled (worker-1), the isolated pod on worker-2. */
+  function scheduledSnapshot(quarantineNode: string | null = 'worker-2') {
+    const snap = tenantSnapshot();
+    for (const n of snap.namespaces) if (n.name.startsWith('tenant-')) n.labels['isoproof.dev/managed'] = 'true';
+    for (const p of snap.pods) p.nodeName = 'worker-1';
+    const q = pod('tenant-a', 'quarantine-1', { app: 'quarantine', incident: 'isolated' }, '10.244.0.13', [{ name: 'http', containerPort: 8080 }]);
+    if (quarantineNode) q.nodeName = quarantineNode;
+    snap.pods.push(q);
+    snap.policies.push({
+      metadata: { namespace: 'tenant-a', name: 'incident-isolation' },
+      spec: { podSelector: { matchLabels: { incident: 'isolated' } }, policyTypes: ['Ingress', 'Egress'] },
+    });
+    return snap;
+  }
+
+  it('without any provider fact: the agent on the pod\'s own node is the runner, both sides, and it PASSes', () => {
+    const plan = compilePlan([isolated], scheduledSnapshot());
+    expect(plan.checks.find((c) => c.id === IN)!.controls!.map((c) => [c.key, c.role])).toEqual([
+      [AGENT, 'target'],
+      [SOURCE_SIDE, 'source'],
+    ]);
+    expect(plan.checks.find((c) => c.id === OUT)!.controls!.map((c) => [c.key, c.role])).toEqual([
+      [TARGET_SIDE, 'target'],
+      [AGENT, 'source'],
+    ]);
+    expect(plan.cells.get(AGENT)).toMatchObject({ runner: { kind: 'node', node: 'worker-2' }, host: '10.244.0.13', port: 8080, protocol: 'tcp', nodeHandshake: true });
+    expect(plan.cells.get(AGENT)!.runner).not.toHaveProperty('hostFallback');
+    // nothing from the runner host, and only the isolated pod's node gets an agent
+    expect([...plan.cells.values()].filter((c) => c.runner.kind !== 'pod').map((c) => c.key)).toEqual([AGENT]);
+    const { outcome, checks } = verdict(isolated, plan, results(plan));
+    expect(outcome.verdict).toBe('PASS');
+    const inbound = checks.find((c) => c.id === IN)!.control!;
+    expect(inbound.evidence.sent).toContain('node handshake from hostNetwork agent on node worker-2: tcp connect to 10.244.0.13:8080');
+    expect(inbound.evidence.notes!.some((n) => n.includes('a hostNetwork agent on node worker-2'))).toBe(true);
+  });
+
+  it('one agent runner per node: pods on two nodes get two node runners', () => {
+    const snap = scheduledSnapshot();
+    const q2 = pod('tenant-b', 'quarantine-2', { app: 'quarantine', incident: 'isolated' }, '10.244.0.14', [{ name: 'http', containerPort: 8080 }]);
+    q2.nodeName = 'worker-3';
+    snap.pods.push(q2);
+    snap.policies.push({
+      metadata: { namespace: 'tenant-b', name: 'incident-isolation' },
+      spec: { podSelector: { matchLabels: { incident: 'isolated' } }, policyTypes: ['Ingress', 'Egress'] },
+    });
+    const c = criterion('NET-T-08', [
+      { from: A_CLIENT, to: Q, port: 8080, expect: 'deny' },
+      { from: B_CLIENT, to: { namespace: 'tenant-b', selector: { app: 'quarantine' } }, port: 8080, expect: 'deny' },
+    ]);
+    const plan = compilePlan([c], snap);
+    const nodes = [...batchBySource(plan.cells.values()).keys()].filter((k) => k.startsWith('node '));
+    expect(nodes.sort()).toEqual(['node worker-2', 'node worker-3']);
+  });
+
+  it('with podNetworkFromHost the node cell may fall back to the runner host; without it, it may not', () => {
+    const withFact = compilePlan([isolated], scheduledSnapshot(), { podNetworkFromHost: true });
+    const runner = withFact.cells.get(AGENT)!.runner;
+    expect(runner).toEqual({ kind: 'node', node: 'worker-2', hostFallback: true });
+    expect(nodeFallback(runner as never, 'forbidden')).toMatchObject({ kind: 'host' });
+    const without = compilePlan([isolated], scheduledSnapshot()).cells.get(AGENT)!.runner;
+    const fb = nodeFallback(without as never, 'could not create a hostNetwork node agent on node worker-2: forbidden');
+    expect(fb).toEqual({ kind: 'error', reason: expect.stringContaining('podNetworkFromHost is not "true"') });
+  });
+
+  it('INCONCLUSIVE when the agent could not be created and there is no fact (the handshake is an infra-error)', () => {
+    const plan = compilePlan([isolated], scheduledSnapshot());
+    const { outcome, checks } = verdict(isolated, plan, results(plan, { [AGENT]: 'infra-error' }));
+    expect(outcome.verdict).toBe('INCONCLUSIVE');
+    expect(checks.find((c) => c.id === OUT)!.control!.error).toContain(NO_SOURCE_CONNECTION);
+  });
+
+  it('INCONCLUSIVE when the pod is not scheduled (no node) and there is no fact: nothing is planned', () => {
+    const plan = compilePlan([isolated], scheduledSnapshot(null));
+    expect([...plan.cells.values()].filter((c) => c.runner.kind !== 'pod')).toEqual([]);
+    expect(verdict(isolated, plan, results(plan)).outcome.verdict).toBe('INCONCLUSIVE');
+  });
+
+  it('nodeAgents: false keeps only the runner host (fact) path', () => {
+    expect([...compilePlan([isolated], scheduledSnapshot(), { nodeAgents: false }).cells.values()].filter((c) => c.runner.kind !== 'pod')).toEqual([]);
+    const plan = compilePlan([isolated], scheduledSnapshot(), { nodeAgents: false, podNetworkFromHost: true });
+    expect(plan.cells.get('host -> tenant-a/quarantine-1:8080/TCP')!.runner).toEqual({ kind: 'host' });
+  });
+});
+
+describe('node agent objects', () => {
+  it('a privileged, managed, run-labelled namespace and one hostNetwork pause pod pinned per node', () => {
+    const { objects, pods } = nodeAgentObjects('r0123456789', ['worker-2', 'worker-1']);
+    expect(objects[0]).toMatchObject({
+      kind: 'Namespace',
+      metadata: {
+        name: 'isoproof-node-agent-r0123456789',
+        labels: { 'isoproof.dev/managed': 'true', 'isoproof.dev/run': 'r0123456789', 'pod-security.kubernetes.io/enforce': 'privileged' },
+      },
+    });
+    expect([...pods]).toEqual([
+      ['worker-1', 'node-agent-0'],
+      ['worker-2', 'node-agent-1'],
+    ]);
+    const p = objects[2] as unknown as { spec: { nodeName: string; hostNetwork: boolean; containers: { image: string; command: string[] }[] } };
+    expect(p.spec).toMatchObject({ nodeName: 'worker-2', hostNetwork: true });
+    expect(p.spec.containers[0]).toMatchObject({ image: 'isoproof.local/agnhost:2.56-isoproof1', command: ['/agnhost', 'pause'] });
   });
 });
