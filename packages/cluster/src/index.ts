@@ -23,7 +23,6 @@ export {
   kindTraefikObjects,
   kindTraefikFacts,
   traefikImage,
-  applyPath,
   prepareTraefikDir,
   KIND_TRAEFIK_MANIFEST,
   LOCAL_INGRESS_DIR,

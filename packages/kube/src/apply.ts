@@ -16,7 +16,9 @@ import { SWEEP_KINDS, refKey, sortForApply, sortForDelete } from './order';
 export const DEFAULT_FIELD_MANAGER = 'isoproof';
 
 export interface ApplyOptions {
-  runId: string;
+  /** Labels every object isoproof.dev/run=<runId>; omit it only for cluster infrastructure that a
+   * sweep must keep (e.g. the kind ingress controller). */
+  runId?: string;
   scenario?: string;
   fieldManager?: string;
   dryRun?: boolean;
@@ -40,13 +42,18 @@ export function apiErrorLine(e: unknown): string {
         /* keep text */
       }
     }
-    if (body && typeof body === 'object') {
-      const b = body as { reason?: string; message?: string };
-      return `${e.code}${b.reason ? ` ${b.reason}` : ''}: ${(b.message ?? '').split('\n')[0]}`;
-    }
-    return `${e.code}: ${String(body ?? '').split('\n')[0]}`;
+    return statusLine(e.code, body, String(body ?? ''));
   }
   return describeError(e);
+}
+
+/** One line from an HTTP status and its (parsed) Status body: "403 Forbidden: first line of message". */
+function statusLine(status: number, body: unknown, text: string): string {
+  if (body && typeof body === 'object') {
+    const b = body as { reason?: string; message?: string };
+    return `${status}${b.reason ? ` ${b.reason}` : ''}: ${(b.message ?? '').split('\n')[0]}`;
+  }
+  return `${status}: ${text.split('\n')[0]}`;
 }
 
 function objectApi(kube: KubeHandle): KubernetesObjectApi {
@@ -65,14 +72,6 @@ class PathResolver extends BoundedObjectApi {
   }
 }
 
-function statusLine(status: number, body: unknown, text: string): string {
-  if (body && typeof body === 'object') {
-    const b = body as { reason?: string; message?: string };
-    return `${status}${b.reason ? ` ${b.reason}` : ''}: ${(b.message ?? '').split('\n')[0]}`;
-  }
-  return `${status}: ${text.split('\n')[0]}`;
-}
-
 function isUnknownKind(e: unknown): boolean {
   return e instanceof Error && e.message.startsWith('Unrecognized API version and kind');
 }
@@ -86,7 +85,7 @@ export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts
   let paths = boundedObjectApi(kube, { contextNamespace: false }, PathResolver);
   const refs: ResourceRef[] = [];
   for (const o of sortForApply(objects)) {
-    const body = withRunLabels(o, opts.runId, opts.scenario) as unknown as KubernetesObject;
+    const body = (opts.runId ? withRunLabels(o, opts.runId, opts.scenario) : o) as unknown as KubernetesObject;
     const deadline = Date.now() + 30_000;
     for (;;) {
       let path: string;

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import type { KubeHandle, KubeObject } from '@isoproof/kube';
-import { rawRequest, waitForReady } from '@isoproof/kube';
+import { applyObjects, waitForReady } from '@isoproof/kube';
 import { ProviderCommandError, ProviderConfigError } from '../errors';
 import { TRAEFIK_DIR_IN_NODE } from './args';
 
@@ -118,25 +118,6 @@ export function traefikImage(objects: KubeObject[]): string {
   return image;
 }
 
-const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
-  Namespace: { plural: 'namespaces', namespaced: false },
-  ServiceAccount: { plural: 'serviceaccounts', namespaced: true },
-  ClusterRole: { plural: 'clusterroles', namespaced: false },
-  ClusterRoleBinding: { plural: 'clusterrolebindings', namespaced: false },
-  Deployment: { plural: 'deployments', namespaced: true },
-  IngressClass: { plural: 'ingressclasses', namespaced: false },
-  ConfigMap: { plural: 'configmaps', namespaced: true },
-};
-
-/** REST path of one of the ingress objects (server-side apply target). Pure. */
-export function applyPath(o: KubeObject): string {
-  const r = RESOURCES[o.kind];
-  if (!r) throw new ProviderConfigError(`kind ingress manifest: kind ${o.kind} is not supported (one of ${Object.keys(RESOURCES).join(', ')})`);
-  const base = o.apiVersion.includes('/') ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
-  const ns = r.namespaced ? `/namespaces/${encodeURIComponent(o.metadata.namespace ?? 'default')}` : '';
-  return `${base}${ns}/${r.plural}/${encodeURIComponent(o.metadata.name)}`;
-}
-
 /**
  * Fill `traefikDir` (mounted at /var/lib/isoproof/traefik in the node): traefik.yaml rendered from
  * the local static config, dynamic/ with a copy of the local dynamic/*.yaml. Files world-readable,
@@ -157,23 +138,15 @@ export async function prepareTraefikDir(traefikDir: string, localIngressDir = LO
 }
 
 /**
- * Server-side apply of the ingress objects (in file order: Namespace first), then wait (bounded) for
+ * Server-side apply of the ingress objects (dependency order: Namespace first), then wait (bounded) for
  * the Traefik Deployment to roll out. Throws ProviderCommandError naming the object or the wait.
  */
 export async function installTraefik(kube: KubeHandle, objects: KubeObject[], o: { timeoutMs?: number } = {}): Promise<void> {
-  for (const obj of objects) {
-    const res = await rawRequest(kube, {
-      method: 'PATCH',
-      path: applyPath(obj),
-      query: { fieldManager: TRAEFIK_FIELD_MANAGER, force: 'true' },
-      contentType: 'application/apply-patch+yaml',
-      body: JSON.stringify(obj),
-      timeoutMs: 30_000,
-    });
-    if (res.status < 200 || res.status >= 300) {
-      const b = res.body as { message?: string } | undefined;
-      throw new ProviderCommandError(`apply ${obj.kind} ${obj.metadata.name} failed: ${res.status} ${(b?.message ?? res.text).split('\n')[0]}`);
-    }
+  // Cluster infrastructure: no run label, so sweeps of leftover scenario objects keep the controller.
+  try {
+    await applyObjects(kube, objects, { fieldManager: TRAEFIK_FIELD_MANAGER });
+  } catch (e) {
+    throw new ProviderCommandError(`Traefik install: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, { cause: e });
   }
   const dep = objects.find((x) => x.kind === 'Deployment');
   if (!dep) return;
