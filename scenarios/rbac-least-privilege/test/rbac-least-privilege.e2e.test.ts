@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newRun } from '@isoproof/core';
-import { join } from 'node:path';
-import type { KubeHandle } from '@isoproof/kube';
-import { checkReachable, loadKube, rawRequest, readManifests } from '@isoproof/kube';
+import { checkReachable, loadKube } from '@isoproof/kube';
 import { destroyScenario, runScenario } from '@isoproof/run';
 import { scenarioE2E } from '@isoproof/run/testing';
 import { scenario } from '../src/index';
@@ -15,30 +13,11 @@ scenarioE2E(scenario);
 // the disagreement in the check's evidence and in the report section.
 const kubeconfig = process.env.ISOPROOF_KUBECONFIG;
 
-/**
- * The scenario tests above end with destroyScenario, which deletes the namespaces without waiting:
- * applying again while they terminate is refused (403 NamespaceTerminating). Waits, bounded, until
- * none of the scenario's namespaces is Terminating.
- */
-async function namespacesSettled(kube: KubeHandle, timeoutMs = 180_000): Promise<void> {
-  const names = (await readManifests(join(scenario.dir, 'manifests'))).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const terminating: string[] = [];
-    for (const ns of names) {
-      const r = await rawRequest(kube, { method: 'GET', path: `/api/v1/namespaces/${ns}`, timeoutMs: 10_000 });
-      if (r.status === 200 && (r.body as { status?: { phase?: string } }).status?.phase === 'Terminating') terminating.push(ns);
-    }
-    if (terminating.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`namespaces still terminating after ${timeoutMs / 1000} s: ${terminating.join(', ')}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 describe.skipIf(!kubeconfig)(`${scenario.name}: SelfSubjectAccessReview vs real attempt`, () => {
   it('the real attempt decides and the disagreement is reported', async () => {
     const kube = loadKube(kubeconfig!, process.env.ISOPROOF_CONTEXT || undefined);
     await checkReachable(kube, 15_000);
-    await namespacesSettled(kube);
+    // The scenario tests above end with destroyScenario, which waits until the namespaces are gone.
     try {
       const r = await runScenario(scenario, { kube, run: newRun(), provider: process.env.ISOPROOF_PROVIDER ?? 'existing' });
       const esc = r.outcomes.find((o) => o.criterion.id === 'RBAC-ESC-01')!;

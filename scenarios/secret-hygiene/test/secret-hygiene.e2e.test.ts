@@ -45,20 +45,6 @@ async function printedTokens(kube: ReturnType<typeof loadKube>): Promise<string[
   return out;
 }
 
-/**
- * scenarioE2E's afterAll deletes the namespace without waiting; the namespace stays Terminating
- * (pods stopping) for a while and refuses new objects. Poll until it is gone, bounded.
- */
-async function namespaceGone(kube: ReturnType<typeof loadKube>, name: string, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await rawRequest(kube, { method: 'GET', path: `/api/v1/namespaces/${name}`, timeoutMs: 10_000 });
-    if (res.status === 404) return;
-    if (Date.now() >= deadline) throw new Error(`namespace ${name} still present after ${timeoutMs / 1000}s (HTTP ${res.status}): delete it and rerun`);
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-}
-
 describe('secret-hygiene canaries', () => {
   it.skipIf(!kubeconfig)('no planted canary and no printed token appears in any output of the run', async () => {
     if (!kubeconfig || !artifacts) return;
@@ -67,7 +53,7 @@ describe('secret-hygiene canaries', () => {
     expect(canaries.length).toBeGreaterThanOrEqual(4);
 
     // One more run of the overlay that exposes a real token, with every output captured.
-    await namespaceGone(kube, 'secret-hygiene');
+    // scenarioE2E's destroyScenario has waited until the namespace is gone.
     const lines: string[] = [];
     const run = newRun();
     const result = await runScenario(scenario, { kube, run, provider: process.env.ISOPROOF_PROVIDER ?? 'existing', overlay: 'token-in-logs', log: (l) => lines.push(l) });
