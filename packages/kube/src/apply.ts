@@ -22,6 +22,8 @@ export interface ApplyOptions {
   scenario?: string;
   fieldManager?: string;
   dryRun?: boolean;
+  /** Stops before the next object once aborted (a signal): throws the signal's reason. */
+  signal?: AbortSignal;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -85,6 +87,9 @@ export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts
   let paths = boundedObjectApi(kube, { contextNamespace: false }, PathResolver);
   const refs: ResourceRef[] = [];
   for (const o of sortForApply(objects)) {
+    if (opts.signal?.aborted) {
+      throw opts.signal.reason instanceof Error ? opts.signal.reason : new KubeApiError(`apply stopped before ${refString(o)}: aborted`);
+    }
     const body = (opts.runId ? withRunLabels(o, opts.runId, opts.scenario) : o) as unknown as KubernetesObject;
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -124,11 +129,25 @@ export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts
 }
 
 /** List every object of SWEEP_KINDS (plus `extra` kinds) carrying `labelSelector`. */
-async function listLabelled(kube: KubeHandle, labelSelector: string, extra: ResourceRef[] = []): Promise<ResourceRef[]> {
-  const api = objectApi(kube);
+function listLabelled(kube: KubeHandle, labelSelector: string, extra: ResourceRef[] = []): Promise<ResourceRef[]> {
+  return listLabelledObjects(kube, labelSelector, { extra });
+}
+
+/**
+ * Every object of SWEEP_KINDS (plus `extra` kinds) matching `labelSelector` (any selector syntax,
+ * e.g. `isoproof.dev/scenario in (a,b)`). Objects already being deleted are left out unless
+ * `includeTerminating` (then they carry `terminating: true`). Kinds the cluster does not serve are skipped.
+ */
+export async function listLabelledObjects(
+  kube: KubeHandle,
+  labelSelector: string,
+  opts: { extra?: ResourceRef[]; includeTerminating?: boolean; signal?: AbortSignal } = {},
+): Promise<Array<ResourceRef & { terminating?: boolean }>> {
+  const extra = opts.extra ?? [];
+  const api = boundedObjectApi(kube, opts.signal ? { signal: opts.signal } : {});
   const kinds = new Map(SWEEP_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k] as const));
   for (const r of extra) if (r.apiVersion) kinds.set(`${r.apiVersion}/${r.kind}`, { apiVersion: r.apiVersion, kind: r.kind });
-  const out: ResourceRef[] = [];
+  const out: Array<ResourceRef & { terminating?: boolean }> = [];
   for (const { apiVersion, kind } of kinds.values()) {
     let items: KubernetesObject[];
     try {
@@ -139,9 +158,11 @@ async function listLabelled(kube: KubeHandle, labelSelector: string, extra: Reso
       throw new KubeApiError(`list ${kind} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
     }
     for (const it of items) {
-      if (!it.metadata?.name || it.metadata.deletionTimestamp) continue;
-      const ref: ResourceRef = { apiVersion, kind, name: it.metadata.name };
+      if (!it.metadata?.name) continue;
+      if (it.metadata.deletionTimestamp && !opts.includeTerminating) continue;
+      const ref: ResourceRef & { terminating?: boolean } = { apiVersion, kind, name: it.metadata.name };
       if (it.metadata.namespace) ref.namespace = it.metadata.namespace;
+      if (it.metadata.deletionTimestamp) ref.terminating = true;
       out.push(ref);
     }
   }

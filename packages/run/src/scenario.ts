@@ -6,7 +6,7 @@ import type { KubeHandle } from '@isoproof/kube';
 import { applyObjects, composeOverlay, listOverlays, pruneObjects, readManifests, removeTempKubeconfigs, waitForReady } from '@isoproof/kube';
 import { countVerdicts } from '@isoproof/report';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
-import { DEFAULT_TIMEOUTS, type Timeouts, withTimeout } from './timeout';
+import { DEFAULT_TIMEOUTS, SETTLE_MS, type Timeouts, withTimeout } from './timeout';
 
 export interface ScenarioResult {
   scenario: string;
@@ -29,7 +29,12 @@ export interface RunScenarioOptions {
   signal?: AbortSignal;
   /** Step budgets; defaults in DEFAULT_TIMEOUTS. */
   timeouts?: Partial<Timeouts>;
+  /** Told when the run enters a step (shutdown messages and interrupted reports name it). */
+  onStage?: (stage: ScenarioStage) => void;
 }
+
+/** The steps of a scenario run, in order. */
+export type ScenarioStage = 'apply' | 'readiness' | 'prepare' | 'probing';
 
 export const FIELD_MANAGER = 'isoproof';
 
@@ -86,15 +91,18 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
     objects = (await composeOverlay(objects, overlayDir)).objects;
   }
 
+  o.onStage?.('apply');
   say(`applying ${objects.length} objects`);
   const refs = await withTimeout(
     `apply of ${label}`,
     t.apply,
-    () => applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER }),
+    (signal) => applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER, signal }),
     o.signal,
+    { settleMs: SETTLE_MS },
   );
-  const pruned = await withTimeout(`prune of ${label}`, t.apply, () => pruneObjects(o.kube, def.name, refs), o.signal);
+  const pruned = await withTimeout(`prune of ${label}`, t.apply, () => pruneObjects(o.kube, def.name, refs), o.signal, { settleMs: SETTLE_MS });
   if (pruned.length > 0) say(`pruned ${pruned.length} objects of the previous apply`);
+  o.onStage?.('readiness');
   say('waiting until ready');
   // The wait has its own budget (which names what is not ready); the outer bound and the run's signal
   // stop it even if the API server hangs.
@@ -121,8 +129,9 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   let prepareError: string | undefined;
   if (def.prepare) {
     const prepare = def.prepare.bind(def);
+    o.onStage?.('prepare');
     try {
-      await withTimeout(`prepare of ${label}`, t.prepare, (signal) => prepare({ ...ctx, signal }), o.signal);
+      await withTimeout(`prepare of ${label}`, t.prepare, (signal) => prepare({ ...ctx, signal }), o.signal, { settleMs: SETTLE_MS });
     } catch (err) {
       if (o.signal?.aborted) throw err;
       prepareError = err instanceof Error ? err.message : String(err);
@@ -130,6 +139,7 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
     }
   }
 
+  o.onStage?.('probing');
   const results = prepareError
     ? groups.map((g) => ({ ...g, ok: false as const, error: `prepare failed: ${prepareError}`, durationMs: 0 }))
     : await runFamilies(groups, ctx, t.family);
