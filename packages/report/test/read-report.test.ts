@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,12 @@ describe('readReport: every unusable file is one message naming the file and the
     ['a numeric version', put('vnum.json', good.replace('"schemaVersion": "1.1"', '"schemaVersion": 1')), /vnum\.json: report schemaVersion 1 is not supported/],
     ['schema mismatch', put('mismatch.json', good.replace('"verdict": "FAIL"', '"verdict": "MAYBE"')), /mismatch\.json: not a valid isoproof 1\.1 report: report\.verdict: .*; regenerate it with 'isoproof run'$/],
   ];
+  if (process.getuid?.() !== 0) {
+    // Root reads any file: this case only exists for other users.
+    const locked = put('locked.json', good);
+    chmodSync(locked, 0o000);
+    cases.push(['not readable', locked, /locked\.json: report file not readable \(permission denied\); fix its permissions or run as its owner$/]);
+  }
   for (const [what, file, want] of cases) {
     it(what, async () => {
       const err = await readReport(file).then(
