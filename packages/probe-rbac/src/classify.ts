@@ -31,6 +31,17 @@ const QUOTED = String.raw`"(?:[^"\\]|\\.)*"`;
 const AUTHORIZER_DENIAL = new RegExp(
   String.raw`\bUser ${QUOTED} cannot [a-z]+ (?:resource|path) "|\buser ${QUOTED} \(groups=.*\) is attempting to grant RBAC permissions not currently held`,
 );
+/**
+ * The RBAC registry's own refusals besides escalation (pkg/registry/rbac/<kind>/policybased): an
+ * aggregationRule needs cluster-admin (`clusterroles... is forbidden: must have cluster-admin
+ * privileges to use the aggregationRule`), and bind prevention refuses a RoleBinding whose role it
+ * cannot resolve for a subject without the bind verb (`rolebindings... is forbidden:
+ * roles... "r" not found`).
+ */
+const RBAC_REGISTRY_DENIAL = new RegExp(
+  String.raw`^clusterroles\.rbac\.authorization\.k8s\.io ${QUOTED} is forbidden: must have cluster-admin privileges to use the aggregationRule|` +
+    String.raw`^rolebindings\.rbac\.authorization\.k8s\.io ${QUOTED} is forbidden: (?:cluster)?roles\.rbac\.authorization\.k8s\.io ${QUOTED} not found`,
+);
 /** Admission refusals that are not authorization (Pod Security, webhooks, policies, quota, limits, namespace lifecycle). */
 const ADMISSION_DENIAL = /violates PodSecurity|admission webhook|denied the request|exceeded quota|failed quota|LimitRange|(?:minimum|maximum) \S+ usage per (?:Container|Pod|PersistentVolumeClaim) is|max limit to request ratio per|ValidatingAdmissionPolicy|unable to create new content in namespace .* because it is being terminated/i;
 const POD_SECURITY_DENIAL = /\bviolates PodSecurity "[^"]*"/;
@@ -65,9 +76,13 @@ function firstLine(m: string | undefined): string {
   return l ? l.slice(0, 200) : '(no message)';
 }
 
-/** A 403 Status written by the API server's authorizer or by RBAC escalation prevention. */
+/**
+ * A 403 Status written by the API server's authorizer (impersonation included) or by RBAC itself:
+ * escalation prevention, bind prevention, the aggregationRule check.
+ */
 export function isAuthorizerDenial(a: Answer): boolean {
-  return a.status === 403 && a.reason === 'Forbidden' && AUTHORIZER_DENIAL.test(a.message ?? '');
+  const m = a.message ?? '';
+  return a.status === 403 && a.reason === 'Forbidden' && (AUTHORIZER_DENIAL.test(m) || RBAC_REGISTRY_DENIAL.test(m));
 }
 
 /** A 403 Status written by Pod Security admission. */
@@ -81,7 +96,8 @@ export function isPodSecurityDenial(a: Answer): boolean {
  * - 404 for a named object, 409 AlreadyExists, 422 Invalid: the request got past authorization
  *   (those answers come after it), so authorization allowed it — said in a note.
  * - 403 Status (reason Forbidden) from authorization (the authorizer's "User .. cannot <verb>
- *   resource/path" message, escalation prevention, impersonation): denied.
+ *   resource/path" message, impersonation) or from RBAC itself (escalation and bind prevention,
+ *   the aggregationRule check): denied.
  * - 403 from admission (Pod Security, webhooks, quota): error: refused after authorization for
  *   another reason; the authorization verdict is not what is being asked.
  * - any other 403 (a proxy's HTML page, an empty body, a Status without the authorizer's message):
