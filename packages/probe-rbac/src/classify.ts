@@ -159,3 +159,52 @@ export function classifyAdmission(a: Answer): Classified {
   if (s === 400 && DRY_RUN_REFUSAL.test(a.message ?? '')) return { outcome: 'error', result, error: `dry-run refused: ${a.message}` };
   return { outcome: 'error', result, error: `unexpected answer: ${result}` };
 }
+
+/**
+ * An impersonation of a group/uid/extra is answered only by a refusal that names it: the API server
+ * authorizes the Impersonate-User first, and a refusal of that user means the asked header was never
+ * checked (error, not denied). A denial naming neither is not proof either.
+ */
+export function scopeImpersonation(c: Classified, imp: { asked: 'groups' | 'uids' | 'userextras'; viaUser: string }): Classified {
+  if (c.outcome !== 'denied') return c;
+  const m = c.result;
+  const names = (resource: string) => new RegExp(String.raw`cannot impersonate resource "${resource}(?:/[^"]*)?"`).test(m);
+  if (names(imp.asked)) return c;
+  if (names('users') || names('serviceaccounts')) {
+    return {
+      outcome: 'error',
+      result: c.result,
+      error: `the API server refused to impersonate user ${imp.viaUser}, which it checks first: the ${imp.asked} question was never asked (set asUser to a user this identity may impersonate)`,
+    };
+  }
+  return { outcome: 'error', result: c.result, error: `a refusal that does not name ${imp.asked}: cannot tell` };
+}
+
+/**
+ * What an allowed watch saw, without object contents: one "TYPE Kind namespace/name" per event
+ * (a watch stream is one JSON event per line). Undefined when the text is not a watch stream.
+ */
+export function watchSummary(text: string, max = 20): string | undefined {
+  const events: string[] = [];
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t) continue;
+    let ev: { type?: unknown; object?: { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } };
+    try {
+      ev = JSON.parse(t) as typeof ev;
+    } catch {
+      return undefined;
+    }
+    if (typeof ev.type !== 'string') return undefined;
+    total++;
+    if (events.length >= max) continue;
+    const md = ev.object?.metadata ?? {};
+    const name = typeof md.name === 'string' ? md.name : '?';
+    const where = typeof md.namespace === 'string' ? `${md.namespace}/${name}` : name;
+    const kind = typeof ev.object?.kind === 'string' ? ev.object.kind : 'object';
+    events.push(`${ev.type} ${kind} ${where}`);
+  }
+  if (total === 0) return 'no event within the watch window';
+  return `${total} event(s): ${events.join('; ')}${total > events.length ? `; ... ${total - events.length} more` : ''}`;
+}
