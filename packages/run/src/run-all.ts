@@ -3,8 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Criterion, Outcome, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
-import type { KubeHandle } from '@isoproof/kube';
-import { checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
+import type { KubeHandle, KubeObject } from '@isoproof/kube';
+import { assertNoForeignObjects, checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
 import { selectProvider } from '@isoproof/cluster';
 import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
 import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
@@ -83,6 +83,8 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   criteria: Map<string, Criterion[]>;
   /** Kinds the steps apply (base manifests and composed overlays), one entry per apiVersion+kind. */
   kinds: Array<{ apiVersion: string; kind: string }>;
+  /** Every object the steps apply (base manifests and composed overlays). */
+  objects: KubeObject[];
 }> {
   if (o.scenarios.length === 0) {
     throw new IsoproofError('ISOPROOF_NO_SCENARIO', 'no scenario selected; name one with --scenario NAME or use --all');
@@ -90,7 +92,9 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   const steps: Step[] = [];
   const criteria = new Map<string, Criterion[]>();
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
-  const note = (objects: Array<{ apiVersion: string; kind: string }>) => {
+  const all: KubeObject[] = [];
+  const note = (objects: KubeObject[]) => {
+    all.push(...objects);
     for (const x of objects) kinds.set(`${x.apiVersion} ${x.kind}`, { apiVersion: x.apiVersion, kind: x.kind });
   };
   for (const def of o.scenarios) {
@@ -125,7 +129,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   if (steps.length === 0) {
     throw new IsoproofError('ISOPROOF_UNKNOWN_OVERLAY', `no selected scenario has an overlay '${o.overlay}'; see 'isoproof list'`);
   }
-  return { steps, criteria, kinds: [...kinds.values()] };
+  return { steps, criteria, kinds: [...kinds.values()], objects: all };
 }
 
 /** Name and version of the tool as reports carry them (one definition: @isoproof/report's). */
@@ -158,7 +162,7 @@ export function runExitCode(results: ScenarioResult[], proofs: OverlayProofResul
  */
 export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
   const log = o.log;
-  const { steps, criteria, kinds } = await planRun(o);
+  const { steps, criteria, kinds, objects } = await planRun(o);
   let waivers: Waiver[] = [];
   if (o.waiversFile) {
     if (!existsSync(o.waiversFile)) {
@@ -226,6 +230,9 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     const rights = requiredRights({ objects: kinds, criteria: [...criteria.values()].flat() });
     await assertRights(kube, rights);
     log(`rights: the ${rights.length} the run needs are granted`);
+    // Never adopt what isoproof did not create: any object of the plan that exists without the run label stops the run here.
+    const reused = await assertNoForeignObjects(kube, objects);
+    if (reused.length > 0) log(`re-applying ${reused.length} object(s) an earlier isoproof run left`);
     o.reporter?.runStarted?.({ runId: run.id, provider: provider.name, scenarios: steps.length });
 
     const results: ScenarioResult[] = [];

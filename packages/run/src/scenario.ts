@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import type { Criterion, Outcome, ProbeContext, ReportSection, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, defaultRedactor, evaluate, loadCriteria } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { applyObjects, composeOverlay, listOverlays, pruneObjects, readManifests, removeTempKubeconfigs, waitForReady } from '@isoproof/kube';
+import {
+  applyObjects,
+  assertNoForeignObjects,
+  composeOverlay,
+  listOverlays,
+  pruneObjects,
+  readManifests,
+  removeTempKubeconfigs,
+  waitForReady,
+} from '@isoproof/kube';
 import { countVerdicts } from '@isoproof/report';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
 import { DEFAULT_TIMEOUTS, type Timeouts, withTimeout } from './timeout';
@@ -90,7 +99,11 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   const refs = await withTimeout(
     `apply of ${label}`,
     t.apply,
-    () => applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER }),
+    async () => {
+      // One line naming every object of the user's in the way, before anything is applied.
+      await assertNoForeignObjects(o.kube, objects);
+      return applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER });
+    },
     o.signal,
   );
   const pruned = await withTimeout(`prune of ${label}`, t.apply, () => pruneObjects(o.kube, def.name, refs), o.signal);
