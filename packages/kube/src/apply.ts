@@ -183,13 +183,36 @@ export async function pruneObjects(
 }
 
 /**
+ * The refs whose object exists and carries isoproof's run label, each with the uid it has now
+ * (refs that already name a uid are kept as they are).
+ */
+async function ownedRefs(kube: KubeHandle, refs: LiveRef[]): Promise<LiveRef[]> {
+  const out: LiveRef[] = [];
+  for (const r of refs) {
+    if (r.uid) {
+      out.push(r);
+      continue;
+    }
+    const live = await readLiveState(kube, {
+      apiVersion: r.apiVersion ?? 'v1',
+      kind: r.kind,
+      metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+    });
+    if (live && createdByIsoproof(live.labels)) out.push({ ...r, uid: live.uid });
+  }
+  return out;
+}
+
+/**
  * Delete objects in reverse dependency order (404 is fine). A ref with a uid is deleted only if the
  * object under that name is still that one (a uid precondition; 409 means someone replaced it, and
- * it is left alone). With `waitMs`, wait until they are gone (WaitTimeoutError otherwise).
+ * it is left alone). With `ownedOnly`, refs without a uid are read first and only objects carrying the
+ * run label are deleted (by their uid). With `waitMs`, wait until they are gone (WaitTimeoutError otherwise).
  */
-export async function deleteObjects(kube: KubeHandle, refs: LiveRef[], opts: { waitMs?: number } = {}): Promise<void> {
+export async function deleteObjects(kube: KubeHandle, refs: LiveRef[], opts: { waitMs?: number; ownedOnly?: boolean } = {}): Promise<void> {
   const api = objectApi(kube);
-  const ordered = sortForDelete(refs);
+  let ordered = sortForDelete(refs);
+  if (opts.ownedOnly) ordered = await ownedRefs(kube, ordered);
   const replaced = new Set<LiveRef>();
   for (const r of ordered) {
     const spec = { apiVersion: r.apiVersion ?? 'v1', kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } };

@@ -121,3 +121,19 @@ describe('against an API server (real HTTP, 127.0.0.1)', () => {
     expect(api.objects.get('namespaces//iso-a')).toEqual(mine);
   });
 });
+
+describe('deleteObjects ownedOnly', () => {
+  it('deletes a named object only when it carries the run label', async () => {
+    api = await startFakeApi();
+    const kube = loadKube(api.kubeconfigPath);
+    const user = api.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'user-ns' } });
+    api.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'iso-ns', labels: { [RUN_LABEL]: 'rabcdefghij' } } });
+    const refs = [
+      { kind: 'Namespace', name: 'user-ns' },
+      { kind: 'Namespace', name: 'iso-ns' },
+      { kind: 'Namespace', name: 'absent' },
+    ];
+    await deleteObjects(kube, refs, { ownedOnly: true, waitMs: 2_000 });
+    expect([...api.objects.values()]).toEqual([user]);
+  });
+});
