@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsoproofError, redactText } from '@isoproof/core';
 import { UsageError, formatError } from './errors';
+import { checkRunSettings, runSettings } from './run-settings';
 import { COMMANDS, type CommandSpec, commandHelp, parseOptions, topHelp } from './spec';
 
 export type ProviderName = 'kind' | 'existing' | 'local';
@@ -91,18 +92,14 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
   const context = str(v, 'context');
-  let waiversFile = str(v, 'waivers');
-  if (waiversFile !== undefined) {
-    waiversFile = resolve(waiversFile);
-    if (!existsSync(waiversFile)) throw new IsoproofError('ISOPROOF_INVALID_WAIVER', `waivers file not found: ${waiversFile}; fix --waivers`);
-  } else if (existsSync('waivers.yaml')) {
-    waiversFile = resolve('waivers.yaml');
-  }
-  if (kubeconfig) await preflight(kubeconfig, context);
-
+  // Facts, waivers, criteria parameters, timeouts: flags > config file (isoproof.yaml or --config).
+  const settings = await runSettings({ config: str(v, 'config'), fact: list(v, 'fact'), waivers: str(v, 'waivers') });
+  const waiversFile = settings.waiversFile;
   const run = await import('@isoproof/run');
   const all = await run.loadScenarios();
   if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
+  await checkRunSettings(settings, all);
+  if (kubeconfig) await preflight(kubeconfig, context);
   const scenarios = bool(v, 'all') ? all : run.selectScenarios(all, names);
 
   const { createConsoleReporter } = await import('@isoproof/report');
@@ -127,6 +124,10 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
       artifactsDir: str(v, 'artifacts') ?? 'artifacts',
       keepCluster: bool(v, 'keep-cluster'),
       waiversFile,
+      facts: settings.facts,
+      factSources: settings.factSources,
+      criteriaParams: settings.criteria,
+      timeouts: settings.timeouts,
       log: (l) => (held ? held.push(l) : reporter.log(l)),
       reporter: {
         ...reporter,

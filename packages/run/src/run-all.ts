@@ -14,6 +14,7 @@ import { errorMessage, undecided } from './families';
 import { overlayNames } from './load';
 import { assertRights, requiredRights } from './preflight';
 import { type ScenarioResult, destroyScenario, loadScenarioCriteria, runScenario } from './scenario';
+import { type CriterionParams, type FactSource, describeFacts, mergeFacts } from './settings';
 import { installSignalHandlers } from './signals';
 import type { Timeouts } from './timeout';
 
@@ -52,6 +53,11 @@ export interface RunAllOptions {
   /** Install SIGINT/SIGTERM handlers that export logs and clean up (the CLI does). */
   handleSignals?: boolean;
   timeouts?: Partial<Timeouts>;
+  /** The user's facts (--fact, config file): they override the provider's (see resolveSettings). */
+  facts?: Record<string, string>;
+  factSources?: Record<string, FactSource>;
+  /** The user's per-criterion parameters (config file). */
+  criteriaParams?: CriterionParams;
 }
 
 /** What one overlay run proved (only with `overlays: true`); the report's OverlayProof. */
@@ -78,7 +84,7 @@ interface Step {
  * Everything that can be checked without a cluster: criteria valid against the families, manifests
  * parse, overlays exist and compose. Bad input fails here, before any cluster is created.
  */
-export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays'>): Promise<{
+export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays' | 'criteriaParams'>): Promise<{
   steps: Step[];
   criteria: Map<string, Criterion[]>;
   /** Kinds the steps apply (base manifests and composed overlays), one entry per apiVersion+kind. */
@@ -98,7 +104,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
     for (const x of objects) kinds.set(`${x.apiVersion} ${x.kind}`, { apiVersion: x.apiVersion, kind: x.kind });
   };
   for (const def of o.scenarios) {
-    criteria.set(def.name, await loadScenarioCriteria(def));
+    criteria.set(def.name, await loadScenarioCriteria(def, o.criteriaParams));
     const base = await readManifests(join(def.dir, 'manifests'));
     const names = overlayNames(def.dir);
     if (o.overlay) {
@@ -233,6 +239,8 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     // Never adopt what isoproof did not create: any object of the plan that exists without the run label stops the run here.
     const reused = await assertNoForeignObjects(kube, objects);
     if (reused.length > 0) log(`re-applying ${reused.length} object(s) an earlier isoproof run left`);
+    const facts = mergeFacts(cluster.facts ?? {}, o.facts ?? {});
+    log(describeFacts(cluster.facts ?? {}, { facts: o.facts ?? {}, factSources: o.factSources ?? {} }));
     o.reporter?.runStarted?.({ runId: run.id, provider: provider.name, scenarios: steps.length });
 
     const results: ScenarioResult[] = [];
@@ -248,13 +256,14 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
           kube,
           run,
           provider: provider.name,
-          facts: cluster.facts ?? {},
+          facts,
           overlay: step.overlay,
           waivers,
           log,
           artifactsDir: join(artifactsDir, 'evidence', step.def.name, step.overlay ?? 'baseline'),
           signal: ac.signal,
           timeouts: o.timeouts,
+          ...(o.criteriaParams ? { criteriaParams: o.criteriaParams } : {}),
         });
       } catch (err) {
         if (ac.signal.aborted) break;

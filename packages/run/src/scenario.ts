@@ -15,6 +15,7 @@ import {
 } from '@isoproof/kube';
 import { countVerdicts } from '@isoproof/report';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
+import { type CriterionParams, NO_CRITERION_PARAMS, withCriterionParams } from './settings';
 import { DEFAULT_TIMEOUTS, type Timeouts, withTimeout } from './timeout';
 
 export interface ScenarioResult {
@@ -38,6 +39,8 @@ export interface RunScenarioOptions {
   signal?: AbortSignal;
   /** Step budgets; defaults in DEFAULT_TIMEOUTS. */
   timeouts?: Partial<Timeouts>;
+  /** The user's per-criterion parameters (config file), merged over the criteria's specs. */
+  criteriaParams?: CriterionParams;
 }
 
 export const FIELD_MANAGER = 'isoproof';
@@ -46,15 +49,18 @@ export function criteriaFile(def: ScenarioDefinition): string {
   return join(def.dir, 'criteria.yaml');
 }
 
-/** Loads a scenario's criteria and checks them against its families (no cluster needed). */
-export async function loadScenarioCriteria(def: ScenarioDefinition): Promise<Criterion[]> {
+/**
+ * Loads a scenario's criteria and checks them against its families (no cluster needed); the user's
+ * per-criterion parameters are merged over their specs and checked by the same families.
+ */
+export async function loadScenarioCriteria(def: ScenarioDefinition, params: CriterionParams = NO_CRITERION_PARAMS): Promise<Criterion[]> {
   const file = criteriaFile(def);
   if (!existsSync(file)) {
     throw new IsoproofError('ISOPROOF_INVALID_SCENARIO', `${file}: missing; every scenario needs a criteria.yaml`);
   }
   const criteria = await loadCriteria(file);
   validateFamilySpecs(criteria, def.families, file);
-  return criteria;
+  return withCriterionParams(criteria, params, def.families);
 }
 
 /**
@@ -80,7 +86,7 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   const label = o.overlay ? `${def.name}/${o.overlay}` : def.name;
   const say = (l: string) => log(`[${label}] ${l}`);
 
-  const criteria = await loadScenarioCriteria(def);
+  const criteria = await loadScenarioCriteria(def, o.criteriaParams);
 
   let objects = await readManifests(join(def.dir, 'manifests'));
   if (o.overlay) {
