@@ -47,3 +47,6 @@ export {
 export type { Settings, SettingsInput, CriterionParams, FactSource } from './settings';
 export { parseConfig, loadConfigFile, durationMs, ConfigError, CONFIG_SCHEMA, CONFIG_FILE_NAME, CONFIG_KEYS } from './config-file';
 export type { ConfigFile, TimeoutName } from './config-file';
+export { loadScenarioDir, findScenarioDirs, withScenarioDirs, familyForKind, SCENARIO_NAME_PATTERN } from './data-scenario';
+export { validateScenarioDir } from './validate';
+export type { ValidationResult } from './validate';
