@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsoproofError, redactText } from '@isoproof/core';
 import { UsageError, formatError } from './errors';
-import { checkRunSettings, runSettings } from './run-settings';
+import { checkRunSettings, knownScenarios, runSettings } from './run-settings';
+import { cmdValidate } from './validate-command';
 import { COMMANDS, type CommandSpec, commandHelp, parseOptions, topHelp } from './spec';
 
 export type ProviderName = 'kind' | 'existing' | 'local';
@@ -93,10 +94,10 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const kubeconfig = kubeconfigFlag(v, provider);
   const context = str(v, 'context');
   // Facts, waivers, criteria parameters, timeouts: flags > config file (isoproof.yaml or --config).
-  const settings = await runSettings({ config: str(v, 'config'), fact: list(v, 'fact'), waivers: str(v, 'waivers') });
+  const settings = await runSettings({ config: str(v, 'config'), fact: list(v, 'fact'), waivers: str(v, 'waivers'), scenarioDirs: list(v, 'scenario-dir') });
   const waiversFile = settings.waiversFile;
   const run = await import('@isoproof/run');
-  const all = await run.loadScenarios();
+  const all = await knownScenarios(settings);
   if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
   await checkRunSettings(settings, all);
   if (kubeconfig) await preflight(kubeconfig, context);
@@ -244,7 +245,7 @@ export function consoleText(report: Report): string {
 async function cmdList(v: Values, io: Io): Promise<number> {
   const run = await import('@isoproof/run');
   const { listOverlays } = await import('@isoproof/kube');
-  const scenarios = await run.loadScenarios();
+  const scenarios = await knownScenarios(await runSettings({ config: str(v, 'config'), scenarioDirs: list(v, 'scenario-dir') }));
   const rows = [];
   const broken: string[] = [];
   for (const s of scenarios) {
@@ -330,6 +331,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'list':
         noPositionals(c, positionals);
         return await cmdList(values, io);
+      case 'validate':
+        return await cmdValidate(positionals, io);
       default:
         throw new UsageError(`unknown command '${cmd}'`);
     }

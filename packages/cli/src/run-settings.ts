@@ -4,7 +4,7 @@ import type { Settings } from '@isoproof/run';
 /** The flags of `isoproof run` that feed the user's settings. */
 export interface RunSettingsFlags {
   config?: string;
-  fact: string[];
+  fact?: string[];
   waivers?: string;
   scenarioDirs?: string[];
 }
@@ -14,7 +14,7 @@ export async function runSettings(flags: RunSettingsFlags): Promise<Settings> {
   const run = await import('@isoproof/run');
   const settings = await run.resolveSettings({
     ...(flags.config !== undefined ? { configFile: flags.config } : {}),
-    factFlags: flags.fact,
+    factFlags: flags.fact ?? [],
     ...(flags.waivers !== undefined ? { waiversFile: flags.waivers } : {}),
     ...(flags.scenarioDirs ? { scenarioDirs: flags.scenarioDirs } : {}),
   });
@@ -32,4 +32,10 @@ export async function checkRunSettings(settings: Settings, known: ScenarioDefini
   // Loading with the parameters also has each probe family check the merged specs.
   for (const s of known) ids.push(...(await run.loadScenarioCriteria(s, settings.criteria)).map((c) => c.id));
   run.checkCriterionIds(settings.criteria, ids);
+}
+
+/** The bundled scenarios plus those of the settings' scenario directories (config scenarioDirs, --scenario-dir). */
+export async function knownScenarios(settings: Settings): Promise<ScenarioDefinition[]> {
+  const run = await import('@isoproof/run');
+  return run.withScenarioDirs(await run.loadScenarios(), settings.scenarioDirs);
 }
