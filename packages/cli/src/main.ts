@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsoproofError, redactText } from '@isoproof/core';
 import { UsageError, formatError } from './errors';
+import { checkRunSettings, knownScenarios, runSettings } from './run-settings';
+import { cmdValidate } from './validate-command';
 import { COMMANDS, type CommandSpec, commandHelp, parseOptions, topHelp } from './spec';
 
 export type ProviderName = 'kind' | 'existing' | 'local';
@@ -91,18 +93,14 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
   const context = str(v, 'context');
-  let waiversFile = str(v, 'waivers');
-  if (waiversFile !== undefined) {
-    waiversFile = resolve(waiversFile);
-    if (!existsSync(waiversFile)) throw new IsoproofError('ISOPROOF_INVALID_WAIVER', `waivers file not found: ${waiversFile}; fix --waivers`);
-  } else if (existsSync('waivers.yaml')) {
-    waiversFile = resolve('waivers.yaml');
-  }
-  if (kubeconfig) await preflight(kubeconfig, context);
-
+  // Facts, waivers, criteria parameters, timeouts: flags > config file (isoproof.yaml or --config).
+  const settings = await runSettings({ config: str(v, 'config'), fact: list(v, 'fact'), waivers: str(v, 'waivers'), scenarioDirs: list(v, 'scenario-dir') });
+  const waiversFile = settings.waiversFile;
   const run = await import('@isoproof/run');
-  const all = await run.loadScenarios();
+  const all = await knownScenarios(settings);
   if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
+  await checkRunSettings(settings, all);
+  if (kubeconfig) await preflight(kubeconfig, context);
   const scenarios = bool(v, 'all') ? all : run.selectScenarios(all, names);
 
   const { createConsoleReporter } = await import('@isoproof/report');
@@ -127,6 +125,10 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
       artifactsDir: str(v, 'artifacts') ?? 'artifacts',
       keepCluster: bool(v, 'keep-cluster'),
       waiversFile,
+      facts: settings.facts,
+      factSources: settings.factSources,
+      criteriaParams: settings.criteria,
+      timeouts: settings.timeouts,
       log: (l) => (held ? held.push(l) : reporter.log(l)),
       reporter: {
         ...reporter,
@@ -243,7 +245,7 @@ export function consoleText(report: Report): string {
 async function cmdList(v: Values, io: Io): Promise<number> {
   const run = await import('@isoproof/run');
   const { listOverlays } = await import('@isoproof/kube');
-  const scenarios = await run.loadScenarios();
+  const scenarios = await knownScenarios(await runSettings({ config: str(v, 'config'), scenarioDirs: list(v, 'scenario-dir') }));
   const rows = [];
   const broken: string[] = [];
   for (const s of scenarios) {
@@ -329,6 +331,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'list':
         noPositionals(c, positionals);
         return await cmdList(values, io);
+      case 'validate':
+        return await cmdValidate(positionals, io);
       default:
         throw new UsageError(`unknown command '${cmd}'`);
     }

@@ -44,6 +44,20 @@ const clusterName: FlagSpec = {
   help: 'kind cluster name (default: isoproof-kind; the local cluster is always isoproof-local)',
 };
 
+const scenarioDir: FlagSpec = {
+  name: 'scenario-dir',
+  type: 'string',
+  multiple: true,
+  value: 'DIR',
+  help: 'also use the scenarios kept as data in DIR (a scenario directory, or a directory of them); see docs/write-your-own-scenario.md',
+};
+const config: FlagSpec = {
+  name: 'config',
+  type: 'string',
+  value: 'FILE',
+  help: 'config file: facts, waivers, tls, scenarioDirs, per-criterion parameters, timeouts (default: isoproof.yaml if present)',
+};
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'run',
@@ -55,6 +69,7 @@ export const COMMANDS: CommandSpec[] = [
       context,
       { name: 'scenario', type: 'string', multiple: true, value: 'NAME', help: 'scenario to run; see isoproof list' },
       { name: 'all', type: 'boolean', help: 'run every scenario' },
+      scenarioDir,
       {
         name: 'overlay',
         type: 'string',
@@ -66,7 +81,15 @@ export const COMMANDS: CommandSpec[] = [
         type: 'boolean',
         help: 'run the baseline and every overlay; passes only if the baseline is all PASS and each overlay flips exactly the criteria it names',
       },
-      { name: 'waivers', type: 'string', value: 'FILE', help: 'waivers file (default: waivers.yaml if present)' },
+      { name: 'waivers', type: 'string', value: 'FILE', help: 'waivers file (default: the config file\'s waivers, else waivers.yaml if present)' },
+      {
+        name: 'fact',
+        type: 'string',
+        multiple: true,
+        value: 'KEY=VALUE',
+        help: 'a fact probes read (e.g. ingressAddress=127.0.0.1:18443, auditLogPath=/var/log/audit.log); overrides the config file and the provider',
+      },
+      config,
       { name: 'artifacts', type: 'string', value: 'DIR', help: 'where report.json, junit.xml, report.md, report.sarif and logs go (default: artifacts)' },
       { name: 'keep-cluster', type: 'boolean', help: 'leave the cluster and the scenario objects in place' },
       clusterName,
@@ -76,6 +99,8 @@ export const COMMANDS: CommandSpec[] = [
     examples: [
       'isoproof run --all',
       'isoproof run --scenario tenant-isolation --kubeconfig ./kubeconfig --context dev',
+      'isoproof run --all --kubeconfig ./kubeconfig --config isoproof.yaml --fact ingressAddress=10.0.0.5:443',
+      'isoproof run --kubeconfig ./kubeconfig --scenario-dir ./my-scenarios --scenario team-isolation',
       'isoproof run --scenario tenant-isolation --overlay allow-cross-tenant --keep-cluster',
     ],
   },
@@ -122,7 +147,15 @@ export const COMMANDS: CommandSpec[] = [
     name: 'list',
     summary: 'list scenarios with their criteria and overlays',
     usage: 'isoproof list [--json]',
-    flags: [{ name: 'json', type: 'boolean', help: 'machine-readable output' }, debug, help],
+    flags: [{ name: 'json', type: 'boolean', help: 'machine-readable output' }, scenarioDir, config, debug, help],
+  },
+  {
+    name: 'validate',
+    summary: 'check scenario directories offline: schemas, manifests, overlays, network cells simulated',
+    usage: 'isoproof validate DIR...',
+    positionals: { name: 'DIR', help: 'a scenario directory (criteria.yaml, manifests/, overlays/) or a directory of them', required: true },
+    flags: [debug, help],
+    examples: ['isoproof validate ./my-scenarios/team-isolation'],
   },
 ];
 

@@ -30,6 +30,6 @@ export {
 } from './kind/ingress';
 export { ExternalListener, sweepExternalListeners, EXTERNAL_LISTENER_IMAGE } from './kind/external-listener';
 export { ExistingProvider } from './existing/index';
-export { LocalProvider } from './local/index';
+export { LocalProvider, parseLocalFacts } from './local/index';
 export type { ProviderInputs, SelectOptions } from './select';
 export { decideProvider, selectProvider, dockerUsable, kindOnPath, PROVIDER_NAMES } from './select';

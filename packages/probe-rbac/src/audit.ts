@@ -285,7 +285,11 @@ export function auditFamily(): ProbeFamily {
             subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'isoproof:nobody' }],
           };
           const created = await rawRequest(admin, { method: 'POST', path, body, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
-          const deleted = await rawRequest(admin, { method: 'DELETE', path: `${path}/${name}`, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
+          // Only what this probe created is deleted (a refused create, e.g. 409, leaves the name alone).
+          const deleted =
+            created instanceof Error || created.status >= 300
+              ? created
+              : await rawRequest(admin, { method: 'DELETE', path: `${path}/${name}`, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
           const bad = [created, deleted].find((x) => x instanceof Error || x.status >= 300);
           if (bad) {
             const why = bad instanceof Error ? bad.message : `${bad.status} ${answerOf(bad.status, bad.body, bad.text).message ?? ''}`;

@@ -3,8 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Criterion, Outcome, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
-import type { KubeHandle } from '@isoproof/kube';
-import { checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
+import type { KubeHandle, KubeObject } from '@isoproof/kube';
+import { assertNoForeignObjects, checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
 import { selectProvider } from '@isoproof/cluster';
 import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
 import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
@@ -14,6 +14,7 @@ import { errorMessage, undecided } from './families';
 import { overlayNames } from './load';
 import { assertRights, requiredRights } from './preflight';
 import { type ScenarioResult, destroyScenario, loadScenarioCriteria, runScenario } from './scenario';
+import { type CriterionParams, type FactSource, describeFacts, mergeFacts } from './settings';
 import { installSignalHandlers } from './signals';
 import type { Timeouts } from './timeout';
 
@@ -52,6 +53,11 @@ export interface RunAllOptions {
   /** Install SIGINT/SIGTERM handlers that export logs and clean up (the CLI does). */
   handleSignals?: boolean;
   timeouts?: Partial<Timeouts>;
+  /** The user's facts (--fact, config file): they override the provider's (see resolveSettings). */
+  facts?: Record<string, string>;
+  factSources?: Record<string, FactSource>;
+  /** The user's per-criterion parameters (config file). */
+  criteriaParams?: CriterionParams;
 }
 
 /** What one overlay run proved (only with `overlays: true`); the report's OverlayProof. */
@@ -78,11 +84,13 @@ interface Step {
  * Everything that can be checked without a cluster: criteria valid against the families, manifests
  * parse, overlays exist and compose. Bad input fails here, before any cluster is created.
  */
-export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays'>): Promise<{
+export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays' | 'criteriaParams'>): Promise<{
   steps: Step[];
   criteria: Map<string, Criterion[]>;
   /** Kinds the steps apply (base manifests and composed overlays), one entry per apiVersion+kind. */
   kinds: Array<{ apiVersion: string; kind: string }>;
+  /** Every object the steps apply (base manifests and composed overlays). */
+  objects: KubeObject[];
 }> {
   if (o.scenarios.length === 0) {
     throw new IsoproofError('ISOPROOF_NO_SCENARIO', 'no scenario selected; name one with --scenario NAME or use --all');
@@ -90,11 +98,13 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   const steps: Step[] = [];
   const criteria = new Map<string, Criterion[]>();
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
-  const note = (objects: Array<{ apiVersion: string; kind: string }>) => {
+  const all: KubeObject[] = [];
+  const note = (objects: KubeObject[]) => {
+    all.push(...objects);
     for (const x of objects) kinds.set(`${x.apiVersion} ${x.kind}`, { apiVersion: x.apiVersion, kind: x.kind });
   };
   for (const def of o.scenarios) {
-    criteria.set(def.name, await loadScenarioCriteria(def));
+    criteria.set(def.name, await loadScenarioCriteria(def, o.criteriaParams));
     const base = await readManifests(join(def.dir, 'manifests'));
     const names = overlayNames(def.dir);
     if (o.overlay) {
@@ -125,7 +135,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   if (steps.length === 0) {
     throw new IsoproofError('ISOPROOF_UNKNOWN_OVERLAY', `no selected scenario has an overlay '${o.overlay}'; see 'isoproof list'`);
   }
-  return { steps, criteria, kinds: [...kinds.values()] };
+  return { steps, criteria, kinds: [...kinds.values()], objects: all };
 }
 
 /** Name and version of the tool as reports carry them (one definition: @isoproof/report's). */
@@ -158,7 +168,7 @@ export function runExitCode(results: ScenarioResult[], proofs: OverlayProofResul
  */
 export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
   const log = o.log;
-  const { steps, criteria, kinds } = await planRun(o);
+  const { steps, criteria, kinds, objects } = await planRun(o);
   let waivers: Waiver[] = [];
   if (o.waiversFile) {
     if (!existsSync(o.waiversFile)) {
@@ -226,6 +236,11 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     const rights = requiredRights({ objects: kinds, criteria: [...criteria.values()].flat() });
     await assertRights(kube, rights);
     log(`rights: the ${rights.length} the run needs are granted`);
+    // Never adopt what isoproof did not create: any object of the plan that exists without the run label stops the run here.
+    const reused = await assertNoForeignObjects(kube, objects);
+    if (reused.length > 0) log(`re-applying ${reused.length} object(s) an earlier isoproof run left`);
+    const facts = mergeFacts(cluster.facts ?? {}, o.facts ?? {});
+    log(describeFacts(cluster.facts ?? {}, { facts: o.facts ?? {}, factSources: o.factSources ?? {} }));
     o.reporter?.runStarted?.({ runId: run.id, provider: provider.name, scenarios: steps.length });
 
     const results: ScenarioResult[] = [];
@@ -241,13 +256,14 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
           kube,
           run,
           provider: provider.name,
-          facts: cluster.facts ?? {},
+          facts,
           overlay: step.overlay,
           waivers,
           log,
           artifactsDir: join(artifactsDir, 'evidence', step.def.name, step.overlay ?? 'baseline'),
           signal: ac.signal,
           timeouts: o.timeouts,
+          ...(o.criteriaParams ? { criteriaParams: o.criteriaParams } : {}),
         });
       } catch (err) {
         if (ac.signal.aborted) break;

@@ -3,9 +3,19 @@ import { join } from 'node:path';
 import type { Criterion, Outcome, ProbeContext, ReportSection, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, defaultRedactor, evaluate, loadCriteria } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { applyObjects, composeOverlay, listOverlays, pruneObjects, readManifests, removeTempKubeconfigs, waitForReady } from '@isoproof/kube';
+import {
+  applyObjects,
+  assertNoForeignObjects,
+  composeOverlay,
+  listOverlays,
+  pruneObjects,
+  readManifests,
+  removeTempKubeconfigs,
+  waitForReady,
+} from '@isoproof/kube';
 import { countVerdicts } from '@isoproof/report';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
+import { type CriterionParams, NO_CRITERION_PARAMS, withCriterionParams } from './settings';
 import { DEFAULT_TIMEOUTS, type Timeouts, withTimeout } from './timeout';
 
 export interface ScenarioResult {
@@ -29,6 +39,8 @@ export interface RunScenarioOptions {
   signal?: AbortSignal;
   /** Step budgets; defaults in DEFAULT_TIMEOUTS. */
   timeouts?: Partial<Timeouts>;
+  /** The user's per-criterion parameters (config file), merged over the criteria's specs. */
+  criteriaParams?: CriterionParams;
 }
 
 export const FIELD_MANAGER = 'isoproof';
@@ -37,15 +49,18 @@ export function criteriaFile(def: ScenarioDefinition): string {
   return join(def.dir, 'criteria.yaml');
 }
 
-/** Loads a scenario's criteria and checks them against its families (no cluster needed). */
-export async function loadScenarioCriteria(def: ScenarioDefinition): Promise<Criterion[]> {
+/**
+ * Loads a scenario's criteria and checks them against its families (no cluster needed); the user's
+ * per-criterion parameters are merged over their specs and checked by the same families.
+ */
+export async function loadScenarioCriteria(def: ScenarioDefinition, params: CriterionParams = NO_CRITERION_PARAMS): Promise<Criterion[]> {
   const file = criteriaFile(def);
   if (!existsSync(file)) {
     throw new IsoproofError('ISOPROOF_INVALID_SCENARIO', `${file}: missing; every scenario needs a criteria.yaml`);
   }
   const criteria = await loadCriteria(file);
   validateFamilySpecs(criteria, def.families, file);
-  return criteria;
+  return withCriterionParams(criteria, params, def.families);
 }
 
 /**
@@ -71,7 +86,7 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   const label = o.overlay ? `${def.name}/${o.overlay}` : def.name;
   const say = (l: string) => log(`[${label}] ${l}`);
 
-  const criteria = await loadScenarioCriteria(def);
+  const criteria = await loadScenarioCriteria(def, o.criteriaParams);
 
   let objects = await readManifests(join(def.dir, 'manifests'));
   if (o.overlay) {
@@ -90,7 +105,11 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   const refs = await withTimeout(
     `apply of ${label}`,
     t.apply,
-    () => applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER }),
+    async () => {
+      // One line naming every object of the user's in the way, before anything is applied.
+      await assertNoForeignObjects(o.kube, objects);
+      return applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER });
+    },
     o.signal,
   );
   const pruned = await withTimeout(`prune of ${label}`, t.apply, () => pruneObjects(o.kube, def.name, refs), o.signal);
