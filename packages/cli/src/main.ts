@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Report } from '@isoproof/report';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -93,6 +93,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
   const context = str(v, 'context');
+  // Every input is checked before the first cluster call: bad input is one line and exit 2.
   // Facts, waivers, criteria parameters, timeouts: flags > config file (isoproof.yaml or --config).
   const settings = await runSettings({ config: str(v, 'config'), fact: list(v, 'fact'), waivers: str(v, 'waivers'), scenarioDirs: list(v, 'scenario-dir') });
   const waiversFile = settings.waiversFile;
@@ -100,9 +101,50 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const all = await knownScenarios(settings);
   if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
   await checkRunSettings(settings, all);
-  if (kubeconfig) await preflight(kubeconfig, context);
   const scenarios = bool(v, 'all') ? all : run.selectScenarios(all, names);
+  // Criteria, manifests and overlays of the selection (the run plans again; it takes milliseconds).
+  await run.planRun({ scenarios, overlay: str(v, 'overlay'), overlays: bool(v, 'with-overlays'), criteriaParams: settings.criteria });
+  if (waiversFile) {
+    const { loadWaivers } = await import('@isoproof/core');
+    const known: string[] = [];
+    for (const s of all) known.push(...(await run.loadScenarioCriteria(s)).map((c) => c.id));
+    run.checkWaiverCriteria(await loadWaivers(waiversFile), known, waiversFile);
+  }
+  const artifactsDir = await run.checkArtifactsDir(str(v, 'artifacts') ?? 'artifacts');
+  if (kubeconfig) (await import('@isoproof/kube')).loadKube(kubeconfig, context);
 
+  // From here on a signal stops the run cleanly (cleanup, partial report, exit 130/143).
+  const shutdown = new run.Shutdown({ log: (l) => io.err(l) }).install();
+  try {
+    if (kubeconfig) await preflight(kubeconfig, context);
+    return await runWithReporter(run, v, io, debug, { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings });
+  } catch (err) {
+    const code = shutdown.exitCode();
+    if (code === undefined) throw err;
+    io.err(formatError(err, debug));
+    return code;
+  } finally {
+    shutdown.uninstall();
+  }
+}
+
+async function runWithReporter(
+  run: typeof import('@isoproof/run'),
+  v: Values,
+  io: Io,
+  debug: boolean,
+  a: {
+    provider: ProviderName | undefined;
+    kubeconfig: string | undefined;
+    context: string | undefined;
+    scenarios: Awaited<ReturnType<typeof run.loadScenarios>>;
+    waiversFile: string | undefined;
+    artifactsDir: string;
+    shutdown: InstanceType<typeof run.Shutdown>;
+    settings: Awaited<ReturnType<typeof runSettings>>;
+  },
+): Promise<number> {
+  const { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings } = a;
   const { createConsoleReporter } = await import('@isoproof/report');
   const reporter = createConsoleReporter({ stream: process.stderr });
   // Progress lines are held back for the first seconds: a run that fails fast (kind missing, bad
@@ -122,7 +164,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
       scenarios,
       overlay: str(v, 'overlay'),
       overlays: bool(v, 'with-overlays'),
-      artifactsDir: str(v, 'artifacts') ?? 'artifacts',
+      artifactsDir,
       keepCluster: bool(v, 'keep-cluster'),
       waiversFile,
       facts: settings.facts,
@@ -137,7 +179,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
           reporter.runStarted(info);
         },
       },
-      handleSignals: true,
+      shutdown,
     });
   } catch (err) {
     if (debug && held) for (const l of held) io.err(l);
@@ -145,6 +187,12 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
     throw err;
   } finally {
     clearTimeout(holdTimer);
+  }
+  if (res.interrupted) {
+    io.out(`partial report (interrupted by ${res.interrupted}): ${res.artifacts.json}`);
+    const code = run.SIGNAL_EXIT[res.interrupted];
+    io.out(`exit ${code} (interrupted by ${res.interrupted})`);
+    return code;
   }
   for (const p of res.proofs.filter((x) => !x.ok)) io.err(`overlay ${p.scenario}/${p.overlay} did not flip as declared: ${p.problems.join('; ')}`);
   io.out(`report: ${res.artifacts.json} (also ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
@@ -207,7 +255,7 @@ async function cmdReport(v: Values, positionals: string[], io: Io): Promise<numb
   const file = resolve(positionals[0] as string);
   if (!existsSync(file)) throw new IsoproofError('ISOPROOF_REPORT', `report file not found: ${file}`);
   const r = await import('@isoproof/report');
-  const report = r.parseReport(await readFile(file, 'utf8'));
+  const report = await r.readReport(file);
   let text: string;
   if (format === 'md') text = r.renderMarkdown(report);
   else if (format === 'junit') text = r.renderJUnit(report);
@@ -236,6 +284,7 @@ export function consoleText(report: Report): string {
     }
   }
   const m = report.summary;
+  if (report.interrupted) lines.push(`⏹ interrupted by ${report.interrupted.signal} during ${report.interrupted.during}: partial report, undecided criteria INCONCLUSIVE`);
   lines.push(
     `${ICON[report.verdict]} ${report.verdict}: ${m.total} criteria in ${m.scenarios} scenario run(s): ${m.pass} pass${m.waived ? ` (${m.waived} waived)` : ''}, ${m.fail} fail, ${m.inconclusive} inconclusive; run ${report.run.id} on ${report.provider}; exit code ${report.exitCode}`,
   );
