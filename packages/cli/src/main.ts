@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Report } from '@isoproof/report';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsoproofError, redactText } from '@isoproof/core';
 import { UsageError, formatError } from './errors';
 import { COMMANDS, type CommandSpec, commandHelp, parseOptions, topHelp } from './spec';
+import { afterRun, cmdBundle } from './commands/bundle';
+import { cmdDiff } from './commands/diff';
+import { cmdVerify } from './commands/verify';
 
 export type ProviderName = 'kind' | 'existing' | 'local';
 const PROVIDERS: readonly ProviderName[] = ['kind', 'existing', 'local'];
@@ -83,7 +86,7 @@ async function preflight(kubeconfig: string, context: string | undefined): Promi
   await checkReachable(loadKube(kubeconfig, context), 8_000);
 }
 
-async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
+async function cmdRun(v: Values, io: Io, debug: boolean, argv: string[] = []): Promise<number> {
   const names = list(v, 'scenario');
   if (!bool(v, 'all') && names.length === 0) throw new UsageError('name the scenarios to run: --scenario NAME (repeatable) or --all');
   if (bool(v, 'all') && names.length > 0) throw new UsageError('--all and --scenario exclude each other; use one');
@@ -144,8 +147,9 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   } finally {
     clearTimeout(holdTimer);
   }
+  await afterRun(v, dirname(res.artifacts.json), io, ['isoproof', ...argv], waiversFile);
   for (const p of res.proofs.filter((x) => !x.ok)) io.err(`overlay ${p.scenario}/${p.overlay} did not flip as declared: ${p.problems.join('; ')}`);
-  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
+  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.html}, ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
   io.out(`exit ${res.exitCode} (${res.exitCode === 0 ? 'all PASS' : res.exitCode === 1 ? 'FAIL found' : 'INCONCLUSIVE or error'})`);
   return res.exitCode;
 }
@@ -314,7 +318,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (c.name) {
       case 'run':
         noPositionals(c, positionals);
-        return await cmdRun(values, io, debug);
+        return await cmdRun(values, io, debug, argv);
       case 'up':
         noPositionals(c, positionals);
         return await cmdUp(values, io);
@@ -329,6 +333,12 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'list':
         noPositionals(c, positionals);
         return await cmdList(values, io);
+      case 'diff':
+        return await cmdDiff(values, positionals, io);
+      case 'bundle':
+        return await cmdBundle(values, positionals, io, ['isoproof', ...argv]);
+      case 'verify':
+        return await cmdVerify(values, positionals, io);
       default:
         throw new UsageError(`unknown command '${cmd}'`);
     }

@@ -20,16 +20,29 @@ export function parseReport(text: string): Report {
   return data;
 }
 
-/** Reads and validates a report.json file. Throws ReportError (ISOPROOF_INVALID_REPORT) naming the file. */
-export async function readReport(file: string): Promise<Report> {
-  const text = await readFile(file, 'utf8');
+/**
+ * Parses and validates the text of a report file; `name` (a path or bundle member) starts every error
+ * message. A report of another schemaVersion is named as such, not as a pile of schema errors.
+ */
+export function parseReportFile(text: string, name: string): Report {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new ReportError(`${file}: not JSON: ${(e as Error).message}`);
+    throw new ReportError(`${name}: not JSON: ${(e as Error).message}`);
+  }
+  const version = data && typeof data === 'object' ? (data as { schemaVersion?: unknown }).schemaVersion : undefined;
+  if (version !== undefined && version !== REPORT_SCHEMA_VERSION) {
+    throw new ReportError(
+      `${name}: not an isoproof ${REPORT_SCHEMA_VERSION} report: schemaVersion is ${JSON.stringify(version)}; this isoproof reads ${REPORT_SCHEMA_VERSION} only (use the isoproof version that wrote it)`,
+    );
   }
   const problems = reportProblems(data);
-  if (problems.length) throw new ReportError(`${file}: not an isoproof ${REPORT_SCHEMA_VERSION} report: ${problems[0]}`);
+  if (problems.length) throw new ReportError(`${name}: not an isoproof ${REPORT_SCHEMA_VERSION} report: ${problems[0]}`);
   return data as Report;
+}
+
+/** Reads and validates a report.json file. Throws ReportError (ISOPROOF_INVALID_REPORT) naming the file. */
+export async function readReport(file: string): Promise<Report> {
+  return parseReportFile(await readFile(file, 'utf8'), file);
 }
