@@ -3,7 +3,7 @@ import type { CheckResult, Observation, Outcome, Redactor, ReportSection } from 
 import { countVerdicts, scenarioLabel } from './model';
 import type { Report, ScenarioReport } from './model';
 import { isWrongCell } from './render-markdown';
-import { checkReason, describeObservation, resourceText, seconds, VERDICT_ICON, WAIVED_ICON } from './util';
+import { checkReason, describeObservation, resourceText, seconds } from './util';
 
 /**
  * report.html: one self-contained page (inline CSS and script, no fetch of any kind; a Content
@@ -29,11 +29,12 @@ function shown(o: Pick<Outcome, 'verdict' | 'waiver'>): Shown {
   return o.verdict === 'PASS' && o.waiver?.state === 'active' ? 'WAIVED' : o.verdict;
 }
 
+/** Plain words in coloured badges: emoji need a font the reader's machine may not have. */
 const BADGE: Record<Shown, string> = {
-  PASS: `${VERDICT_ICON.PASS} PASS`,
-  WAIVED: `${WAIVED_ICON} PASS (waived)`,
-  FAIL: `${VERDICT_ICON.FAIL} FAIL`,
-  INCONCLUSIVE: `${VERDICT_ICON.INCONCLUSIVE} INCONCLUSIVE`,
+  PASS: 'PASS',
+  WAIVED: 'PASS (waived)',
+  FAIL: 'FAIL',
+  INCONCLUSIVE: 'INCONCLUSIVE',
 };
 
 function badge(v: Shown): string {
@@ -88,7 +89,7 @@ ${checks || '<tr><td colspan="6">no checks</td></tr>'}
 
 /** A network truth table: its legend names the NetworkPolicy simulation (see probe-network). */
 function isNetworkGrid(s: Extract<ReportSection, { type: 'grid' }>): boolean {
-  return /^Network truth table/.test(s.title) || /NetworkPolicy simulation/.test(s.legend);
+  return /NetworkPolicy simulation/.test(s.legend);
 }
 
 const NET_STATE: Record<string, 'allowed' | 'denied' | 'error'> = { '.': 'allowed', X: 'denied', '?': 'error' };
@@ -308,8 +309,8 @@ export function renderHtml(report: Report, opts: { redactor?: Redactor } = {}): 
 <table class="summary"><thead><tr><th></th><th>Scenario</th><th>Overlay</th><th>Pass</th><th>Fail</th><th>Inconclusive</th><th>Waived</th><th>Duration</th></tr></thead><tbody>
 ${scenarioRows}
 </tbody></table>
-<p class="legend">${e(VERDICT_ICON.PASS)} holds · ${e(VERDICT_ICON.FAIL)} proven violation · ${e(VERDICT_ICON.INCONCLUSIVE)} could not tell (no control, probe error) · ${e(
-    WAIVED_ICON,
+<p class="legend">${badge('PASS')} holds · ${badge('FAIL')} proven violation · ${badge('INCONCLUSIVE')} could not tell (no control, probe error) · ${badge(
+    'WAIVED',
   )} violation covered by an active waiver</p>
 ${proofs}
 </section>
