@@ -77,7 +77,9 @@ async function load(report: Report, name: string): Promise<Loaded> {
   return { errors, requests, page };
 }
 
-const visible = (l: Loaded, sel: string) => l.page.locator(sel).evaluateAll((els) => els.filter((e) => (e as HTMLElement).offsetParent !== null || e.getClientRects().length > 0).length);
+/** Elements of `sel` the page lays out (a hidden one has no client rects). */
+const visible = (l: Loaded, sel: string) =>
+  l.page.locator(sel).evaluateAll((els: Array<{ getClientRects(): { length: number } }>) => els.filter((e) => e.getClientRects().length > 0).length);
 
 async function checkReport(report: Report, name: string): Promise<void> {
   const l = await load(report, name);
