@@ -129,6 +129,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean, argv: string[] = []): P
       overlays: bool(v, 'with-overlays'),
       artifactsDir: str(v, 'artifacts') ?? 'artifacts',
       keepCluster: bool(v, 'keep-cluster'),
+      exportLogs: str(v, 'bundle') !== undefined,
       waiversFile,
       log: (l) => (held ? held.push(l) : reporter.log(l)),
       reporter: {

@@ -49,6 +49,8 @@ export interface RunAllOptions {
   waiversFile?: string;
   log: (line: string) => void;
   reporter?: RunReporter;
+  /** Export the cluster's (redacted) logs into artifactsDir/logs even when every criterion passed (for a bundle). */
+  exportLogs?: boolean;
   /** Install SIGINT/SIGTERM handlers that export logs and clean up (the CLI does). */
   handleSignals?: boolean;
   timeouts?: Partial<Timeouts>;
@@ -285,7 +287,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     });
     const artifacts = await writeArtifacts(report, artifactsDir);
     o.reporter?.finish?.(report);
-    if (exitCode !== 0 && cluster) {
+    if ((exitCode !== 0 || o.exportLogs) && cluster) {
       await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
     }
     await teardown('done');
