@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import type { Report } from '@isoproof/report';
 import { REPORT_SCHEMA_VERSION, parseReportFile } from '@isoproof/report';
-import { PROVENANCE_FILE, REPORT_FILES, REPORT_FILE, SUMS_FILE, sha256 } from './create';
+import { PROVENANCE_FILE, REPORT_FILES, REPORT_FILE, SUMS_FILE } from './create';
 import { BundleError, BundleVersionError } from './errors';
 import type { Provenance } from './provenance';
 
@@ -70,6 +70,12 @@ async function readMembers(file: string): Promise<{ members: Member[]; error?: s
   return { members };
 }
 
+async function fileSha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
 function schemaVersionOf(text: string): unknown {
   try {
     const data = JSON.parse(text) as unknown;
@@ -114,7 +120,7 @@ export async function verifyBundle(bundleFile: string): Promise<VerifyResult> {
     await fh.close();
   }
   if (magic[0] !== 0x1f || magic[1] !== 0x8b) throw new BundleError(`${file} is not a gzip file: name a bundle written by 'isoproof bundle'`);
-  const digest = sha256(await readFile(file));
+  const digest = await fileSha256(file);
 
   const { members, error } = await readMembers(file);
   const problems: string[] = [];

@@ -147,7 +147,7 @@ function gridHtml(s: Extract<ReportSection, { type: 'grid' }>, sc: ScenarioRepor
   }`;
   return `<figure class="grid-wrap" data-kind="${kind}"><figcaption><h4>${e(s.title)}</h4><p class="legend">${e(s.legend)}</p><p class="legend">${e(
     counts,
-  )}. Red: contradicts the criteria; dashed outline: ${network ? 'cluster differs from the NetworkPolicy simulation' : 'marked ≠'}.</p></figcaption>
+  )}. Red: contradicts the criteria${network ? '; dashed outline: the cluster differs from the NetworkPolicy simulation' : simCount ? '; dashed outline: marked ≠' : ''}.</p></figcaption>
 <div class="scroll"><table class="grid" data-kind="${kind}" data-wrong="${wrongCount}" data-sim="${simCount}"><thead>${head}</thead><tbody>
 ${body}
 </tbody></table></div></figure>`;
@@ -210,7 +210,7 @@ table.grid{border-collapse:separate;border-spacing:2px}table.grid th.col{vertica
 table.grid th.col span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-weight:500;font-size:12px}
 table.grid th.rowlabel{white-space:nowrap;font-weight:500;font-size:12px;text-align:right;background:none}
 table.grid td.cell{min-width:58px;height:40px;text-align:center;vertical-align:middle;border:2px solid transparent;border-radius:4px;font-size:12px;padding:2px 4px}
-td.cell.empty{background:#f0f0f0}td.cell.obs-allowed{background:#dafbe1}td.cell.obs-denied{background:#ddf4ff}td.cell.obs-error{background:#fff8c5}
+td.cell{background:#eaeef2}td.cell.empty{background:#f6f8fa}td.cell.obs-allowed{background:#dafbe1}td.cell.obs-denied{background:#ddf4ff}td.cell.obs-error{background:#fff8c5}
 td.cell.wrong{background:var(--fail);color:#fff;font-weight:700}td.cell.sim{border:2px dashed #8250df}
 td.cell span{display:block;line-height:1.2}td.cell .x{font-size:10px;opacity:.8}td.cell .s{font-size:10px;font-weight:700;color:#8250df}td.cell.wrong .s{color:#fff}
 pre{background:var(--soft);padding:8px;overflow:auto;white-space:pre-wrap}footer{color:var(--muted);padding:24px}
