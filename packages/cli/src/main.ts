@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Report } from '@isoproof/report';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsoproofError, redactText } from '@isoproof/core';
 import { UsageError, formatError } from './errors';
 import { checkRunSettings, knownScenarios, runSettings } from './run-settings';
 import { cmdValidate } from './validate-command';
 import { COMMANDS, type CommandSpec, commandHelp, parseOptions, topHelp } from './spec';
+import { afterRun, cmdBundle } from './commands/bundle';
+import { cmdDiff } from './commands/diff';
+import { cmdVerify } from './commands/verify';
 
 export type ProviderName = 'kind' | 'existing' | 'local';
 const PROVIDERS: readonly ProviderName[] = ['kind', 'existing', 'local'];
@@ -85,7 +88,7 @@ async function preflight(kubeconfig: string, context: string | undefined): Promi
   await checkReachable(loadKube(kubeconfig, context), 8_000);
 }
 
-async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
+async function cmdRun(v: Values, io: Io, debug: boolean, argv: string[] = []): Promise<number> {
   const names = list(v, 'scenario');
   if (!bool(v, 'all') && names.length === 0) throw new UsageError('name the scenarios to run: --scenario NAME (repeatable) or --all');
   if (bool(v, 'all') && names.length > 0) throw new UsageError('--all and --scenario exclude each other; use one');
@@ -117,7 +120,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const shutdown = new run.Shutdown({ log: (l) => io.err(l) }).install();
   try {
     if (kubeconfig) await preflight(kubeconfig, context);
-    return await runWithReporter(run, v, io, debug, { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings });
+    return await runWithReporter(run, v, io, debug, { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv });
   } catch (err) {
     const code = shutdown.exitCode();
     if (code === undefined) throw err;
@@ -142,9 +145,10 @@ async function runWithReporter(
     artifactsDir: string;
     shutdown: InstanceType<typeof run.Shutdown>;
     settings: Awaited<ReturnType<typeof runSettings>>;
+    argv: string[];
   },
 ): Promise<number> {
-  const { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings } = a;
+  const { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv } = a;
   const { createConsoleReporter } = await import('@isoproof/report');
   const reporter = createConsoleReporter({ stream: process.stderr });
   // Progress lines are held back for the first seconds: a run that fails fast (kind missing, bad
@@ -166,6 +170,7 @@ async function runWithReporter(
       overlays: bool(v, 'with-overlays'),
       artifactsDir,
       keepCluster: bool(v, 'keep-cluster'),
+      exportLogs: str(v, 'bundle') !== undefined,
       waiversFile,
       facts: settings.facts,
       factSources: settings.factSources,
@@ -194,8 +199,9 @@ async function runWithReporter(
     io.out(`exit ${code} (interrupted by ${res.interrupted})`);
     return code;
   }
+  await afterRun(v, dirname(res.artifacts.json), io, ['isoproof', ...argv], waiversFile);
   for (const p of res.proofs.filter((x) => !x.ok)) io.err(`overlay ${p.scenario}/${p.overlay} did not flip as declared: ${p.problems.join('; ')}`);
-  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
+  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.html}, ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
   io.out(`exit ${res.exitCode} (${res.exitCode === 0 ? 'all PASS' : res.exitCode === 1 ? 'FAIL found' : 'INCONCLUSIVE or error'})`);
   return res.exitCode;
 }
@@ -365,7 +371,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (c.name) {
       case 'run':
         noPositionals(c, positionals);
-        return await cmdRun(values, io, debug);
+        return await cmdRun(values, io, debug, argv);
       case 'up':
         noPositionals(c, positionals);
         return await cmdUp(values, io);
@@ -382,6 +388,12 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         return await cmdList(values, io);
       case 'validate':
         return await cmdValidate(positionals, io);
+      case 'diff':
+        return await cmdDiff(values, positionals, io);
+      case 'bundle':
+        return await cmdBundle(values, positionals, io, ['isoproof', ...argv]);
+      case 'verify':
+        return await cmdVerify(values, positionals, io);
       default:
         throw new UsageError(`unknown command '${cmd}'`);
     }

@@ -1,3 +1,4 @@
+import { REPORT_COMMANDS, RUN_BUNDLE_FLAG } from './commands/specs';
 /**
  * The command table: every command's flags, from which both the parser options and the help text
  * are generated, so the help always lists every flag the parser accepts.
@@ -20,6 +21,8 @@ export interface CommandSpec {
   positionals?: { name: string; help: string; required?: boolean };
   flags: FlagSpec[];
   examples?: string[];
+  /** Lines after the examples (e.g. the command's exit codes). */
+  notes?: string[];
 }
 
 const debug: FlagSpec = { name: 'debug', type: 'boolean', help: 'print stack traces of errors' };
@@ -92,6 +95,7 @@ export const COMMANDS: CommandSpec[] = [
       config,
       { name: 'artifacts', type: 'string', value: 'DIR', help: 'where report.json, junit.xml, report.md, report.sarif and logs go (default: artifacts)' },
       { name: 'keep-cluster', type: 'boolean', help: 'leave the cluster and the scenario objects in place' },
+      RUN_BUNDLE_FLAG,
       clusterName,
       debug,
       help,
@@ -157,6 +161,7 @@ export const COMMANDS: CommandSpec[] = [
     flags: [debug, help],
     examples: ['isoproof validate ./my-scenarios/team-isolation'],
   },
+  ...REPORT_COMMANDS,
 ];
 
 export const EXIT_CODES_HELP = `Exit codes:
@@ -180,6 +185,7 @@ export function commandHelp(c: CommandSpec): string {
   parts.push('Flags:', table(c.flags.map(flagLine)), '');
   if (c.examples?.length) parts.push('Examples:', ...c.examples.map((e) => `  ${e}`), '');
   if (c.name === 'run') parts.push(EXIT_CODES_HELP, '');
+  if (c.notes?.length) parts.push(...c.notes, '');
   return parts.join('\n');
 }
 

@@ -52,6 +52,8 @@ export interface RunAllOptions {
   log: (line: string) => void;
   reporter?: RunReporter;
   /** Install a SIGINT/SIGTERM shutdown owner for this run (ignored when `shutdown` is given). */
+  /** Export the cluster's (redacted) logs into artifactsDir/logs even when every criterion passed (for a bundle). */
+  exportLogs?: boolean;
   handleSignals?: boolean;
   /** The shutdown owner (the CLI installs one before its first cluster call). */
   shutdown?: Shutdown;
@@ -417,7 +419,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     });
     let artifacts = await writeArtifacts(report, artifactsDir);
     o.reporter?.finish?.(report);
-    if (exitCode !== 0 && cluster) {
+    if ((exitCode !== 0 || o.exportLogs) && cluster) {
       await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
     }
     await teardown('done');
