@@ -77,6 +77,25 @@ function kubeconfigFlag(v: Values, provider: ProviderName | undefined): string |
   return file;
 }
 
+/**
+ * --node-image / --kind-config: kind only (an explicit other provider, or --kubeconfig, is a usage
+ * error); the config file must exist. The ISOPROOF_KIND_* environment fills what is not given.
+ */
+function kindFlags(v: Values, provider: ProviderName | undefined, kubeconfig: string | undefined): { nodeImage?: string; config?: string } | undefined {
+  const nodeImage = str(v, 'node-image');
+  const config = str(v, 'kind-config');
+  if (nodeImage === undefined && config === undefined) return undefined;
+  const flag = nodeImage !== undefined ? '--node-image' : '--kind-config';
+  if ((provider && provider !== 'kind') || kubeconfig) throw new UsageError(`${flag} is for --provider kind, not ${provider ?? 'existing'}`);
+  if (nodeImage === '') throw new UsageError('--node-image needs an image name');
+  let file: string | undefined;
+  if (config !== undefined) {
+    file = resolve(config);
+    if (!existsSync(file)) throw new UsageError(`kind config not found: ${file}; fix --kind-config`);
+  }
+  return { ...(nodeImage ? { nodeImage } : {}), ...(file ? { config: file } : {}) };
+}
+
 /** Fails fast (one line) when a named cluster cannot be reached. */
 async function preflight(kubeconfig: string, context: string | undefined): Promise<void> {
   const { loadKube, checkReachable } = await import('@isoproof/kube');
@@ -90,6 +109,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   if (str(v, 'overlay') && bool(v, 'with-overlays')) throw new UsageError('--overlay and --with-overlays exclude each other; use one');
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
+  const kind = kindFlags(v, provider, kubeconfig);
   const context = str(v, 'context');
   let waiversFile = str(v, 'waivers');
   if (waiversFile !== undefined) {
@@ -120,7 +140,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   let res: Awaited<ReturnType<typeof run.runAll>>;
   try {
     res = await run.runAll({
-      provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name') },
+      provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name'), ...(kind ? { kind } : {}) },
       scenarios,
       overlay: str(v, 'overlay'),
       overlays: bool(v, 'with-overlays'),
@@ -153,8 +173,9 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
 async function cmdUp(v: Values, io: Io): Promise<number> {
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
+  const kind = kindFlags(v, provider, kubeconfig);
   const { selectProvider } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, kubeconfig, context: str(v, 'context'), name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const p = await selectProvider({ provider, kubeconfig, context: str(v, 'context'), name: str(v, 'cluster-name'), ...(kind ? { kind } : {}), log: (l: string) => io.err(l) });
   const cluster = await p.up();
   io.err(`cluster ready (provider ${p.name}); kubeconfig:`);
   io.out(cluster.kubeconfigPath);
@@ -164,16 +185,17 @@ async function cmdUp(v: Values, io: Io): Promise<number> {
 async function cmdDown(v: Values, io: Io): Promise<number> {
   const provider = providerFlag(v);
   if (provider === 'existing') throw new UsageError("'down' deletes clusters isoproof created; for an existing cluster use 'isoproof sweep --kubeconfig FILE'");
-  const { selectProvider, LocalProvider, DEFAULT_KIND_CLUSTER } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const { selectProvider, LocalProvider, KindProvider, DEFAULT_KIND_CLUSTER } = await import('@isoproof/cluster');
+  // env {}: deleting needs no node image or config, and a stale ISOPROOF_KIND_CONFIG must not block it.
+  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), env: {}, log: (l: string) => io.err(l) });
   if (p instanceof LocalProvider) {
     await p.down();
     io.err('local cluster stopped and cleaned');
     return 0;
   }
   const name = str(v, 'cluster-name') ?? DEFAULT_KIND_CLUSTER;
-  const cluster = await p.reuse(name);
-  await cluster.destroy();
+  if (p instanceof KindProvider) await p.down(name);
+  else await (await p.reuse(name)).destroy();
   io.err(`cluster ${name} deleted (provider ${p.name})`);
   return 0;
 }
@@ -192,7 +214,7 @@ async function cmdSweep(v: Values, io: Io): Promise<number> {
     return 0;
   }
   const { selectProvider } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), env: {}, log: (l: string) => io.err(l) });
   const removed = await p.sweep(str(v, 'prefix'));
   io.out(removed.length ? `removed clusters: ${removed.join(', ')}` : 'no leftover clusters');
   return 0;

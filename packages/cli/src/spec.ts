@@ -44,6 +44,19 @@ const clusterName: FlagSpec = {
   help: 'kind cluster name (default: isoproof-kind; the local cluster is always isoproof-local)',
 };
 
+const nodeImage: FlagSpec = {
+  name: 'node-image',
+  type: 'string',
+  value: 'IMAGE',
+  help: 'kind node image (default: $ISOPROOF_KIND_NODE_IMAGE, else kind\'s own); only for a cluster isoproof creates',
+};
+const kindConfig: FlagSpec = {
+  name: 'kind-config',
+  type: 'string',
+  value: 'FILE',
+  help: 'kind config file (default: $ISOPROOF_KIND_CONFIG, else clusters/kind/isoproof.yaml)',
+};
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'run',
@@ -70,6 +83,8 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'artifacts', type: 'string', value: 'DIR', help: 'where report.json, junit.xml, report.md, report.sarif and logs go (default: artifacts)' },
       { name: 'keep-cluster', type: 'boolean', help: 'leave the cluster and the scenario objects in place' },
       clusterName,
+      nodeImage,
+      kindConfig,
       debug,
       help,
     ],
@@ -83,7 +98,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'up',
     summary: 'create (or reuse) a cluster and print its kubeconfig path',
     usage: 'isoproof up [flags]',
-    flags: [provider, kubeconfig, context, clusterName, debug, help],
+    flags: [provider, kubeconfig, context, clusterName, nodeImage, kindConfig, debug, help],
   },
   {
     name: 'down',

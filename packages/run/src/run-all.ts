@@ -5,7 +5,8 @@ import type { Criterion, Outcome, Run, ScenarioDefinition, Waiver } from '@isopr
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
-import { selectProvider } from '@isoproof/cluster';
+import { infrastructureNamespaceObjects, selectProvider } from '@isoproof/cluster';
+import type { KindSettings } from '@isoproof/cluster';
 import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
 import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
 import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
@@ -26,6 +27,8 @@ export interface ProviderChoice {
   kubeconfig?: string;
   context?: string;
   clusterName?: string;
+  /** kind provider settings from flags (node image, config); the environment fills the rest. */
+  kind?: KindSettings;
 }
 
 /** Live progress of a run; @isoproof/report's createConsoleReporter() fits it. */
@@ -90,10 +93,21 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   const steps: Step[] = [];
   const criteria = new Map<string, Criterion[]>();
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
-  const note = (objects: Array<{ apiVersion: string; kind: string }>) => {
+  let scenarioName = '';
+  const note = (objects: Array<{ apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } }>, where = 'manifests') => {
+    // Never into a namespace of the cluster's own: the forced apply would adopt it and the scenario's
+    // prune or cleanup delete what lives there (e.g. the kind provider's Traefik).
+    const infra = infrastructureNamespaceObjects(objects);
+    if (infra.length) {
+      throw new IsoproofError(
+        'ISOPROOF_INFRASTRUCTURE_NAMESPACE',
+        `scenario ${scenarioName} (${where}) uses an infrastructure namespace: ${infra[0]}${infra.length > 1 ? ` (and ${infra.length - 1} more)` : ''}; rename its namespace`,
+      );
+    }
     for (const x of objects) kinds.set(`${x.apiVersion} ${x.kind}`, { apiVersion: x.apiVersion, kind: x.kind });
   };
   for (const def of o.scenarios) {
+    scenarioName = def.name;
     criteria.set(def.name, await loadScenarioCriteria(def));
     const base = await readManifests(join(def.dir, 'manifests'));
     const names = overlayNames(def.dir);
@@ -108,7 +122,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
         continue;
       }
       const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', o.overlay));
-      note(objects);
+      note(objects, `overlay ${o.overlay}`);
       steps.push({ def, overlay: o.overlay, flips: overlay.flips });
       continue;
     }
@@ -117,7 +131,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
     if (o.overlays) {
       for (const name of names) {
         const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', name));
-        note(objects);
+        note(objects, `overlay ${name}`);
         steps.push({ def, overlay: name, flips: overlay.flips });
       }
     }
@@ -177,6 +191,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     kubeconfig: o.provider.kubeconfig,
     context: o.provider.context,
     name: o.provider.clusterName,
+    ...(o.provider.kind ? { kind: o.provider.kind } : {}),
     log,
   });
   const ac = new AbortController();
