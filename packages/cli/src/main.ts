@@ -189,13 +189,23 @@ async function cmdDown(v: Values, io: Io): Promise<number> {
   // env {}: deleting needs no node image or config, and a stale ISOPROOF_KIND_CONFIG must not block it.
   const p = await selectProvider({ provider, name: str(v, 'cluster-name'), env: {}, log: (l: string) => io.err(l) });
   if (p instanceof LocalProvider) {
+    if (str(v, 'logs') !== undefined) throw new UsageError('--logs is for --provider kind (the local provider keeps its logs in its state directory, /var/lib/isoproof-local/logs by default)');
     await p.down();
     io.err('local cluster stopped and cleaned');
     return 0;
   }
   const name = str(v, 'cluster-name') ?? DEFAULT_KIND_CLUSTER;
-  if (p instanceof KindProvider) await p.down(name);
-  else await (await p.reuse(name)).destroy();
+  const logs = str(v, 'logs');
+  if (p instanceof KindProvider) {
+    if (logs !== undefined) {
+      // The logs are evidence, not a condition for deleting: a failed export is one line, then down goes on.
+      await p.exportLogs(name, resolve(logs)).then(
+        () => io.err(`logs of ${name} exported (redacted) to ${resolve(logs)}`),
+        (e: unknown) => io.err(`log export of ${name} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+      );
+    }
+    await p.down(name);
+  } else await (await p.reuse(name)).destroy();
   io.err(`cluster ${name} deleted (provider ${p.name})`);
   return 0;
 }

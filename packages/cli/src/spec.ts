@@ -104,7 +104,18 @@ export const COMMANDS: CommandSpec[] = [
     name: 'down',
     summary: 'delete a cluster created by isoproof',
     usage: 'isoproof down [flags]',
-    flags: [provider, clusterName, debug, help],
+    flags: [
+      provider,
+      clusterName,
+      {
+        name: 'logs',
+        type: 'string',
+        value: 'DIR',
+        help: 'kind: first export the cluster logs to DIR, redacted (node logs; pod and container logs left out)',
+      },
+      debug,
+      help,
+    ],
   },
   {
     name: 'sweep',

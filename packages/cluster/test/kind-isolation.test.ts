@@ -337,8 +337,13 @@ describe('KindProvider with a fake kind (and docker) on PATH', () => {
       delete process.env.FAKE_NODE_PRELOADED;
     }
     const from = calls().length;
+    // `isoproof down --logs DIR`: the redacted export, then the delete
+    const out = join(root, 'down-logs');
+    await new KindProvider().exportLogs('isoproof-t7', out);
+    expect(readFileSync(join(out, 'n1', 'kubelet.log'), 'utf8')).not.toContain(SECRET);
+    expect(existsSync(join(out, 'n1', 'pods'))).toBe(false);
     await new KindProvider().down('isoproof-t7');
-    expect(calls().slice(from).map((c) => c.argv.slice(0, 2).join(' '))).toEqual(['get clusters', 'delete cluster']);
+    expect(calls().slice(from).map((c) => c.argv.slice(0, 2).join(' '))).toEqual(['export logs', 'get clusters', 'delete cluster']);
     expect(existsSync(join(home, '.cache', 'isoproof', 'kind', 'isoproof-t7'))).toBe(false);
     await expect(new KindProvider().down('isoproof-t7')).rejects.toMatchObject({ code: 'ISOPROOF_PROVIDER_UNAVAILABLE', message: expect.stringContaining('does not exist') });
   });

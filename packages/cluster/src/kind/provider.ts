@@ -315,6 +315,24 @@ export class KindProvider implements ClusterProvider {
     await rm(this.clusterDirFor(name), { recursive: true, force: true });
   }
 
+  /**
+   * The cluster's logs, redacted, into `dir` (what `isoproof down --logs DIR` and a failed run write):
+   * kind writes the raw logs to a private temp dir; only their redacted copy, without pod and
+   * container logs, reaches `dir`. Never `kind export logs` straight into an artifact.
+   */
+  async exportLogs(name: string, dir: string): Promise<void> {
+    validateClusterName(name);
+    const kubeconfigPath = this.kubeconfigPathFor(name);
+    const raw = await mkdtemp(join(tmpdir(), 'isoproof-kind-logs-'));
+    try {
+      await chmod(raw, 0o700);
+      await this.kind(kindExportLogsArgs(name, raw), kubeconfigPath);
+      await copyRedacted(raw, resolve(dir), { exclude: kindLogExcluded, notes: [KIND_LOGS_NOTE] });
+    } finally {
+      await rm(raw, { recursive: true, force: true });
+    }
+  }
+
   async up(): Promise<ClusterHandle> {
     const clusters = await this.list();
     return clusters.includes(this.clusterName) ? this.reuse(this.clusterName) : this.create();
@@ -445,17 +463,7 @@ export class KindProvider implements ClusterProvider {
       loadImages: async (archives: string[]) => {
         for (const a of archives) await this.kind(kindLoadArchiveArgs(name, resolve(a)), kubeconfigPath);
       },
-      exportLogs: async (dir: string) => {
-        // kind writes the raw logs to a private temp dir; only their redacted copy reaches `dir`.
-        const raw = await mkdtemp(join(tmpdir(), 'isoproof-kind-logs-'));
-        try {
-          await chmod(raw, 0o700);
-          await this.kind(kindExportLogsArgs(name, raw), kubeconfigPath);
-          await copyRedacted(raw, resolve(dir), { exclude: kindLogExcluded, notes: [KIND_LOGS_NOTE] });
-        } finally {
-          await rm(raw, { recursive: true, force: true });
-        }
-      },
+      exportLogs: (dir: string) => this.exportLogs(name, dir),
       destroy,
       [Symbol.asyncDispose]: async () => {
         if (owned) await destroy();
