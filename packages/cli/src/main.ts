@@ -82,6 +82,25 @@ function kubeconfigFlag(v: Values, provider: ProviderName | undefined): string |
   return file;
 }
 
+/**
+ * --node-image / --kind-config: kind only (an explicit other provider, or --kubeconfig, is a usage
+ * error); the config file must exist. The ISOPROOF_KIND_* environment fills what is not given.
+ */
+function kindFlags(v: Values, provider: ProviderName | undefined, kubeconfig: string | undefined): { nodeImage?: string; config?: string } | undefined {
+  const nodeImage = str(v, 'node-image');
+  const config = str(v, 'kind-config');
+  if (nodeImage === undefined && config === undefined) return undefined;
+  const flag = nodeImage !== undefined ? '--node-image' : '--kind-config';
+  if ((provider && provider !== 'kind') || kubeconfig) throw new UsageError(`${flag} is for --provider kind, not ${provider ?? 'existing'}`);
+  if (nodeImage === '') throw new UsageError('--node-image needs an image name');
+  let file: string | undefined;
+  if (config !== undefined) {
+    file = resolve(config);
+    if (!existsSync(file)) throw new UsageError(`kind config not found: ${file}; fix --kind-config`);
+  }
+  return { ...(nodeImage ? { nodeImage } : {}), ...(file ? { config: file } : {}) };
+}
+
 /** Fails fast (one line) when a named cluster cannot be reached. */
 async function preflight(kubeconfig: string, context: string | undefined): Promise<void> {
   const { loadKube, checkReachable } = await import('@isoproof/kube');
@@ -95,6 +114,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean, argv: string[] = []): P
   if (str(v, 'overlay') && bool(v, 'with-overlays')) throw new UsageError('--overlay and --with-overlays exclude each other; use one');
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
+  const kind = kindFlags(v, provider, kubeconfig);
   const context = str(v, 'context');
   // Every input is checked before the first cluster call: bad input is one line and exit 2.
   // Facts, waivers, criteria parameters, timeouts: flags > config file (isoproof.yaml or --config).
@@ -120,7 +140,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean, argv: string[] = []): P
   const shutdown = new run.Shutdown({ log: (l) => io.err(l) }).install();
   try {
     if (kubeconfig) await preflight(kubeconfig, context);
-    return await runWithReporter(run, v, io, debug, { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv });
+    return await runWithReporter(run, v, io, debug, { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv, kind });
   } catch (err) {
     const code = shutdown.exitCode();
     if (code === undefined) throw err;
@@ -146,9 +166,10 @@ async function runWithReporter(
     shutdown: InstanceType<typeof run.Shutdown>;
     settings: Awaited<ReturnType<typeof runSettings>>;
     argv: string[];
+    kind: ReturnType<typeof kindFlags>;
   },
 ): Promise<number> {
-  const { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv } = a;
+  const { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv, kind } = a;
   const { createConsoleReporter } = await import('@isoproof/report');
   const reporter = createConsoleReporter({ stream: process.stderr });
   // Progress lines are held back for the first seconds: a run that fails fast (kind missing, bad
@@ -164,7 +185,7 @@ async function runWithReporter(
   let res: Awaited<ReturnType<typeof run.runAll>>;
   try {
     res = await run.runAll({
-      provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name') },
+      provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name'), ...(kind ? { kind } : {}) },
       scenarios,
       overlay: str(v, 'overlay'),
       overlays: bool(v, 'with-overlays'),
@@ -209,8 +230,9 @@ async function runWithReporter(
 async function cmdUp(v: Values, io: Io): Promise<number> {
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
+  const kind = kindFlags(v, provider, kubeconfig);
   const { selectProvider } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, kubeconfig, context: str(v, 'context'), name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const p = await selectProvider({ provider, kubeconfig, context: str(v, 'context'), name: str(v, 'cluster-name'), ...(kind ? { kind } : {}), log: (l: string) => io.err(l) });
   const cluster = await p.up();
   io.err(`cluster ready (provider ${p.name}); kubeconfig:`);
   io.out(cluster.kubeconfigPath);
@@ -220,16 +242,27 @@ async function cmdUp(v: Values, io: Io): Promise<number> {
 async function cmdDown(v: Values, io: Io): Promise<number> {
   const provider = providerFlag(v);
   if (provider === 'existing') throw new UsageError("'down' deletes clusters isoproof created; for an existing cluster use 'isoproof sweep --kubeconfig FILE'");
-  const { selectProvider, LocalProvider, DEFAULT_KIND_CLUSTER } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const { selectProvider, LocalProvider, KindProvider, DEFAULT_KIND_CLUSTER } = await import('@isoproof/cluster');
+  // env {}: deleting needs no node image or config, and a stale ISOPROOF_KIND_CONFIG must not block it.
+  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), env: {}, log: (l: string) => io.err(l) });
   if (p instanceof LocalProvider) {
+    if (str(v, 'logs') !== undefined) throw new UsageError('--logs is for --provider kind (the local provider keeps its logs in its state directory, /var/lib/isoproof-local/logs by default)');
     await p.down();
     io.err('local cluster stopped and cleaned');
     return 0;
   }
   const name = str(v, 'cluster-name') ?? DEFAULT_KIND_CLUSTER;
-  const cluster = await p.reuse(name);
-  await cluster.destroy();
+  const logs = str(v, 'logs');
+  if (p instanceof KindProvider) {
+    if (logs !== undefined) {
+      // The logs are evidence, not a condition for deleting: a failed export is one line, then down goes on.
+      await p.exportLogs(name, resolve(logs)).then(
+        () => io.err(`logs of ${name} exported (redacted) to ${resolve(logs)}`),
+        (e: unknown) => io.err(`log export of ${name} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+      );
+    }
+    await p.down(name);
+  } else await (await p.reuse(name)).destroy();
   io.err(`cluster ${name} deleted (provider ${p.name})`);
   return 0;
 }
@@ -248,7 +281,7 @@ async function cmdSweep(v: Values, io: Io): Promise<number> {
     return 0;
   }
   const { selectProvider } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), env: {}, log: (l: string) => io.err(l) });
   const removed = await p.sweep(str(v, 'prefix'));
   io.out(removed.length ? `removed clusters: ${removed.join(', ')}` : 'no leftover clusters');
   return 0;

@@ -60,6 +60,18 @@ const config: FlagSpec = {
   value: 'FILE',
   help: 'config file: facts, waivers, tls, scenarioDirs, per-criterion parameters, timeouts (default: isoproof.yaml if present)',
 };
+const nodeImage: FlagSpec = {
+  name: 'node-image',
+  type: 'string',
+  value: 'IMAGE',
+  help: 'kind node image (default: $ISOPROOF_KIND_NODE_IMAGE, else kind\'s own); only for a cluster isoproof creates',
+};
+const kindConfig: FlagSpec = {
+  name: 'kind-config',
+  type: 'string',
+  value: 'FILE',
+  help: 'kind config file (default: $ISOPROOF_KIND_CONFIG, else clusters/kind/isoproof.yaml)',
+};
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -97,6 +109,8 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'keep-cluster', type: 'boolean', help: 'leave the cluster and the scenario objects in place' },
       RUN_BUNDLE_FLAG,
       clusterName,
+      nodeImage,
+      kindConfig,
       debug,
       help,
     ],
@@ -112,13 +126,24 @@ export const COMMANDS: CommandSpec[] = [
     name: 'up',
     summary: 'create (or reuse) a cluster and print its kubeconfig path',
     usage: 'isoproof up [flags]',
-    flags: [provider, kubeconfig, context, clusterName, debug, help],
+    flags: [provider, kubeconfig, context, clusterName, nodeImage, kindConfig, debug, help],
   },
   {
     name: 'down',
     summary: 'delete a cluster created by isoproof',
     usage: 'isoproof down [flags]',
-    flags: [provider, clusterName, debug, help],
+    flags: [
+      provider,
+      clusterName,
+      {
+        name: 'logs',
+        type: 'string',
+        value: 'DIR',
+        help: 'kind: first export the cluster logs to DIR, redacted (node logs; pod and container logs left out)',
+      },
+      debug,
+      help,
+    ],
   },
   {
     name: 'sweep',

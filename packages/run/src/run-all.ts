@@ -4,7 +4,8 @@ import type { Criterion, Outcome, ResourceRef, Run, ScenarioDefinition, Waiver }
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
 import type { KubeHandle, KubeObject } from '@isoproof/kube';
 import { assertNoForeignObjects, checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
-import { selectProvider } from '@isoproof/cluster';
+import { infrastructureNamespaceObjects, selectProvider } from '@isoproof/cluster';
+import type { KindSettings } from '@isoproof/cluster';
 import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
 import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
 import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
@@ -28,6 +29,8 @@ export interface ProviderChoice {
   kubeconfig?: string;
   context?: string;
   clusterName?: string;
+  /** kind provider settings from flags (node image, config); the environment fills the rest. */
+  kind?: KindSettings;
 }
 
 /** Live progress of a run; @isoproof/report's createConsoleReporter() fits it. */
@@ -117,11 +120,22 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   const criteria = new Map<string, Criterion[]>();
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
   const all: KubeObject[] = [];
-  const note = (objects: KubeObject[]) => {
+  let scenarioName = '';
+  const note = (objects: KubeObject[], where = 'manifests') => {
+    // Never into a namespace of the cluster's own: the forced apply would adopt it and the scenario's
+    // prune or cleanup delete what lives there (e.g. the kind provider's Traefik).
+    const infra = infrastructureNamespaceObjects(objects);
+    if (infra.length) {
+      throw new IsoproofError(
+        'ISOPROOF_INFRASTRUCTURE_NAMESPACE',
+        `scenario ${scenarioName} (${where}) uses an infrastructure namespace: ${infra[0]}${infra.length > 1 ? ` (and ${infra.length - 1} more)` : ''}; rename its namespace`,
+      );
+    }
     all.push(...objects);
     for (const x of objects) kinds.set(`${x.apiVersion} ${x.kind}`, { apiVersion: x.apiVersion, kind: x.kind });
   };
   for (const def of o.scenarios) {
+    scenarioName = def.name;
     criteria.set(def.name, await loadScenarioCriteria(def, o.criteriaParams));
     const base = await readManifests(join(def.dir, 'manifests'));
     const names = overlayNames(def.dir);
@@ -136,7 +150,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
         continue;
       }
       const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', o.overlay));
-      note(objects);
+      note(objects, `overlay ${o.overlay}`);
       steps.push({ def, overlay: o.overlay, flips: overlay.flips, refs: objects.map(refOf), violations: violationRefs(base, objects) });
       continue;
     }
@@ -145,7 +159,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
     if (o.overlays) {
       for (const name of names) {
         const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', name));
-        note(objects);
+        note(objects, `overlay ${name}`);
         steps.push({ def, overlay: name, flips: overlay.flips, refs: objects.map(refOf), violations: violationRefs(base, objects) });
       }
     }
@@ -222,6 +236,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     kubeconfig: o.provider.kubeconfig,
     context: o.provider.context,
     name: o.provider.clusterName,
+    ...(o.provider.kind ? { kind: o.provider.kind } : {}),
     log,
   });
   let cluster: Awaited<ReturnType<typeof provider.up>> | undefined;
