@@ -315,7 +315,8 @@ async function main(): Promise<void> {
     const probeAll = (cells: PlanCell[]) => executeCells(cells, { kube, mode: 'agent', timeoutMs, concurrency, parallel, agentPath });
 
     for (const level of levels) {
-      const k = Math.round((level / 100) * nPods);
+      // a pod always reaches itself (AllowLoopback): k denied pods deny k x (pods-1) x ports cells
+      const k = Math.min(nPods, Math.round(((level / 100) * nPods * nPods) / (nPods - 1)));
       const policyPath = `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/bench-deny`;
       const changed = Date.now();
       if (k > 0) {
@@ -378,6 +379,7 @@ async function main(): Promise<void> {
         serverVersion,
         denyPct: level,
         deniedCells: denied,
+        deniedPct: Number(((100 * denied) / all.length).toFixed(1)),
         cells: m.stats.cells,
         shape: `${nPods}x${nPods}x${nPorts}`,
         timeoutMs,
