@@ -398,9 +398,6 @@ export function createSecretsFamily(): ProbeFamily {
       const sent = `POST ${path} as system:serviceaccount:${ns}:${sa}`;
       const resources: ResourceRef[] = [{ kind: 'ServiceAccount', namespace: ns, name: sa }];
       if (!client || client instanceof Error) return accessObservation({ sent, error: `no token for ${sa}: ${client?.message ?? 'unknown'}`, resources });
-      // acting as the ServiceAccount minted a token for it: say so (it is never stored or shown)
-      const minted = `acting as ${sa} minted a TokenRequest token (600 s, never stored or shown)`;
-      note = note ? `${note}; ${minted}` : minted;
       try {
         const res = await rawRequest(client, { method: 'POST', path, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, timeoutMs: 15_000 });
         const user = (res.body as { status?: { userInfo?: { username?: string } } } | undefined)?.status?.userInfo?.username;
