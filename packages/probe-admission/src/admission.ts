@@ -3,7 +3,7 @@ import { defaultRedactor } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { loadKube, rawRequest } from '@isoproof/kube';
 import type { ActorIdentity } from '@isoproof/probe-rbac';
-import { answerOf, classifyAdmission, describeIdentity, IdentityClients, validateIdentity } from '@isoproof/probe-rbac';
+import { answerOf, classifyAdmission, describeIdentity, IdentityClients, identityKey, validateIdentity } from '@isoproof/probe-rbac';
 import type { ProbePod, Violation } from './pods';
 import { compliantPod, VIOLATION_RULE, VIOLATION_RULES, VIOLATION_TEXT, VIOLATIONS, violatingPod } from './pods';
 
@@ -148,7 +148,8 @@ export function admissionFamily(): ProbeFamily {
     async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
       sections = [];
       const admin = loadKube(ctx.kubeconfigPath, ctx.context);
-      const clients = new IdentityClients(admin);
+      const clients = new IdentityClients(admin, ctx.run.id);
+      try {
       const out = new Map<string, Check[]>();
       const rows: string[][] = [];
       for (const c of criteria) {
@@ -185,6 +186,8 @@ export function admissionFamily(): ProbeFamily {
         const enforced = nsRead?.status === 200 ? enforcedLevel((nsRead.body as { metadata?: { labels?: Record<string, string> } }).metadata?.labels) : undefined;
         const base = `isoproof-psa-${ctx.run.id}`;
         const control = await dryRunCreate(handle, compliantPod(`${base}-compliant`, s.namespace, ctx.run.id, s.image), who);
+        const minted = clients.tokenNotes.get(identityKey(s.identity));
+        if (minted) control.evidence.notes = [...(control.evidence.notes ?? []), minted];
         rows.push([c.id, 'compliant pod (control)', control.outcome, control.evidence.received ?? '']);
         const list = s.violations ?? [...VIOLATIONS];
         const obs = await Promise.all(
@@ -194,6 +197,7 @@ export function admissionFamily(): ProbeFamily {
           const o = obs[i]!;
           o.evidence.notes = [...(o.evidence.notes ?? []), `breaks exactly one rule: ${VIOLATION_TEXT[v]}`];
           judgeViolation(v, o, s.namespace, enforced);
+          if (minted) o.evidence.notes = [...(o.evidence.notes ?? []), minted];
           checks.push({ id: `${s.namespace}: pod with ${VIOLATION_TEXT[v]}`, expect: 'denied', observation: o, control });
           rows.push([c.id, VIOLATION_TEXT[v], o.outcome, o.evidence.received ?? o.error ?? '']);
         });
@@ -206,6 +210,11 @@ export function admissionFamily(): ProbeFamily {
         note: 'Every violating pod breaks exactly one rule of the restricted profile; the compliant pod is the control.',
       });
       return out;
+      } finally {
+        // revoke the ServiceAccount tokens this run minted (their anchor Secrets go)
+        const left = await clients.close();
+        if (left.length) ctx.log(`admission: could not delete the token anchor Secrets ${left.join(', ')} (their tokens expire within 600 s)`);
+      }
     },
   };
 }

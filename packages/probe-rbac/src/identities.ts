@@ -15,9 +15,10 @@ export class IdentityClients {
   private readonly anchors: Array<{ namespace: string; name: string }> = [];
   /** Per ServiceAccount identity: what the evidence says about its minted token. */
   readonly tokenNotes = new Map<string, string>();
+  /** With `runId`, ServiceAccount tokens are bound to a Secret of that run and revoked by close(). */
   constructor(
     private readonly admin: KubeHandle,
-    private readonly runId = 'norun',
+    private readonly runId?: string,
   ) {}
 
   /**
@@ -38,6 +39,7 @@ export class IdentityClients {
 
   /** A Secret of this run to bind a token to; undefined when it cannot be made (the token is then unbound). */
   private async anchor(namespace: string, sa: string): Promise<{ name: string; uid: string } | undefined> {
+    if (!this.runId) return undefined;
     const name = `isoproof-token-${this.runId}-${sa}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
     const body = { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, labels: { [RUN_LABEL]: this.runId } } };
     const r = await rawRequest(this.admin, { method: 'POST', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, body, timeoutMs: 10_000 }).catch(() => undefined);
@@ -66,7 +68,7 @@ export class IdentityClients {
         identityKey(id),
         bound
           ? `acting as this ServiceAccount mints a TokenRequest token (never stored or shown); it is bound to Secret ${id.namespace}/${bound.name}, which the run deletes at its end: the token is revoked then`
-          : `acting as this ServiceAccount mints a TokenRequest token (never stored or shown); no Secret could be created to bind it to, so it cannot be revoked: it expires within 600 s`,
+          : `acting as this ServiceAccount mints a TokenRequest token (never stored or shown); it is bound to no Secret of the run, so it cannot be revoked: it expires within 600 s`,
       );
       return handle;
     }

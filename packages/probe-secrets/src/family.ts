@@ -362,6 +362,9 @@ export function createSecretsFamily(): ProbeFamily {
       const client = clients.get(sa);
       const sent = `GET ${path} as system:serviceaccount:${ns}:${sa}`;
       if (!client || client instanceof Error) return accessObservation({ sent, error: `no token for ${sa}: ${client?.message ?? 'unknown'}`, resources });
+      // acting as the ServiceAccount minted a token for it: say so (it is never stored or shown)
+      const minted = `acting as ${sa} minted a TokenRequest token (600 s, never stored or shown)`;
+      note = note ? `${note}; ${minted}` : minted;
       try {
         const res = await rawRequest(client, { method: 'GET', path, timeoutMs: 15_000 });
         if (res.status === 200) registerSecretValues(res.body);

@@ -249,6 +249,13 @@ export const RULES: SecretRule[] = [
     placeholderCheck: false,
   },
   {
+    id: 'gcp-service-account-key',
+    title: 'Google Cloud service account key file',
+    severity: 'critical',
+    pattern: /"type"\s*:\s*"service_account"[\s\S]{0,400}?"private_key_id"\s*:\s*"([0-9a-f]{40})"/g,
+    group: 1,
+  },
+  {
     id: 'aws-access-key-id',
     title: 'AWS access key id',
     severity: 'critical',
@@ -259,7 +266,8 @@ export const RULES: SecretRule[] = [
     id: 'aws-secret-access-key',
     title: 'AWS secret access key',
     severity: 'critical',
-    pattern: /aws.{0,24}?(?:secret|sk|private).{0,24}?["'=:\s]{1,5}([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
+    // "aws" starts a word or follows a separator (MY_AWS_SECRET): not inside a random run ("xawsq")
+    pattern: /(?<![A-Za-z0-9])aws.{0,24}?(?:secret|sk|private).{0,24}?["'=:\s]{1,5}([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
     group: 1,
     // the name says it: any 40 characters of the alphabet with two classes (random keys without a
     // digit exist)
@@ -270,13 +278,6 @@ export const RULES: SecretRule[] = [
     title: 'Google Cloud API key',
     severity: 'high',
     pattern: /\b(AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])/g,
-    group: 1,
-  },
-  {
-    id: 'gcp-service-account-key',
-    title: 'Google Cloud service account key file',
-    severity: 'critical',
-    pattern: /"type"\s*:\s*"service_account"[\s\S]{0,400}?"private_key_id"\s*:\s*"([0-9a-f]{40})"/g,
     group: 1,
   },
   {
