@@ -2,9 +2,13 @@
  * On a real cluster (ISOPROOF_KUBECONFIG; hold the cluster lock): a user's namespace named like a
  * scenario namespace (tenant-a) holding a ConfigMap, and a user ClusterRoleBinding named like an
  * overlay's, survive a refused run, an interrupted run and a sweep unchanged (same uid, labels, data,
- * resourceVersion: not even written). Run: npx vitest run --config packages/cli/vitest.e2e.config.ts
+ * resourceVersion: not even written), also while a data-only scenario copied outside the repository
+ * runs. Run: cd packages/cli && npx vitest run --config vitest.e2e.config.ts test/user-data.e2e.test.ts
  */
 import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeHandle } from '@isoproof/kube';
@@ -15,6 +19,7 @@ const suite = kubeconfig ? describe : describe.skip;
 if (!kubeconfig) console.warn('user-data e2e skipped: set ISOPROOF_KUBECONFIG to a cluster kubeconfig');
 
 const BIN = fileURLToPath(new URL('../bin/isoproof.js', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../../../docs/examples/team-isolation', import.meta.url));
 const NS_PATH = '/api/v1/namespaces/tenant-a';
 const CM_PATH = '/api/v1/namespaces/tenant-a/configmaps/user-data';
 const CRB_PATH = '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/isoproof-rbac-tenant-a-edit';
@@ -147,6 +152,23 @@ suite('user data on a real cluster survives isoproof', () => {
     // The run's own namespace went with the cleanup (or is terminating).
     const left = await rawRequest(kube, { method: 'GET', path: PODSEC_NS_PATH });
     if (left.status === 200) expect((left.body as { metadata: { deletionTimestamp?: string } }).metadata.deletionTimestamp).toBeTruthy();
+  });
+
+  it('a data-only scenario copied outside the repository runs with the right verdicts (baseline and overlay proof)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'isoproof-user-scenarios-'));
+    cpSync(EXAMPLE, join(root, 'team-isolation'), { recursive: true });
+    const artifacts = mkdtempSync(join(tmpdir(), 'isoproof-user-scenarios-report-'));
+    const r = await cli(['run', '--provider', 'existing', '--kubeconfig', kubeconfig!, '--scenario-dir', root, '--scenario', 'team-isolation', '--with-overlays', '--artifacts', artifacts]);
+    expect(r.code, r.stderr.slice(-1500)).toBe(0);
+    const report = JSON.parse(readFileSync(join(artifacts, 'report.json'), 'utf8')) as {
+      scenarios: Array<{ scenario: string; overlay?: string; outcomes: Array<{ criterion: { id: string }; verdict: string }> }>;
+    };
+    const verdicts = Object.fromEntries(report.scenarios.map((s) => [s.overlay ?? 'baseline', Object.fromEntries(s.outcomes.map((o) => [o.criterion.id, o.verdict]))]));
+    expect(verdicts).toEqual({
+      baseline: { 'TEAM-ISO-01': 'PASS', 'TEAM-ISO-02': 'PASS', 'TEAM-ISO-03': 'PASS' },
+      'red-open-to-all': { 'TEAM-ISO-01': 'PASS', 'TEAM-ISO-02': 'FAIL', 'TEAM-ISO-03': 'PASS' },
+    });
+    await unchanged('a data scenario run');
   });
 
   it('a sweep of every isoproof run leaves them alone', async () => {
