@@ -100,6 +100,8 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const all = await knownScenarios(settings);
   if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
   await checkRunSettings(settings, all);
+  const namespacePrefix = str(v, 'namespace-prefix');
+  if (namespacePrefix !== undefined) run.checkNamespacePrefix(namespacePrefix);
   if (kubeconfig) await preflight(kubeconfig, context);
   const scenarios = bool(v, 'all') ? all : run.selectScenarios(all, names);
 
@@ -128,6 +130,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
       facts: settings.facts,
       factSources: settings.factSources,
       criteriaParams: settings.criteria,
+      ...(namespacePrefix !== undefined ? { namespacePrefix } : {}),
       timeouts: settings.timeouts,
       log: (l) => (held ? held.push(l) : reporter.log(l)),
       reporter: {

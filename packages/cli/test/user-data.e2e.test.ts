@@ -1,7 +1,8 @@
 /**
  * On a real cluster (ISOPROOF_KUBECONFIG; hold the cluster lock): a user's namespace named like a
  * scenario namespace (tenant-a) holding a ConfigMap, and a user ClusterRoleBinding named like an
- * overlay's, survive a refused run, an interrupted run and a sweep unchanged (same uid, labels, data,
+ * overlay's, survive a refused run, a run and an interrupted run of the same scenario with
+ * --namespace-prefix, and a sweep unchanged (same uid, labels, data,
  * resourceVersion: not even written), also while a data-only scenario copied outside the repository
  * runs. Run: cd packages/cli && npx vitest run --config vitest.e2e.config.ts test/user-data.e2e.test.ts
  */
@@ -23,7 +24,7 @@ const EXAMPLE = fileURLToPath(new URL('../../../docs/examples/team-isolation', i
 const NS_PATH = '/api/v1/namespaces/tenant-a';
 const CM_PATH = '/api/v1/namespaces/tenant-a/configmaps/user-data';
 const CRB_PATH = '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/isoproof-rbac-tenant-a-edit';
-const PODSEC_NS_PATH = '/api/v1/namespaces/psa-medisecure';
+const PREFIXED_NS_PATH = '/api/v1/namespaces/iso-e2e-tenant-a';
 
 interface Snapshot {
   uid: string;
@@ -130,13 +131,22 @@ suite('user data on a real cluster survives isoproof', () => {
     await unchanged('a refused overlay run');
   });
 
+  it('with --namespace-prefix the same scenario runs beside them, all PASS', async () => {
+    const artifacts = mkdtempSync(join(tmpdir(), 'isoproof-user-data-prefix-'));
+    const r = await cli(['run', '--scenario', 'tenant-isolation', '--namespace-prefix', 'iso-e2e-', '--kubeconfig', kubeconfig!, '--artifacts', artifacts]);
+    expect(r.code, r.stderr.slice(-1500)).toBe(0);
+    const report = JSON.parse(readFileSync(join(artifacts, 'report.json'), 'utf8')) as { summary: { total: number; pass: number } };
+    expect(report.summary.pass).toBe(report.summary.total);
+    await unchanged('a prefixed run');
+  });
+
   it('an interrupted run (SIGINT while applying) cleans up only its own objects', async () => {
     let seen = false;
-    const r = await cli(['run', '--scenario', 'pod-security', '--kubeconfig', kubeconfig!, '--artifacts', '/tmp/isoproof-user-data-e2e'], (p) => {
+    const r = await cli(['run', '--scenario', 'tenant-isolation', '--namespace-prefix', 'iso-e2e-', '--kubeconfig', kubeconfig!, '--artifacts', '/tmp/isoproof-user-data-e2e'], (p) => {
       // Interrupt as soon as the run's first namespace exists: mid-apply or mid-readiness.
       const poll = async () => {
         for (let i = 0; i < 600 && p.exitCode === null; i++) {
-          if (await snapshot(PODSEC_NS_PATH).catch(() => undefined)) {
+          if (await snapshot(PREFIXED_NS_PATH).catch(() => undefined)) {
             seen = true;
             p.kill('SIGINT');
             return;
@@ -146,11 +156,11 @@ suite('user data on a real cluster survives isoproof', () => {
       };
       void poll();
     });
-    expect(seen, `the run never created psa-medisecure: ${r.stderr.slice(-800)}`).toBe(true);
+    expect(seen, `the run never created iso-e2e-tenant-a: ${r.stderr.slice(-800)}`).toBe(true);
     expect(r.code, r.stderr.slice(-800)).toBe(130);
     await unchanged('an interrupted run');
     // The run's own namespace went with the cleanup (or is terminating).
-    const left = await rawRequest(kube, { method: 'GET', path: PODSEC_NS_PATH });
+    const left = await rawRequest(kube, { method: 'GET', path: PREFIXED_NS_PATH });
     if (left.status === 200) expect((left.body as { metadata: { deletionTimestamp?: string } }).metadata.deletionTimestamp).toBeTruthy();
   });
 

@@ -15,6 +15,7 @@ import {
 } from '@isoproof/kube';
 import { countVerdicts } from '@isoproof/report';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
+import { namespaceMap, renameNamespaces } from './namespace-prefix';
 import { type CriterionParams, NO_CRITERION_PARAMS, withCriterionParams } from './settings';
 import { DEFAULT_TIMEOUTS, type Timeouts, withTimeout } from './timeout';
 
@@ -41,6 +42,8 @@ export interface RunScenarioOptions {
   timeouts?: Partial<Timeouts>;
   /** The user's per-criterion parameters (config file), merged over the criteria's specs. */
   criteriaParams?: CriterionParams;
+  /** Prefix of the scenario's namespace names (--namespace-prefix): manifests and criteria are renamed alike. */
+  namespacePrefix?: string;
 }
 
 export const FIELD_MANAGER = 'isoproof';
@@ -86,7 +89,7 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   const label = o.overlay ? `${def.name}/${o.overlay}` : def.name;
   const say = (l: string) => log(`[${label}] ${l}`);
 
-  const criteria = await loadScenarioCriteria(def, o.criteriaParams);
+  let criteria = await loadScenarioCriteria(def, o.criteriaParams);
 
   let objects = await readManifests(join(def.dir, 'manifests'));
   if (o.overlay) {
@@ -101,6 +104,12 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
     objects = (await composeOverlay(objects, overlayDir)).objects;
   }
 
+  if (o.namespacePrefix) {
+    const map = namespaceMap(objects, o.namespacePrefix);
+    objects = renameNamespaces(objects, map);
+    criteria = renameNamespaces(criteria, map);
+    say(`namespaces renamed: ${[...map.values()].join(', ')}`);
+  }
   say(`applying ${objects.length} objects`);
   const refs = await withTimeout(
     `apply of ${label}`,
