@@ -124,6 +124,8 @@ async function cmdRun(v: Values, io: Io, debug: boolean, argv: string[] = []): P
   const all = await knownScenarios(settings);
   if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
   await checkRunSettings(settings, all);
+  const namespacePrefix = str(v, 'namespace-prefix');
+  if (namespacePrefix !== undefined) run.checkNamespacePrefix(namespacePrefix);
   const scenarios = bool(v, 'all') ? all : run.selectScenarios(all, names);
   // Criteria, manifests and overlays of the selection (the run plans again; it takes milliseconds).
   await run.planRun({ scenarios, overlay: str(v, 'overlay'), overlays: bool(v, 'with-overlays'), criteriaParams: settings.criteria });
@@ -196,6 +198,7 @@ async function runWithReporter(
       facts: settings.facts,
       factSources: settings.factSources,
       criteriaParams: settings.criteria,
+      ...(str(v, 'namespace-prefix') !== undefined ? { namespacePrefix: str(v, 'namespace-prefix') } : {}),
       timeouts: settings.timeouts,
       log: (l) => (held ? held.push(l) : reporter.log(l)),
       reporter: {

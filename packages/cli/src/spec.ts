@@ -105,6 +105,12 @@ export const COMMANDS: CommandSpec[] = [
         help: 'a fact probes read (e.g. ingressAddress=127.0.0.1:18443, auditLogPath=/var/log/audit.log); overrides the config file and the provider',
       },
       config,
+      {
+        name: 'namespace-prefix',
+        type: 'string',
+        value: 'PREFIX',
+        help: "prefix every scenario namespace name (e.g. dev1- makes tenant-a dev1-tenant-a), when the cluster already has namespaces with the scenarios' names",
+      },
       { name: 'artifacts', type: 'string', value: 'DIR', help: 'where report.json, junit.xml, report.md, report.sarif and logs go (default: artifacts)' },
       { name: 'keep-cluster', type: 'boolean', help: 'leave the cluster and the scenario objects in place' },
       RUN_BUNDLE_FLAG,

@@ -1,10 +1,15 @@
 /**
  * On a real cluster (ISOPROOF_KUBECONFIG; hold the cluster lock): a user's namespace named like a
  * scenario namespace (tenant-a) holding a ConfigMap, and a user ClusterRoleBinding named like an
- * overlay's, survive a refused run, an interrupted run and a sweep unchanged (same uid, labels, data,
- * resourceVersion: not even written). Run: npx vitest run --config packages/cli/vitest.e2e.config.ts
+ * overlay's, survive a refused run, a run and an interrupted run of the same scenario with
+ * --namespace-prefix, and a sweep unchanged (same uid, labels, data,
+ * resourceVersion: not even written), also while a data-only scenario copied outside the repository
+ * runs. Run: cd packages/cli && npx vitest run --config vitest.e2e.config.ts test/user-data.e2e.test.ts
  */
 import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeHandle } from '@isoproof/kube';
@@ -15,10 +20,11 @@ const suite = kubeconfig ? describe : describe.skip;
 if (!kubeconfig) console.warn('user-data e2e skipped: set ISOPROOF_KUBECONFIG to a cluster kubeconfig');
 
 const BIN = fileURLToPath(new URL('../bin/isoproof.js', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../../../docs/examples/team-isolation', import.meta.url));
 const NS_PATH = '/api/v1/namespaces/tenant-a';
 const CM_PATH = '/api/v1/namespaces/tenant-a/configmaps/user-data';
 const CRB_PATH = '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/isoproof-rbac-tenant-a-edit';
-const PODSEC_NS_PATH = '/api/v1/namespaces/psa-medisecure';
+const PREFIXED_NS_PATH = '/api/v1/namespaces/iso-e2e-tenant-a';
 
 interface Snapshot {
   uid: string;
@@ -125,13 +131,22 @@ suite('user data on a real cluster survives isoproof', () => {
     await unchanged('a refused overlay run');
   });
 
+  it('with --namespace-prefix the same scenario runs beside them, all PASS', async () => {
+    const artifacts = mkdtempSync(join(tmpdir(), 'isoproof-user-data-prefix-'));
+    const r = await cli(['run', '--scenario', 'tenant-isolation', '--namespace-prefix', 'iso-e2e-', '--kubeconfig', kubeconfig!, '--artifacts', artifacts]);
+    expect(r.code, r.stderr.slice(-1500)).toBe(0);
+    const report = JSON.parse(readFileSync(join(artifacts, 'report.json'), 'utf8')) as { summary: { total: number; pass: number } };
+    expect(report.summary.pass).toBe(report.summary.total);
+    await unchanged('a prefixed run');
+  });
+
   it('an interrupted run (SIGINT while applying) cleans up only its own objects', async () => {
     let seen = false;
-    const r = await cli(['run', '--scenario', 'pod-security', '--kubeconfig', kubeconfig!, '--artifacts', '/tmp/isoproof-user-data-e2e'], (p) => {
+    const r = await cli(['run', '--scenario', 'tenant-isolation', '--namespace-prefix', 'iso-e2e-', '--kubeconfig', kubeconfig!, '--artifacts', '/tmp/isoproof-user-data-e2e'], (p) => {
       // Interrupt as soon as the run's first namespace exists: mid-apply or mid-readiness.
       const poll = async () => {
         for (let i = 0; i < 600 && p.exitCode === null; i++) {
-          if (await snapshot(PODSEC_NS_PATH).catch(() => undefined)) {
+          if (await snapshot(PREFIXED_NS_PATH).catch(() => undefined)) {
             seen = true;
             p.kill('SIGINT');
             return;
@@ -141,12 +156,29 @@ suite('user data on a real cluster survives isoproof', () => {
       };
       void poll();
     });
-    expect(seen, `the run never created psa-medisecure: ${r.stderr.slice(-800)}`).toBe(true);
+    expect(seen, `the run never created iso-e2e-tenant-a: ${r.stderr.slice(-800)}`).toBe(true);
     expect(r.code, r.stderr.slice(-800)).toBe(130);
     await unchanged('an interrupted run');
     // The run's own namespace went with the cleanup (or is terminating).
-    const left = await rawRequest(kube, { method: 'GET', path: PODSEC_NS_PATH });
+    const left = await rawRequest(kube, { method: 'GET', path: PREFIXED_NS_PATH });
     if (left.status === 200) expect((left.body as { metadata: { deletionTimestamp?: string } }).metadata.deletionTimestamp).toBeTruthy();
+  });
+
+  it('a data-only scenario copied outside the repository runs with the right verdicts (baseline and overlay proof)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'isoproof-user-scenarios-'));
+    cpSync(EXAMPLE, join(root, 'team-isolation'), { recursive: true });
+    const artifacts = mkdtempSync(join(tmpdir(), 'isoproof-user-scenarios-report-'));
+    const r = await cli(['run', '--provider', 'existing', '--kubeconfig', kubeconfig!, '--scenario-dir', root, '--scenario', 'team-isolation', '--with-overlays', '--artifacts', artifacts]);
+    expect(r.code, r.stderr.slice(-1500)).toBe(0);
+    const report = JSON.parse(readFileSync(join(artifacts, 'report.json'), 'utf8')) as {
+      scenarios: Array<{ scenario: string; overlay?: string; outcomes: Array<{ criterion: { id: string }; verdict: string }> }>;
+    };
+    const verdicts = Object.fromEntries(report.scenarios.map((s) => [s.overlay ?? 'baseline', Object.fromEntries(s.outcomes.map((o) => [o.criterion.id, o.verdict]))]));
+    expect(verdicts).toEqual({
+      baseline: { 'TEAM-ISO-01': 'PASS', 'TEAM-ISO-02': 'PASS', 'TEAM-ISO-03': 'PASS' },
+      'red-open-to-all': { 'TEAM-ISO-01': 'PASS', 'TEAM-ISO-02': 'FAIL', 'TEAM-ISO-03': 'PASS' },
+    });
+    await unchanged('a data scenario run');
   });
 
   it('a sweep of every isoproof run leaves them alone', async () => {

@@ -53,3 +53,4 @@ export type { ConfigFile, TimeoutName } from './config-file';
 export { loadScenarioDir, findScenarioDirs, withScenarioDirs, familyForKind, SCENARIO_NAME_PATTERN } from './data-scenario';
 export { validateScenarioDir } from './validate';
 export type { ValidationResult } from './validate';
+export { renameNamespaces, namespaceMap, checkNamespacePrefix, NamespacePrefixError, NAMESPACE_PREFIX_PATTERN } from './namespace-prefix';

@@ -14,6 +14,7 @@ import { errorMessage, undecided } from './families';
 import { overlayNames } from './load';
 import { assertRights, requiredRights } from './preflight';
 import { type ScenarioResult, loadScenarioCriteria, runScenario } from './scenario';
+import { namespaceMap, renameNamespaces } from './namespace-prefix';
 import { type CriterionParams, type FactSource, describeFacts, mergeFacts } from './settings';
 import { type ViolationRefs, cleanupRun, describeRefs, violationRefs } from './cleanup';
 import { checkArtifactsDir } from './inputs';
@@ -66,6 +67,8 @@ export interface RunAllOptions {
   factSources?: Record<string, FactSource>;
   /** The user's per-criterion parameters (config file). */
   criteriaParams?: CriterionParams;
+  /** Prefix of every scenario namespace name (--namespace-prefix), for clusters where the names are taken. */
+  namespacePrefix?: string;
 }
 
 /** What one overlay run proved (only with `overlays: true`); the report's OverlayProof. */
@@ -105,7 +108,7 @@ const refOf = (o: { apiVersion: string; kind: string; metadata: { name: string; 
  * Everything that can be checked without a cluster: criteria valid against the families, manifests
  * parse, overlays exist and compose. Bad input fails here, before any cluster is created.
  */
-export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays' | 'criteriaParams'>): Promise<{
+export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays' | 'criteriaParams' | 'namespacePrefix'>): Promise<{
   steps: Step[];
   criteria: Map<string, Criterion[]>;
   /** Kinds the steps apply (base manifests and composed overlays), one entry per apiVersion+kind. */
@@ -131,7 +134,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
         `scenario ${scenarioName} (${where}) uses an infrastructure namespace: ${infra[0]}${infra.length > 1 ? ` (and ${infra.length - 1} more)` : ''}; rename its namespace`,
       );
     }
-    all.push(...objects);
+    all.push(...(o.namespacePrefix ? renameNamespaces(objects, namespaceMap(objects, o.namespacePrefix)) : objects));
     for (const x of objects) kinds.set(`${x.apiVersion} ${x.kind}`, { apiVersion: x.apiVersion, kind: x.kind });
   };
   for (const def of o.scenarios) {
@@ -358,6 +361,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
             signal: ac.signal,
             timeouts: o.timeouts,
             ...(o.criteriaParams ? { criteriaParams: o.criteriaParams } : {}),
+            ...(o.namespacePrefix ? { namespacePrefix: o.namespacePrefix } : {}),
             onStage: (s) => (stage = `${label}: ${s}`),
           });
         } catch (err) {

@@ -15,6 +15,7 @@ import {
 } from '@isoproof/kube';
 import { countVerdicts } from '@isoproof/report';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
+import { namespaceMap, renameNamespaces } from './namespace-prefix';
 import { type CriterionParams, NO_CRITERION_PARAMS, withCriterionParams } from './settings';
 import { DEFAULT_TIMEOUTS, SETTLE_MS, type Timeouts, withTimeout } from './timeout';
 
@@ -43,6 +44,8 @@ export interface RunScenarioOptions {
   criteriaParams?: CriterionParams;
   /** Told when the run enters a step (shutdown messages and interrupted reports name it). */
   onStage?: (stage: ScenarioStage) => void;
+  /** Prefix of the scenario's namespace names (--namespace-prefix): manifests and criteria are renamed alike. */
+  namespacePrefix?: string;
 }
 
 /** The steps of a scenario run, in order. */
@@ -91,7 +94,7 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   const label = o.overlay ? `${def.name}/${o.overlay}` : def.name;
   const say = (l: string) => log(`[${label}] ${l}`);
 
-  const criteria = await loadScenarioCriteria(def, o.criteriaParams);
+  let criteria = await loadScenarioCriteria(def, o.criteriaParams);
 
   let objects = await readManifests(join(def.dir, 'manifests'));
   if (o.overlay) {
@@ -106,6 +109,12 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
     objects = (await composeOverlay(objects, overlayDir)).objects;
   }
 
+  if (o.namespacePrefix) {
+    const map = namespaceMap(objects, o.namespacePrefix);
+    objects = renameNamespaces(objects, map);
+    criteria = renameNamespaces(criteria, map);
+    say(`namespaces renamed: ${[...map.values()].join(', ')}`);
+  }
   o.onStage?.('apply');
   say(`applying ${objects.length} objects`);
   const refs = await withTimeout(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findScenarioDirs, loadScenarioDir, validateScenarioDir, withScenarioDirs } from '../src/index';
+import { findScenarioDirs, loadScenarioDir, loadScenarios, validateScenarioDir, withScenarioDirs } from '../src/index';
 
 const EXAMPLE = fileURLToPath(new URL('../../../docs/examples/team-isolation', import.meta.url));
 
@@ -35,6 +35,13 @@ describe('data scenarios', () => {
 
   it('a directory name that is not a DNS label is refused', () => {
     expect(() => loadScenarioDir(copy('Team_Rules'))).toThrow(/must be lower-case letters, digits and '-'/);
+  });
+
+  it('a data scenario under <repo>/scenarios (no src/index.ts) loads like a bundled one', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'isoproof-repo-'));
+    cpSync(EXAMPLE, join(root, 'scenarios', 'team-isolation'), { recursive: true });
+    writeFileSync(join(root, 'package.json'), '{}');
+    expect((await loadScenarios(root)).map((s) => [s.name, s.families.length])).toEqual([['team-isolation', 1]]);
   });
 
   it('two scenarios with one name are an error naming both directories', () => {
