@@ -85,7 +85,6 @@ start() {
   [[ $EUID -eq 0 ]] || die "starting dockerd needs root"
   if pid_alive && answers; then
     log "dockerd already running (pid $(cat "$PIDFILE")), socket $SOCK"
-    touch /tmp/isp/docker-ready 2>/dev/null || true
     return 0
   fi
   if pid_alive; then die "dockerd pid $(cat "$PIDFILE") runs but does not answer on $SOCK; run '$0 stop' first"; fi
@@ -111,12 +110,10 @@ start() {
     sleep 0.5
   done
   log "dockerd ready (pid $(cat "$PIDFILE")): export DOCKER_HOST=unix://$SOCK"
-  mkdir -p /tmp/isp 2>/dev/null && touch /tmp/isp/docker-ready 2>/dev/null || true
 }
 
 stop() {
   local purge=${1:-}
-  rm -f /tmp/isp/docker-ready 2>/dev/null || true
   if pid_alive; then
     local pid
     pid=$(cat "$PIDFILE")
