@@ -16,8 +16,9 @@
 # into containerd's k8s.io namespace of the rootfs by a throw-away containerd, then `docker import`
 # plus a one-line Dockerfile (STOPSIGNAL). A warm run finds the tag in Docker and rebuilds nothing.
 BUILD_REVISION=1
-set -euo pipefail
+set -Eeuo pipefail
 shopt -s inherit_errexit
+trap 'printf "isoproof kind-node: failed at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 local_dir=$here/../local
 # shellcheck source=/dev/null
@@ -160,7 +161,7 @@ build_images() {
   local w=$work/iptables-wrapper
   write_iptables_wrapper > "$w" && chmod 755 "$w"
   for f in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
-    files+=(--file "$w:/usr/sbin/$f")
+    files+=(--file "$w:/usr/local/bin/$f") # on the image's PATH (/usr/local/bin:/usr/bin:/bin)
   done
   mkimg --tag "$reg/kube-proxy:$K8S_VERSION" --out "$img/kube-proxy.tar" "${files[@]}" --dir /tmp:1777 --dir /run:755 \
     --dir /var/lib/iptables:755
@@ -195,9 +196,11 @@ step crictl build_crictl
 step etcd build_etcd
 # The local build's cache dir (binaries of Kubernetes, CoreDNS, Traefik, isoproof-netpol, images).
 local_out() {
-  local d
-  d=$(ls -d "$cache_root/local/$K8S_VERSION"-*/ 2>/dev/null | while read -r x; do
-    [[ -x $x/bin/kubeadm && -x $x/bin/kube-apiserver && -f $x/images/current/agnhost.tar ]] && echo "${x%/}"; done | head -n 1)
+  local d=""
+  local x
+  for x in "$cache_root/local/$K8S_VERSION"-*/; do
+    if [[ -x $x/bin/kubeadm && -x $x/bin/kube-apiserver && -f $x/images/current/agnhost.tar ]]; then d=${x%/}; break; fi
+  done
   [[ -n $d ]] || die "no local build of $K8S_VERSION in $cache_root/local: run clusters/local/build.sh first"
   echo "$d"
 }
@@ -255,9 +258,12 @@ rm -f "$root"/etc/systemd/system/*.wants/* "$root"/lib/systemd/system/multi-user
   "$root"/lib/systemd/system/sockets.target.wants/*udev* "$root"/lib/systemd/system/sockets.target.wants/*initctl*
 find "$root/lib/systemd/system/sysinit.target.wants/" -name 'systemd-tmpfiles-setup.service' -delete
 grep -q '^ReadKMsg=no' "$root/etc/systemd/journald.conf" || echo 'ReadKMsg=no' >> "$root/etc/systemd/journald.conf"
-chroot "$root" systemctl enable containerd.service kubelet.service isoproof-node-net.service isoproof-netpol.service \
-  >/dev/null 2>&1
+chroot "$root" systemctl enable containerd.service kubelet.service isoproof-node-net.service isoproof-netpol.service 2>&1 |
+  grep -v '^Created symlink' >&2 || true
 chroot "$root" systemctl mask systemd-binfmt.service >/dev/null 2>&1
+for u in containerd kubelet isoproof-node-net isoproof-netpol; do
+  [[ -L $root/etc/systemd/system/multi-user.target.wants/$u.service ]] || die "systemctl enable $u.service failed in the rootfs"
+done
 # containerd's base OCI spec for every pod container (kind's containerd config names it).
 chroot "$root" ctr oci spec > "$root/etc/containerd/cri-base.json"
 
@@ -275,14 +281,15 @@ containerd --config "$ctrd_run/config.toml" >"$ctrd_run/containerd.log" 2>&1 &
 echo $! > "$ctrd_run/containerd.pid"
 for _ in $(seq 1 60); do ctr -a "$ctrd_run/containerd.sock" version >/dev/null 2>&1 && break; sleep 0.5; done
 ctr -a "$ctrd_run/containerd.sock" version >/dev/null 2>&1 || { cat "$ctrd_run/containerd.log" >&2; die "the throw-away containerd did not start"; }
-imp() { ctr -a "$ctrd_run/containerd.sock" -n k8s.io images import --no-unpack --label io.cri-containerd.pinned=pinned "$1" >/dev/null; }
-for a in "$out"/images/*.tar "$probe_images"/*.tar; do imp "$a"; done
+c() { ctr -a "$ctrd_run/containerd.sock" -n k8s.io "$@"; }
+for a in "$out"/images/*.tar "$probe_images"/*.tar; do c images import --no-unpack "$a" >/dev/null; done
 # kubeadm's pause tag and the sandbox image: the project's pause image under the names kubelet and
 # containerd ask for (no other pause binary exists offline).
 pause_tag=registry.k8s.io/pause:$(kubeadm_image_tag pause)
-ctr -a "$ctrd_run/containerd.sock" -n k8s.io images tag --force "$PAUSE_TAG" "$pause_tag" >/dev/null
-ctr -a "$ctrd_run/containerd.sock" -n k8s.io images label "$pause_tag" io.cri-containerd.pinned=pinned >/dev/null
-ctr -a "$ctrd_run/containerd.sock" -n k8s.io images ls -q | sort > "$root/kind/images.txt"
+c images tag --force "$PAUSE_TAG" "$pause_tag" >/dev/null
+c images ls -q | sort > "$root/kind/images.txt"
+# Pinned: the kubelet's image garbage collection leaves them alone (containerd >= 1.7 honours it).
+while read -r i; do c images label "$i" io.cri-containerd.pinned=pinned >/dev/null; done < "$root/kind/images.txt"
 kill "$(cat "$ctrd_run/containerd.pid")"; for _ in $(seq 1 20); do kill -0 "$(cat "$ctrd_run/containerd.pid")" 2>/dev/null || break; sleep 0.5; done
 rm -f "$ctrd_run/containerd.pid"
 # The sandbox image name is written into containerd's config.
