@@ -191,9 +191,12 @@ kubeadm_image_tag() { # coredns|pause|etcd: the tag kubeadm lists for it
   "$LBIN/kubeadm" config images list --kubernetes-version "$K8S_VERSION" 2>/dev/null | awk -F: -v n="$1" '$1 ~ ("/" n "$") {print $2}'
 }
 
-step rootfs build_rootfs
+# debootstrap mostly waits on the mirror and dpkg; the two Go builds use the CPU meanwhile.
+step rootfs build_rootfs &
+rootfs_pid=$!
 step crictl build_crictl
 step etcd build_etcd
+wait "$rootfs_pid" || die "the rootfs step failed (log $work/debootstrap.log)"
 # The local build's cache dir (binaries of Kubernetes, CoreDNS, Traefik, isoproof-netpol, images).
 local_out() {
   local d=""
@@ -307,9 +310,14 @@ tar -C "$root" --numeric-owner -c . | docker import \
 dctx=$work/dockerfile
 rm -rf "$dctx" && mkdir -p "$dctx"
 printf 'FROM %s\nSTOPSIGNAL SIGRTMIN+3\n' "$base" > "$dctx/Dockerfile"
-DOCKER_BUILDKIT=0 docker build -q --network none -t "$tag" "$dctx" >/dev/null
+DOCKER_BUILDKIT=0 docker build -q --network none -t "$tag" "$dctx" >/dev/null 2>"$work/docker-build.log" ||
+  { cat "$work/docker-build.log" >&2; die "docker build (STOPSIGNAL layer) failed"; }
 docker rmi "$base" >/dev/null 2>&1 || true
 rm -rf "$dctx"
+# Older builds of this image are dropped unless a container still uses them (1.3 GB each).
+for old in $(docker images --format '{{.Repository}}:{{.Tag}}' "$NODE_IMAGE_REPO" | grep -vxF "$tag" || true); do
+  docker rmi "$old" >/dev/null 2>&1 && log "removed the older node image $old" || true
+done
 log "node image $tag built: assemble $((SECONDS - t_asm)) s, total $((SECONDS - t_start)) s, $(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}')"
 echo "assemble $((SECONDS - t_asm))" >> "$out/timings.txt"
 echo "$tag"
