@@ -314,10 +314,6 @@ DOCKER_BUILDKIT=0 docker build -q --network none -t "$tag" "$dctx" >/dev/null 2>
   { cat "$work/docker-build.log" >&2; die "docker build (STOPSIGNAL layer) failed"; }
 docker rmi "$base" >/dev/null 2>&1 || true
 rm -rf "$dctx"
-# Older builds of this image are dropped unless a container still uses them (1.3 GB each).
-for old in $(docker images --format '{{.Repository}}:{{.Tag}}' "$NODE_IMAGE_REPO" | grep -vxF "$tag" || true); do
-  docker rmi "$old" >/dev/null 2>&1 && log "removed the older node image $old" || true
-done
 log "node image $tag built: assemble $((SECONDS - t_asm)) s, total $((SECONDS - t_start)) s, $(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}')"
 echo "assemble $((SECONDS - t_asm))" >> "$out/timings.txt"
 echo "$tag"
