@@ -167,6 +167,38 @@ describe('provider unavailable', () => {
   });
 });
 
+describe.concurrent('kind flags (--node-image, --kind-config)', () => {
+  const noKind = { PATH: dirname(process.execPath) };
+  it('are for the kind provider only', async () => {
+    const r = await cli(['up', '--provider', 'local', '--node-image', 'x:1'], { env: noKind });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual(['isoproof: --node-image is for --provider kind, not local']);
+    const e = await cli(['run', '--all', '--kubeconfig', join(REPO, 'package.json'), '--kind-config', join(REPO, 'clusters/kind/isoproof.yaml')], { env: noKind });
+    expect(e.code).toBe(2);
+    expect(lines(e.stderr)).toEqual(['isoproof: --kind-config is for --provider kind, not existing']);
+  });
+  it('a missing --kind-config file is one line, exit 2', async () => {
+    const r = await cli(['up', '--provider', 'kind', '--kind-config', join(tmp, 'nope.yaml')], { env: noKind });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([`isoproof: kind config not found: ${join(tmp, 'nope.yaml')}; fix --kind-config`]);
+  });
+  it('a missing ISOPROOF_KIND_CONFIG file is one line naming the variable, exit 2', async () => {
+    const r = await cli(['up', '--provider', 'kind'], { env: { ...noKind, ISOPROOF_KIND_CONFIG: join(tmp, 'gone.yaml') } });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([`isoproof: kind config not found: ${join(tmp, 'gone.yaml')}; fix ISOPROOF_KIND_CONFIG`]);
+  });
+  it('given and valid, the run gets as far as kind itself', async () => {
+    const r = await cli(['up', '--provider', 'kind', '--node-image', 'isoproof.local/kind-node:x', '--kind-config', join(REPO, 'clusters/kind/isoproof.yaml')], { env: noKind });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/kind is not installed/);
+  });
+  it('down ignores a stale ISOPROOF_KIND_CONFIG (deleting needs none)', async () => {
+    const r = await cli(['down', '--provider', 'kind'], { env: { ...noKind, ISOPROOF_KIND_CONFIG: join(tmp, 'gone.yaml') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/kind is not installed/);
+  });
+});
+
 describe('list and report', () => {
   it('list exits 0 and shows scenarios (or says there are none)', async () => {
     // Exit 2 only when a scenario is broken: each one is then one stderr line naming it.

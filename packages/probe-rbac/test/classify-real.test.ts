@@ -125,3 +125,28 @@ describe('whole real response bodies, parsed as the probes parse them', () => {
     expect(classifyAdmission(parsed(real.rawBodies.vap)).error).toMatch(/^refused by admission but not by Pod Security/);
   });
 });
+
+describe('every refusal written by RBAC itself is a denial (issue 13)', () => {
+  it.each([
+    ['aggregationRule without cluster-admin', real.rbacRegistry.aggregationRule],
+    ['bind prevention (rules not held)', real.rbacRegistry.bindEscalation],
+    ['bind prevention (role not resolvable)', real.rbacRegistry.bindMissingRole],
+    ['ClusterRole escalation prevention', real.rbacRegistry.clusterRoleEscalation],
+    ['impersonate groups', real.rbacRegistry.impersonateGroup],
+    ['impersonate uids', real.rbacRegistry.impersonateUid],
+    ['impersonate userextras', real.rbacRegistry.impersonateExtra],
+  ] as const)('%s -> denied', (_n, body) => {
+    const a = ans(body);
+    expect(isAuthorizerDenial(a)).toBe(true);
+    expect(classifyAuthz(a).outcome).toBe('denied');
+  });
+  it('a "not found" of another kind is not a bind refusal', () => {
+    const a = { status: 403, reason: 'Forbidden', message: 'pods "x" is forbidden: roles.rbac.authorization.k8s.io "r" not found' };
+    expect(classifyAuthz(a).outcome).toBe('error');
+  });
+  it('the aggregation message on another resource is not RBAC', () => {
+    const a = { status: 403, reason: 'Forbidden', message: 'configmaps "x" is forbidden: must have cluster-admin privileges to use the aggregationRule' };
+    expect(classifyAuthz(a).outcome).toBe('error');
+  });
+});
+
