@@ -120,6 +120,19 @@ describe('createBundle', () => {
     await expect(createBundle(artifacts, join(work, 'b.zip'))).rejects.toThrow('the bundle is a gzip tar; name it FILE.tar.gz');
   });
 
+  it('a real report of the local cluster (report package test/real/): bundled, verified, sums checked by sha256sum', async () => {
+    const real = await mkdtemp(join(work, 'real-'));
+    await cp(join(dirname(GOLDEN), '..', 'real', 'local-baseline.report.json'), join(real, 'report.json'));
+    const b = await createBundle(real, join(work, 'real.tar.gz'), { redactor });
+    expect(b.report.provider).toBe('local');
+    const res = await verifyBundle(b.file);
+    expect(res.problems).toEqual([]);
+    expect(res.report?.summary.total).toBe(23);
+    const x = await mkdtemp(join(work, 'real-x-'));
+    sh('tar', ['xzf', b.file, '-C', x]);
+    expect(sh('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], join(x, `isoproof-${b.report.run.id}`))).toBe('');
+  });
+
   it('fills in the renderings a bare report.json directory lacks', async () => {
     const bare = await mkdtemp(join(work, 'bare-'));
     await cp(GOLDEN, join(bare, 'report.json'));
