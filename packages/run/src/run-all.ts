@@ -195,13 +195,14 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
   const ac = new AbortController();
   let cluster: Awaited<ReturnType<typeof provider.up>> | undefined;
   let kube: KubeHandle | undefined;
-  let tornDown = false;
+  // One teardown, shared: a signal's cleanup and the run's own error path await the same promise, so
+  // the process never exits while the cleanup of its objects is still under way.
+  let tearing: Promise<void> | undefined;
   // Set once a scenario is about to be applied: before that there is nothing of this run to remove.
   let applying = false;
 
-  const teardown = async (reason: 'done' | 'signal' | 'error') => {
-    if (tornDown) return;
-    tornDown = true;
+  const teardown = (reason: 'done' | 'signal' | 'error'): Promise<void> => (tearing ??= teardownOnce(reason));
+  const teardownOnce = async (reason: 'done' | 'signal' | 'error') => {
     if (cluster && reason !== 'done') {
       await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
     }
