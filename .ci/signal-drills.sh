@@ -66,6 +66,7 @@ drill() {
     return
   fi
   local start=$SECONDS
+  : >"$dir/out.log"
   "${ISOPROOF[@]}" run --all --kubeconfig "$KC" --artifacts "$dir/artifacts" "$@" >"$dir/out.log" 2>&1 &
   local pid=$! waited=0
   # Wait for the trigger line (bounded), then signal.

@@ -198,7 +198,8 @@ export const COMMANDS: CommandSpec[] = [
 export const EXIT_CODES_HELP = `Exit codes:
   0  every criterion PASS (waived FAILs count as PASS)
   1  at least one criterion FAIL
-  2  error, bad input, or a criterion INCONCLUSIVE (and none FAIL)`;
+  2  error, bad input, or a criterion INCONCLUSIVE (and none FAIL)
+  130/143  stopped by SIGINT/SIGTERM: cleaned up, partial report written (a second signal exits at once)`;
 
 function flagLine(f: FlagSpec): [string, string] {
   const names = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;

@@ -159,29 +159,33 @@ export async function listLabelledObjects(
   const api = boundedObjectApi(kube, opts.signal ? { signal: opts.signal } : {});
   const kinds = new Map(SWEEP_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k] as const));
   for (const r of extra) if (r.apiVersion) kinds.set(`${r.apiVersion}/${r.kind}`, { apiVersion: r.apiVersion, kind: r.kind });
-  const out: Array<LiveRef & { terminating?: boolean }> = [];
-  for (const { apiVersion, kind } of kinds.values()) {
-    let items: KubernetesObject[];
-    try {
-      const list = await api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
-      items = list.items;
-    } catch (e) {
-      if (isUnknownKind(e) || apiStatus(e) === 404) continue; // API not served by this cluster
-      throw new KubeApiError(`list ${kind} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
-    }
-    for (const it of items) {
-      if (!it.metadata?.name) continue;
-      if (it.metadata.deletionTimestamp && !opts.includeTerminating) continue;
-      // The selector asked for isoproof's labels; the label is checked again on what came back.
-      if (!createdByIsoproof(it.metadata.labels)) continue;
-      const ref: LiveRef & { terminating?: boolean } = { apiVersion, kind, name: it.metadata.name };
-      if (it.metadata.namespace) ref.namespace = it.metadata.namespace;
-      if (it.metadata.uid) ref.uid = it.metadata.uid;
-      if (it.metadata.deletionTimestamp) ref.terminating = true;
-      out.push(ref);
-    }
-  }
-  return out;
+  // One list per kind, all at once (a cleanup re-lists every second while it waits).
+  const lists = await Promise.all(
+    [...kinds.values()].map(async ({ apiVersion, kind }) => {
+      let items: KubernetesObject[];
+      try {
+        const list = await api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
+        items = list.items;
+      } catch (e) {
+        if (isUnknownKind(e) || apiStatus(e) === 404) return []; // API not served by this cluster
+        throw new KubeApiError(`list ${kind} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
+      }
+      const out: Array<LiveRef & { terminating?: boolean }> = [];
+      for (const it of items) {
+        if (!it.metadata?.name) continue;
+        if (it.metadata.deletionTimestamp && !opts.includeTerminating) continue;
+        // The selector asked for isoproof's labels; the label is checked again on what came back.
+        if (!createdByIsoproof(it.metadata.labels)) continue;
+        const ref: LiveRef & { terminating?: boolean } = { apiVersion, kind, name: it.metadata.name };
+        if (it.metadata.namespace) ref.namespace = it.metadata.namespace;
+        if (it.metadata.uid) ref.uid = it.metadata.uid;
+        if (it.metadata.deletionTimestamp) ref.terminating = true;
+        out.push(ref);
+      }
+      return out;
+    }),
+  );
+  return lists.flat();
 }
 
 /**
