@@ -216,7 +216,7 @@ describe('verifyBundle', () => {
       bundle,
       async (root) => {
         const f = join(root, 'report.json');
-        await writeFile(f, (await readFile(f, 'utf8')).replace(/"schemaVersion": "1\.\d+"/, '"schemaVersion": "2.0"'));
+        await writeFile(f, (await readFile(f, 'utf8')).replace(/"schemaVersion": "[^"]*"/, '"schemaVersion": "2.0"'));
         // a consistent bundle written by another isoproof: the sums are recomputed
         const sums = sh('sh', ['-c', "find . -type f ! -name SHA256SUMS | sed 's|^./||' | LC_ALL=C sort | xargs sha256sum"], root);
         await writeFile(join(root, 'SHA256SUMS'), sums);
@@ -224,7 +224,7 @@ describe('verifyBundle', () => {
       'v2',
     );
     await expect(verifyBundle(t)).rejects.toThrow(BundleVersionError);
-    await expect(verifyBundle(t)).rejects.toThrow(/its report\.json has schemaVersion "2\.0"; this isoproof reads 1\.0, 1\.\d/);
+    await expect(verifyBundle(t)).rejects.toThrow('its report.json has schemaVersion "2.0"; this isoproof reads 1.0, 1.1');
   });
 
   it('a report.json that does not match the schema (sums recomputed): a problem', async () => {
@@ -239,7 +239,7 @@ describe('verifyBundle', () => {
       'schema',
     );
     const res = await verifyBundle(t);
-    expect(res.problems).toEqual([expect.stringMatching(/^bundle report\.json: not a valid isoproof 1\.\d report: report\.verdict: must be equal to one of the allowed values/)]);
+    expect(res.problems).toEqual(["bundle report.json: not a valid isoproof 1.1 report: report.verdict: must be equal to one of the allowed values; regenerate it with 'isoproof run'"]);
   });
 
   it('bad input: missing file, not a gzip file', async () => {
