@@ -46,6 +46,8 @@ export interface DiffRunInfo {
   tool: string;
   provider: string;
   serverVersion: string;
+  /** Set when a signal stopped that run (its undecided criteria are INCONCLUSIVE). */
+  interrupted?: string;
 }
 
 /** The JSON form of `isoproof diff` (version of this shape: diffVersion). */
@@ -100,6 +102,7 @@ const info = (r: Report): DiffRunInfo => ({
   tool: `${r.tool.name} ${r.tool.version}`,
   provider: r.provider,
   serverVersion: r.cluster.serverVersion,
+  ...(r.interrupted ? { interrupted: `${r.interrupted.signal} during ${r.interrupted.during}` } : {}),
 });
 
 /** Compares two reports criterion by criterion (see DiffStatus). Redacted like every output. */
@@ -193,7 +196,7 @@ export function renderDiffMarkdown(d: ReportDiff, opts: { redactor?: Redactor; m
     `**${c.regressed} regressed** · ${c.fixed} fixed · ${c['still-failing']} still failing · ${c.new} new · ${c.removed} removed · ${c.unchanged} unchanged`,
   );
   out.push('');
-  const run = (r: DiffRunInfo) => `run \`${r.runId}\` (${VERDICT_ICON[r.verdict]} ${r.verdict}, ${mdCell(r.finishedAt)}, ${mdCell(r.tool)}, ${mdCell(r.provider)}, Kubernetes ${mdCell(r.serverVersion)})`;
+  const run = (r: DiffRunInfo) => `run \`${r.runId}\` (${VERDICT_ICON[r.verdict]} ${r.verdict}, ${mdCell(r.finishedAt)}, ${mdCell(r.tool)}, ${mdCell(r.provider)}, Kubernetes ${mdCell(r.serverVersion)}${r.interrupted ? `, **interrupted** by ${mdCell(r.interrupted)}` : ''})`;
   out.push(`Old: ${run(diff.old)}  `);
   out.push(`New: ${run(diff.new)}`);
   for (const status of DIFF_STATUSES) {

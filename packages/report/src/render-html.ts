@@ -189,7 +189,7 @@ const STYLE = `
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
 header,main,#filters,#summary{padding:0 24px}header{padding-top:16px;border-bottom:1px solid var(--line)}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 6px}h4{margin:16px 0 4px;font-size:14px}
-.meta{color:var(--muted);margin:0 0 12px}code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
+.meta{color:var(--muted);margin:0 0 12px}.interrupted{margin:0 0 12px;padding:6px 10px;border-radius:6px;background:#fff8c5;border:1px solid var(--inc);font-weight:600}code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .badge{display:inline-block;white-space:nowrap;padding:1px 8px;border-radius:10px;font-weight:600;font-size:12px;border:1px solid}
 .v-PASS .badge,.badge.v-PASS{color:var(--pass);border-color:var(--pass)}.badge.v-FAIL{color:#fff;background:var(--fail);border-color:var(--fail)}
 .badge.v-INCONCLUSIVE{color:var(--inc);border-color:var(--inc);background:#fff8c5}.badge.v-WAIVED{color:var(--waived);border-color:var(--waived)}
@@ -299,6 +299,11 @@ export function renderHtml(report: Report, opts: { redactor?: Redactor } = {}): 
 <p class="meta">Run <code>${e(r.run.id)}</code> · provider <code>${e(r.provider)}</code> · Kubernetes ${e(r.cluster.serverVersion)} · ${e(r.tool.name)} ${e(
     r.tool.version,
   )} · finished ${e(r.finishedAt)} · ${e(seconds(r.durationMs))} · exit code ${r.exitCode}</p>
+${
+  r.interrupted
+    ? `<p class="interrupted">Interrupted by ${e(r.interrupted.signal)} during ${e(r.interrupted.during)}: the report is partial; criteria the run did not decide are INCONCLUSIVE.</p>`
+    : ''
+}
 </header>
 <section id="summary">
 <div class="cards"><div class="card"><b>${s.total}</b>criteria</div><div class="card pass"><b>${s.pass}</b>pass</div><div class="card waived"><b>${

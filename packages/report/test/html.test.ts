@@ -86,6 +86,15 @@ describe('report.html', () => {
     expect(html).toContain('<td class="cell sim obs-error" title="secrets → list: ?≠">?≠</td>');
   });
 
+  it('an interrupted run says so at the top', () => {
+    const r = fixtureReport();
+    expect(renderHtml(r, { redactor })).not.toContain('class="interrupted"');
+    r.interrupted = { signal: 'SIGINT', during: 'tenant-isolation: readiness' };
+    expect(renderHtml(r, { redactor })).toContain(
+      '<p class="interrupted">Interrupted by SIGINT during tenant-isolation: readiness: the report is partial; criteria the run did not decide are INCONCLUSIVE.</p>',
+    );
+  });
+
   it('escapes everything from the report (no markup injection)', () => {
     const r = fixtureReport();
     r.scenarios[0]!.outcomes[0]!.criterion.title = '<script>alert(1)</script> "quoted"';

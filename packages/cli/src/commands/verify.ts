@@ -42,7 +42,7 @@ export async function cmdVerify(v: Record<string, unknown>, positionals: string[
   io.out(
     `verdict: ${icon} ${r.verdict}: ${s.total} criteria in ${s.scenarios} scenario run(s): ${s.pass} pass${s.waived ? ` (${s.waived} waived)` : ''}, ${s.fail} fail, ${s.inconclusive} inconclusive${
       r.proofs?.length ? `; overlay proofs ${r.proofs.filter((x) => x.ok).length}/${r.proofs.length} hold` : ''
-    }`,
+    }${r.interrupted ? `; interrupted by ${r.interrupted.signal} during ${r.interrupted.during} (partial)` : ''}`,
   );
   return 0;
 }
