@@ -21,7 +21,7 @@ check "no containers left in $DATA_ROOT (running or stopped)" \
   "$(find "$DATA_ROOT/containers" -mindepth 1 -maxdepth 1 2>/dev/null || true)"
 check "no Docker network bridges (docker0, br-<id>) or their veths" "$(ip -o link show 2>/dev/null | awk -F': ' '
   { name = $2; sub(/@.*/, "", name) }
-  name ~ /^(docker0|br-[0-9a-f]{12})$/ || $0 ~ / master (docker0|br-[0-9a-f]{12}) / { print name }')"
+  name ~ /^(docker0|br-[0-9a-f]+)$/ || $0 ~ / master (docker0|br-[0-9a-f]+) / { print name }')"
 check "no iptables chains or rules of Docker (it runs with --iptables=false)" "$(for t in filter nat; do
   iptables -t "$t" -S 2>/dev/null | grep -E 'DOCKER' | sed "s/^/$t: /"; done)"
 echo "$pass passed, $fail failed"
