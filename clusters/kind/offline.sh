@@ -89,7 +89,7 @@ down() {
       fi
     fi
   fi
-  "$here/docker.sh" stop $purge >&2
+  "$here/docker.sh" stop "$purge" >&2
   log "down in $((SECONDS - t0)) s"
 }
 
