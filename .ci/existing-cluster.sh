@@ -17,8 +17,11 @@ out=${ISOPROOF_ARTIFACTS:-$PWD/artifacts}/existing-cluster
 mkdir -p "$out"
 t0=$SECONDS
 
-echo "existing cluster: user data survives a refused run, an interrupted run and a sweep"
-(cd packages/cli && ISOPROOF_KUBECONFIG=$kubeconfig npx vitest run --config vitest.e2e.config.ts test/user-data.e2e.test.ts)
+# What a user of an existing cluster writes once: the cluster's facts in a config file.
+npx tsx .ci/local-facts-config.ts "$facts_env" > "$out/isoproof.yaml"
+
+echo "existing cluster: user data survives a refused run, a run and an interrupted run beside it, a data scenario run and a sweep"
+(cd packages/cli && ISOPROOF_KUBECONFIG=$kubeconfig ISOPROOF_CONFIG=$out/isoproof.yaml npx vitest run --config vitest.e2e.config.ts test/user-data.e2e.test.ts)
 
 echo "existing cluster: isoproof validate on a scenario outside the repository"
 scen=$(mktemp -d)
@@ -31,7 +34,6 @@ node packages/cli/bin/isoproof.js validate "$scen/team-isolation" || vrc=$?
 rm -rf "$scen"
 
 echo "existing cluster: run --all with a config file of facts"
-npx tsx .ci/local-facts-config.ts "$facts_env" > "$out/isoproof.yaml"
 rc=0
 node packages/cli/bin/isoproof.js run --all --kubeconfig "$kubeconfig" --config "$out/isoproof.yaml" --artifacts "$out/run-all" || rc=$?
 summary=$(node -e '

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import type { Report } from '@isoproof/report';
-import { REPORT_SCHEMA_VERSION, parseReportFile } from '@isoproof/report';
+import { READABLE_REPORT_VERSIONS, parseReportFile } from '@isoproof/report';
 import { PROVENANCE_FILE, REPORT_FILES, REPORT_FILE, SUMS_FILE } from './create';
 import { BundleError, BundleVersionError } from './errors';
 import type { Provenance } from './provenance';
@@ -191,9 +191,9 @@ export async function verifyBundle(bundleFile: string): Promise<VerifyResult> {
       const msg = err instanceof Error ? err.message : String(err);
       const version = schemaVersionOf(rep.text);
       // An intact bundle of another report version is not tampering: say which isoproof reads it.
-      if (problems.length === 0 && version !== undefined && version !== REPORT_SCHEMA_VERSION) {
+      if (problems.length === 0 && version !== undefined && !READABLE_REPORT_VERSIONS.includes(String(version))) {
         throw new BundleVersionError(
-          `${file}: sums match, but its ${REPORT_FILE} has schemaVersion ${JSON.stringify(version)}; this isoproof reads ${REPORT_SCHEMA_VERSION} only (verify it with the isoproof version that wrote it)`,
+          `${file}: sums match, but its ${REPORT_FILE} has schemaVersion ${JSON.stringify(version)}; this isoproof reads ${READABLE_REPORT_VERSIONS.join(', ')} (verify it with the isoproof version that wrote it)`,
         );
       }
       problems.push(msg);

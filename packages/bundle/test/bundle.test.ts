@@ -120,6 +120,19 @@ describe('createBundle', () => {
     await expect(createBundle(artifacts, join(work, 'b.zip'))).rejects.toThrow('the bundle is a gzip tar; name it FILE.tar.gz');
   });
 
+  it('a real report of the local cluster (report package test/real/): bundled, verified, sums checked by sha256sum', async () => {
+    const real = await mkdtemp(join(work, 'real-'));
+    await cp(join(dirname(GOLDEN), '..', 'real', 'local-baseline.report.json'), join(real, 'report.json'));
+    const b = await createBundle(real, join(work, 'real.tar.gz'), { redactor });
+    expect(b.report.provider).toBe('local');
+    const res = await verifyBundle(b.file);
+    expect(res.problems).toEqual([]);
+    expect(res.report?.summary.total).toBe(23);
+    const x = await mkdtemp(join(work, 'real-x-'));
+    sh('tar', ['xzf', b.file, '-C', x]);
+    expect(sh('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], join(x, `isoproof-${b.report.run.id}`))).toBe('');
+  });
+
   it('fills in the renderings a bare report.json directory lacks', async () => {
     const bare = await mkdtemp(join(work, 'bare-'));
     await cp(GOLDEN, join(bare, 'report.json'));
@@ -203,7 +216,7 @@ describe('verifyBundle', () => {
       bundle,
       async (root) => {
         const f = join(root, 'report.json');
-        await writeFile(f, (await readFile(f, 'utf8')).replace('"schemaVersion": "1.0"', '"schemaVersion": "2.0"'));
+        await writeFile(f, (await readFile(f, 'utf8')).replace(/"schemaVersion": "[^"]*"/, '"schemaVersion": "2.0"'));
         // a consistent bundle written by another isoproof: the sums are recomputed
         const sums = sh('sh', ['-c', "find . -type f ! -name SHA256SUMS | sed 's|^./||' | LC_ALL=C sort | xargs sha256sum"], root);
         await writeFile(join(root, 'SHA256SUMS'), sums);
@@ -211,7 +224,7 @@ describe('verifyBundle', () => {
       'v2',
     );
     await expect(verifyBundle(t)).rejects.toThrow(BundleVersionError);
-    await expect(verifyBundle(t)).rejects.toThrow('its report.json has schemaVersion "2.0"; this isoproof reads 1.0 only');
+    await expect(verifyBundle(t)).rejects.toThrow('its report.json has schemaVersion "2.0"; this isoproof reads 1.0, 1.1');
   });
 
   it('a report.json that does not match the schema (sums recomputed): a problem', async () => {
@@ -226,7 +239,7 @@ describe('verifyBundle', () => {
       'schema',
     );
     const res = await verifyBundle(t);
-    expect(res.problems).toEqual(['bundle report.json: not an isoproof 1.0 report: report.verdict: must be equal to one of the allowed values']);
+    expect(res.problems).toEqual(["bundle report.json: not a valid isoproof 1.1 report: report.verdict: must be equal to one of the allowed values; regenerate it with 'isoproof run'"]);
   });
 
   it('bad input: missing file, not a gzip file', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { READABLE_REPORT_VERSIONS, toolVersion } from '@isoproof/report';
 
 /** diff, bundle and verify through the real CLI (bin/isoproof.js), on the report package's golden report.json. */
 const BIN = fileURLToPath(new URL('../bin/isoproof.js', import.meta.url));
@@ -53,7 +54,7 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-describe.concurrent('isoproof diff', () => {
+describe.concurrent('isoproof diff', { timeout: 120_000 }, () => {
   it('the same report twice: exit 0', async () => {
     const r = await cli(['diff', oldFile, oldFile], tmp);
     expect(r.code).toBe(0);
@@ -76,12 +77,12 @@ describe.concurrent('isoproof diff', () => {
   });
   it('bad input: exit 2 with one line', async () => {
     const v2 = join(tmp, 'v2.json');
-    await writeFile(v2, (await readFile(GOLDEN, 'utf8')).replace('"schemaVersion": "1.0"', '"schemaVersion": "2.0"'));
+    await writeFile(v2, (await readFile(GOLDEN, 'utf8')).replace(/"schemaVersion": "[^"]*"/, '"schemaVersion": "2.0"'));
     for (const [args, msg] of [
       [['diff', oldFile], "isoproof: name two reports: 'isoproof diff OLD.json NEW.json'"],
       [['diff', oldFile, join(tmp, 'nope.json')], `isoproof: report file not found: ${join(tmp, 'nope.json')}`],
       [['diff', oldFile, newFile, '--format', 'xml'], "isoproof: unknown format 'xml'; use --format md|json"],
-      [['diff', oldFile, v2], `isoproof: ${v2}: not an isoproof 1.0 report: schemaVersion is "2.0"; this isoproof reads 1.0 only (use the isoproof version that wrote it)`],
+      [['diff', oldFile, v2], `isoproof: ${v2}: report schemaVersion "2.0" is not supported (this isoproof ${toolVersion()} reads ${READABLE_REPORT_VERSIONS.join(', ')}); use a matching isoproof version or regenerate it with 'isoproof run'`],
     ] as const) {
       const r = await cli([...args], tmp);
       expect(r.code, args.join(' ')).toBe(2);
@@ -105,7 +106,7 @@ describe('isoproof bundle and verify', () => {
     const v = await cli(['verify', file], tmp);
     expect(v.code).toBe(0);
     const out = v.stdout.split('\n');
-    expect(out[0]).toBe(`intact: ${file}: 7 files match SHA256SUMS, none added or removed; report.json valid (schema 1.0)`);
+    expect(out[0]).toBe(`intact: ${file}: 7 files match SHA256SUMS, none added or removed; report.json valid (schema 1.1)`);
     expect(out[1]).toBe(`sha256 ${sum}`);
     expect(out).toContain('verdict: ❌ FAIL: 5 criteria in 2 scenario run(s): 2 pass (1 waived), 1 fail, 2 inconclusive');
     expect(out.some((l) => l.startsWith('waivers: RBAC-LEAST-02 active until 2026-12-31 (team-platform)'))).toBe(true);

@@ -32,15 +32,13 @@ const AUTHORIZER_DENIAL = new RegExp(
   String.raw`\bUser ${QUOTED} cannot [a-z]+ (?:resource|path) "|\buser ${QUOTED} \(groups=.*\) is attempting to grant RBAC permissions not currently held`,
 );
 /**
- * The RBAC registry's own refusals besides escalation (pkg/registry/rbac/<kind>/policybased): an
+ * The RBAC registry's own refusal besides escalation (pkg/registry/rbac/clusterrole/policybased): an
  * aggregationRule needs cluster-admin (`clusterroles... is forbidden: must have cluster-admin
- * privileges to use the aggregationRule`), and bind prevention refuses a RoleBinding whose role it
- * cannot resolve for a subject without the bind verb (`rolebindings... is forbidden:
- * roles... "r" not found`).
+ * privileges to use the aggregationRule`). Bind prevention words its refusal like escalation
+ * prevention; a RoleBinding to a role it cannot resolve is a 404 (see bindAnswer).
  */
 const RBAC_REGISTRY_DENIAL = new RegExp(
-  String.raw`^clusterroles\.rbac\.authorization\.k8s\.io ${QUOTED} is forbidden: must have cluster-admin privileges to use the aggregationRule|` +
-    String.raw`^rolebindings\.rbac\.authorization\.k8s\.io ${QUOTED} is forbidden: (?:cluster)?roles\.rbac\.authorization\.k8s\.io ${QUOTED} not found`,
+  String.raw`^clusterroles\.rbac\.authorization\.k8s\.io ${QUOTED} is forbidden: must have cluster-admin privileges to use the aggregationRule`,
 );
 /** Admission refusals that are not authorization (Pod Security, webhooks, policies, quota, limits, namespace lifecycle). */
 const ADMISSION_DENIAL = /violates PodSecurity|admission webhook|denied the request|exceeded quota|failed quota|LimitRange|(?:minimum|maximum) \S+ usage per (?:Container|Pod|PersistentVolumeClaim) is|max limit to request ratio per|ValidatingAdmissionPolicy|unable to create new content in namespace .* because it is being terminated/i;
@@ -207,4 +205,14 @@ export function watchSummary(text: string, max = 20): string | undefined {
   }
   if (total === 0) return 'no event within the watch window';
   return `${total} event(s): ${events.join('; ')}${total > events.length ? `; ... ${total - events.length} more` : ''}`;
+}
+
+/**
+ * A bind attempt answered 404 NotFound: the API server authorized the create, then RBAC's bind check
+ * could not resolve the role to bind (v1.34 answers `rolebindings... "<role>" not found`): whether the
+ * identity may bind it was never decided (error, never allowed).
+ */
+export function bindAnswer(c: Classified, a: Answer, role: string): Classified {
+  if (a.status !== 404) return c;
+  return { outcome: 'error', result: c.result, error: `the role to bind (${role}) does not exist: RBAC's bind check could not run, so it cannot tell` };
 }

@@ -40,6 +40,8 @@ export interface PlannedRequest {
   impersonation?: { asked: 'groups' | 'uids' | 'userextras'; viaUser: string };
   /** A watch: evidence keeps event types and object names only (see watchSummary). */
   watch?: boolean;
+  /** A bind attempt: the role it binds (a 404 means the role was not found, see bindAnswer). */
+  bindRole?: string;
 }
 
 /** The user impersonated alongside a group/uid/extra when the attempt names none (asUser). */
@@ -292,6 +294,7 @@ export function planAttempt(a: AttemptSpec, pc: PlanContext): PlannedRequest {
         explain: [bindAttrs, attrs(info, 'create', ns)],
         target: ref(info, n, ns),
         dryRun: true,
+        bindRole: `${roleRef.kind} ${roleRef.name}`,
       };
     }
     case 'impersonate': {

@@ -132,6 +132,6 @@ describe('reading reports', () => {
     const r = JSON.parse(JSON.stringify(await golden())) as Record<string, unknown>;
     r.schemaVersion = '2.0';
     await writeFile(f, JSON.stringify(r));
-    await expect(readReport(f)).rejects.toThrow(`${f}: not an isoproof 1.0 report: schemaVersion is "2.0"; this isoproof reads 1.0 only`);
+    await expect(readReport(f)).rejects.toThrow(`${f}: report schemaVersion "2.0" is not supported (this isoproof`);
   });
 });

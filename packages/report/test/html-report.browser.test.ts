@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedactor } from '@isoproof/core';
 import { renderHtml } from '../src/render-html';
 import { readReport } from '../src/render-json';
+import { buildReport } from '../src/model';
 import type { Report } from '../src/model';
 import { fixtureReport } from './fixture';
 
@@ -116,6 +117,35 @@ describe('report.html in headless Chromium', () => {
     await checkReport(fixtureReport(), 'fixture');
     const html = await readFile(join(OUT, 'fixture.html'), 'utf8');
     expect(html).toContain('class="cell wrong');
+  });
+
+  // Real reports of the local cluster (test/real/): the network truth table and the RBAC access matrix.
+  const REAL = join(dirname(fileURLToPath(import.meta.url)), 'real');
+  it('real baseline run: a network truth table and an RBAC access matrix', async () => {
+    const report = await readReport(join(REAL, 'local-baseline.report.json'));
+    await checkReport(report, 'real-baseline');
+    const html = await readFile(join(OUT, 'real-baseline.html'), 'utf8');
+    expect(html).toContain('<table class="grid" data-kind="network"');
+    expect(html).toContain('<table class="grid" data-kind="rbac"');
+  });
+  it('real seeded violations: contradicting network cells are red, both FAIL rows are there', async () => {
+    const runs = await Promise.all(
+      ['local-tenant-isolation-namespace-selector-too-broad', 'local-rbac-tenant-b-exec-into-a'].map((n) => readReport(join(REAL, `${n}.report.json`))),
+    );
+    const report = buildReport({ run: runs[0]!.run, provider: 'local', cluster: runs[0]!.cluster, scenarios: runs.flatMap((r) => r.scenarios), finishedAt: runs[1]!.finishedAt });
+    await checkReport(report, 'real-seeded');
+    const l = await load(report, 'real-seeded');
+    try {
+      expect(await l.page.locator('table.grid[data-kind="network"] td.cell.wrong').count()).toBeGreaterThan(0);
+      expect(await l.page.locator('table.grid[data-kind="rbac"]').count()).toBeGreaterThan(0);
+      expect(await l.page.locator('tbody.crit[data-verdict="FAIL"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-probe')))).toEqual(['network', 'rbac']);
+      // the README's picture (docs/report-html.png): failures only, above the network grid
+      await l.page.locator('#filters input[name="verdict"][value="PASS"]').uncheck();
+      await l.page.screenshot({ path: join(OUT, 'readme.png'), fullPage: true, clip: { x: 0, y: 0, width: 1400, height: 1250 } });
+      expect(l.errors).toEqual([]);
+    } finally {
+      await l.page.close();
+    }
   });
 
   const extra = (process.env.ISOPROOF_HTML_REPORTS ?? '').split(':').filter(Boolean);
