@@ -22,6 +22,8 @@ check "no containers left in $DATA_ROOT (running or stopped)" \
 check "no Docker network bridges (docker0, br-<id>) or their veths" "$(ip -o link show 2>/dev/null | awk -F': ' '
   { name = $2; sub(/@.*/, "", name) }
   name ~ /^(docker0|br-[0-9a-f]+)$/ || $0 ~ / master (docker0|br-[0-9a-f]+) / { print name }')"
+check "no container cgroups left (/sys/fs/cgroup/*/docker/<id>)" "$(find /sys/fs/cgroup/ -mindepth 2 -maxdepth 3 -type d \
+  -path '*/docker/*' -regextype posix-extended -regex '.*/docker/[0-9a-f]{64}' 2>/dev/null | head -5)"
 check "no iptables chains or rules of Docker (it runs with --iptables=false)" "$(for t in filter nat; do
   iptables -t "$t" -S 2>/dev/null | grep -E 'DOCKER' | sed "s/^/$t: /"; done)"
 echo "$pass passed, $fail failed"
