@@ -12,16 +12,18 @@ check() { # check NAME OUTPUT-THAT-MUST-BE-EMPTY
 }
 check "no dockerd, containerd or shim of ours" "$(ps -eo pid=,args= | awk -v r="$RUN_DIR" -v d="$DATA_ROOT" \
   '$2 !~ /awk$/ && (index($0, r) || index($0, d)) {print}' || true)"
-check "no kind node process (kubelet, etcd, kube-apiserver in a node)" "$(ps -eo pid=,args= |
-  awk '$2 !~ /awk$/ && index($0, "/kind/kubeadm.conf") {print}' || true)"
+check "no kubelet of a kind node (kubeadm-style --bootstrap-kubeconfig)" "$(ps -eo pid=,args= |
+  awk '$2 !~ /awk$/ && index($0, "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf") {print}' || true)"
 check "no run directory" "$([[ -e $RUN_DIR ]] && echo "$RUN_DIR exists")"
 check "no mounts under $RUN_DIR or $DATA_ROOT" "$(awk -v r="$RUN_DIR" -v d="$DATA_ROOT" \
   'index($2, r)==1 || index($2, d)==1 {print $2}' /proc/self/mounts)"
 check "no containers left in $DATA_ROOT (running or stopped)" \
   "$(find "$DATA_ROOT/containers" -mindepth 1 -maxdepth 1 2>/dev/null || true)"
-check "no Docker network bridges (docker0, br-<id>) or their veths" "$(ip -o link show 2>/dev/null |
-  awk -F': ' '{print $2}' | grep -E '^(docker0|br-[0-9a-f]{12})(@|$)|master (docker0|br-[0-9a-f]{12})' || true)$(ip -o link show 2>/dev/null |
-  grep -E 'master (docker0|br-[0-9a-f]{12})' || true)"
+check "no Docker network bridges (docker0, br-<id>) or their veths" "$(ip -o link show 2>/dev/null | awk -F': ' '
+  { name = $2; sub(/@.*/, "", name) }
+  name ~ /^(docker0|br-[0-9a-f]+)$/ || $0 ~ / master (docker0|br-[0-9a-f]+) / { print name }')"
+check "no container cgroups left (/sys/fs/cgroup/*/docker/<id>)" "$(find /sys/fs/cgroup/ -mindepth 2 -maxdepth 3 -type d \
+  -path '*/docker/*' -regextype posix-extended -regex '.*/docker/[0-9a-f]{64}' 2>/dev/null | head -5)"
 check "no iptables chains or rules of Docker (it runs with --iptables=false)" "$(for t in filter nat; do
   iptables -t "$t" -S 2>/dev/null | grep -E 'DOCKER' | sed "s/^/$t: /"; done)"
 echo "$pass passed, $fail failed"

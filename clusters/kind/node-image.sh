@@ -31,8 +31,18 @@ export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -buildvcs=false" CGO_ENABLED=0 GOT
 log() { printf '[isoproof kind-node %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'isoproof kind-node: %s\n' "$*" >&2; exit 2; }
 [[ $EUID -eq 0 ]] || die "building the node image needs root (debootstrap, chroot, a throw-away containerd)"
+# Host tools from Debian, installed when missing: debootstrap, and containerd for the throw-away
+# instance that fills the node's image store.
+missing=()
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v containerd >/dev/null && command -v ctr >/dev/null || missing+=(containerd)
+if ((${#missing[@]})); then
+  log "installing ${missing[*]} (Debian packages)"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
 for cmd in docker debootstrap go node containerd ctr sha256sum tar; do
-  command -v "$cmd" >/dev/null || die "missing '$cmd' (apt-get install debootstrap containerd; docker: clusters/kind/docker.sh start)"
+  command -v "$cmd" >/dev/null || die "missing '$cmd' (Go and Node come with the project's setup; docker: clusters/kind/docker.sh start)"
 done
 timeout 10 docker version >/dev/null 2>&1 || die "Docker does not answer on $DOCKER_HOST (clusters/kind/docker.sh start)"
 
@@ -127,7 +137,7 @@ build_etcd() {
 # Component images (docker-save layout, one layer, no registry) from the static binaries.
 mkimg() { node "$local_dir/images/make-image.mjs" "$@" >&2; }
 build_images() {
-  local img=$out/images tmp=$work/kube-proxy-root
+  local img=$out/images
   local reg=registry.k8s.io
   for c in kube-apiserver kube-controller-manager kube-scheduler; do
     mkimg --tag "$reg/$c:$K8S_VERSION" --out "$img/$c.tar" --file "$LBIN/$c:/usr/local/bin/$c" --dir /tmp:1777
@@ -297,8 +307,8 @@ kill "$(cat "$ctrd_run/containerd.pid")"; for _ in $(seq 1 20); do kill -0 "$(ca
 rm -f "$ctrd_run/containerd.pid"
 # The sandbox image name is written into containerd's config.
 sed -i "s#@SANDBOX_IMAGE@#$pause_tag#" "$root/etc/containerd/config.toml"
-missing=$("$LBIN/kubeadm" config images list --kubernetes-version "$K8S_VERSION" 2>/dev/null | grep -vxF -f "$root/kind/images.txt" || true)
-[[ -z $missing ]] || die "images kubeadm needs are missing from the node: $missing"
+missing_images=$("$LBIN/kubeadm" config images list --kubernetes-version "$K8S_VERSION" 2>/dev/null | grep -vxF -f "$root/kind/images.txt" || true)
+[[ -z $missing_images ]] || die "images kubeadm needs are missing from the node: $missing_images"
 log "assemble: $(wc -l < "$root/kind/images.txt") images in the node's containerd"
 
 log "assemble: docker import"

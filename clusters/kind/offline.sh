@@ -17,7 +17,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/versions.env"
 # shellcheck source=/dev/null
 source "$here/../local/versions.env"
-SOCK=unix:///run/isoproof-docker/docker.sock
+SOCK=unix://${ISOPROOF_DOCKER_RUN:-/run/isoproof-docker}/docker.sock
 cache_root=${ISOPROOF_CACHE:-$HOME/.cache/isoproof}
 kind_bin_dir=$cache_root/kind/bin-$KIND_VERSION
 log() { printf '[isoproof kind-offline %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -89,7 +89,7 @@ down() {
       fi
     fi
   fi
-  "$here/docker.sh" stop $purge >&2
+  "$here/docker.sh" stop "$purge" >&2
   log "down in $((SECONDS - t0)) s"
 }
 

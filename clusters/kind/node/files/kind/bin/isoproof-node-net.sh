@@ -1,7 +1,8 @@
 #!/bin/bash
 # isoproof-node-net: the pod network of an offline kind node, in place of kindnetd. Runs on every node
 # (systemd unit), as the node itself (/etc/kubernetes/kubelet.conf; default-cni.yaml grants the
-# system:nodes group read access to nodes). Every few seconds it:
+# system:nodes group read access to nodes). Every 2 s until the node is set up and nothing changes, then
+# every 10 s, it:
 #   - writes the CNI config for this node's podCIDR (bridge cni0 + host-local, portmap for hostPorts;
 #     no masquerading by the bridge plugin: pod-to-pod traffic keeps pod addresses across nodes);
 #   - routes every other node's podCIDR via that node's InternalIP (routes of protocol 211 are ours;
@@ -64,34 +65,40 @@ JSON
     mkdir -p "$(dirname "$CONFLIST")"
     printf '%s\n' "$want" > "$CONFLIST.tmp" && mv "$CONFLIST.tmp" "$CONFLIST"
     say "CNI config written for podCIDR $cidr"
+    settled=0
   fi
 }
 
 sync_once() {
   local lines
   lines=$(kubectl --kubeconfig "$KUBECONFIG" get nodes --request-timeout=10s -o \
-    jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.podCIDR}{" "}{.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}' 2>&1) ||
-    { say "cannot list nodes: ${lines##*$'\n'}"; return 1; }
+    jsonpath='{range .items[*]}{.metadata.name}{"|"}{.spec.podCIDR}{"|"}{.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}' 2>&1) ||
+    { say "cannot list nodes: ${lines##*$'\n'}"; settled=0; return 1; }
   local name cidr ip want=""
-  while read -r name cidr ip; do
-    [[ -n $name && -n $cidr ]] || continue
+  while IFS='|' read -r name cidr ip; do
+    [[ -n $name ]] || continue
+    # A node that just joined may have no podCIDR or address yet: look again soon.
+    [[ -n $cidr && -n $ip ]] || { settled=0; continue; }
     if [[ $name == "$node" ]]; then
       write_conflist "$cidr"
-    elif [[ -n $ip ]]; then
+    else
       want+="$cidr "
       if [[ $(ip -4 route show "$cidr" proto $PROTO) != *"via $ip "* ]]; then
         ip route replace "$cidr" via "$ip" proto $PROTO && say "route $cidr via $ip ($name)"
+        settled=0
       fi
     fi
   done <<<"$lines"
   local r
   for r in $(ip -4 route show proto $PROTO | awk '{print $1}'); do
-    [[ " $want" == *" $r "* ]] || { ip route del "$r" proto $PROTO && say "route $r removed"; }
+    [[ " $want" == *" $r "* ]] || { ip route del "$r" proto $PROTO && say "route $r removed"; settled=0; }
   done
   masquerade
 }
 
 while true; do
+  settled=1
   sync_once || true
-  sleep "${ISOPROOF_NODE_NET_PERIOD:-3}"
+  [[ -f $CONFLIST ]] || settled=0
+  if ((settled)); then sleep 10; else sleep 2; fi
 done
