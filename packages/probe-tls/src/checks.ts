@@ -186,8 +186,10 @@ export interface CheckInput {
   inspection: HostInspection | undefined;
   /** Why the host could not be inspected at all (missing ingress address, ...). */
   unavailable?: string;
-  /** The configured CA, if any. */
+  /** The configured CA(s), if any (PEM, one or more certificates). */
   caPem?: string;
+  /** The chain is judged by the default trust store (a configured endpoint without a CA file). */
+  systemTrust?: boolean;
   hasClientCertificate: boolean;
   /** Where the TLS attempts went, e.g. "127.0.0.1:18443". */
   via: string;
@@ -306,11 +308,20 @@ export function observe(i: CheckInput): { observation: Observation; control?: Ob
     }
 
     case 'chain': {
-      if (!i.caPem) return { expect, observation: error('no CA configured: set facts.tlsCaFile or give the family a CA', ev(sentHs)) };
-      const ca = new X509Certificate(i.caPem);
       const chain = base?.chain ?? [];
-      const why = chainToCa(chain, ca);
       const received = `chain: ${chain.map((c) => c.subject.replace(/\n/g, ',')).join(' <- ') || 'none'}; openssl verify: ${base?.verifyError ?? 'ok'}`;
+      if (i.systemTrust) {
+        // The handshake verified the chain against the default trust store (no CA given to it): Node's
+        // bundled Mozilla roots plus NODE_EXTRA_CA_CERTS.
+        return base?.verifyError
+          ? { expect, observation: violated(`not trusted by the default trust store: ${base.verifyError}`, ev(sentHs, received)) }
+          : { expect, observation: holds('chain verified by the default trust store', ev(sentHs, received)) };
+      }
+      if (!i.caPem) return { expect, observation: error('no CA configured: set facts.tlsCaFile or give the family a CA', ev(sentHs)) };
+      // A CA file may hold several certificates (a bundle): the chain must lead to one of them.
+      const pems = i.caPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [i.caPem];
+      const reasons = pems.map((p) => chainToCa(chain, new X509Certificate(p)));
+      const why = reasons.includes(undefined) ? undefined : reasons[0];
       return why
         ? { expect, observation: violated(why, ev(sentHs, received)) }
         : { expect, observation: holds('chain leads to the configured CA', ev(sentHs, received)) };

@@ -38,6 +38,21 @@ export const CONFIG_SCHEMA = {
         caFile: { type: 'string', minLength: 1 },
         clientCertFile: { type: 'string', minLength: 1 },
         clientKeyFile: { type: 'string', minLength: 1 },
+        endpoints: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['host', 'scenarios'],
+            properties: {
+              host: { type: 'string', pattern: '^[A-Za-z0-9.-]+$' },
+              address: { type: 'string', pattern: '^[^\\s:]+:[0-9]{1,5}$' },
+              httpAddress: { type: 'string', pattern: '^[^\\s:]+:[0-9]{1,5}$' },
+              caFile: { type: 'string', minLength: 1 },
+              scenarios: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            },
+          },
+        },
       },
     },
     criteria: {
@@ -166,7 +181,12 @@ export function parseConfig(text: string, file: string): ConfigFile {
     facts?: Record<string, string | number | boolean>;
     waivers?: string;
     scenarioDirs?: string[];
-    tls?: { caFile?: string; clientCertFile?: string; clientKeyFile?: string };
+    tls?: {
+      caFile?: string;
+      clientCertFile?: string;
+      clientKeyFile?: string;
+      endpoints?: Array<{ host: string; address?: string; httpAddress?: string; caFile?: string; scenarios: string[] }>;
+    };
     criteria?: Record<string, Record<string, unknown>>;
     timeouts?: Partial<Record<TimeoutName, number | string>>;
   };
@@ -177,6 +197,10 @@ export function parseConfig(text: string, file: string): ConfigFile {
   if (raw.tls?.caFile) facts.tlsCaFile = path(raw.tls.caFile);
   if (raw.tls?.clientCertFile) facts.tlsClientCertFile = path(raw.tls.clientCertFile);
   if (raw.tls?.clientKeyFile) facts.tlsClientKeyFile = path(raw.tls.clientKeyFile);
+  // TLS endpoints reach the TLS probe as one fact (JSON), CA files resolved against this file.
+  if (raw.tls?.endpoints?.length) {
+    facts.tlsEndpoints = JSON.stringify(raw.tls.endpoints.map((e) => ({ ...e, ...(e.caFile ? { caFile: path(e.caFile) } : {}) })));
+  }
   const timeouts: Partial<Record<TimeoutName, number>> = {};
   for (const [k, v] of Object.entries(raw.timeouts ?? {})) if (v !== undefined) timeouts[k as TimeoutName] = durationMs(v);
   const out: ConfigFile = {

@@ -5,6 +5,7 @@ import type { KubeObject } from '@isoproof/kube';
 import { composeOverlay, readManifests } from '@isoproof/kube';
 import { criteriaNamespaces, predictOutcomes, snapshotFromManifests } from '@isoproof/probe-network';
 import { loadScenarioDir } from './data-scenario';
+import { criteriaReferences, danglingReferences } from './references';
 import { overlayNames } from './load';
 import { loadScenarioCriteria } from './scenario';
 
@@ -31,7 +32,8 @@ function namespacesOf(objects: KubeObject[]): Set<string> {
 /**
  * Checks a scenario directory offline, without a cluster: criteria against the schema and their probe
  * families; manifests and overlays parse and compose; overlays flip existing criteria; namespaces the
- * criteria use are created by the manifests; every network cell simulated against the manifests'
+ * criteria use are created by the manifests, and the ServiceAccounts they act as; every network cell
+ * simulated against the manifests'
  * NetworkPolicies (the baseline must predict PASS, each overlay exactly its flips FAIL).
  */
 export async function validateScenarioDir(dir: string, def?: ScenarioDefinition): Promise<ValidationResult> {
@@ -90,6 +92,11 @@ export async function validateScenarioDir(dir: string, def?: ScenarioDefinition)
     if (ns && !created.has(ns) && ns !== 'kube-system' && ns !== 'default') {
       out.problems.push(`${join(scenario.dir, 'criteria.yaml')}: namespace ${ns} is used by a network cell but no manifest creates it`);
     }
+  }
+  // What the other families' criteria name (namespaces, ServiceAccounts) must exist in the manifests.
+  for (const r of danglingReferences(criteriaReferences(criteria), base)) {
+    const what = r.kind === 'Namespace' ? `namespace ${r.namespace}` : `ServiceAccount ${r.namespace}/${r.name}`;
+    out.problems.push(`${join(scenario.dir, 'criteria.yaml')}: ${r.where}: ${what} is not created by any manifest`);
   }
   if (out.problems.length > 0 || network.length === 0) return out;
 
