@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttemptClass, handshake, httpGet } from '../src/handshake';
 import { createTlsProbe } from '../src/probe';
 import { type IssuedCertificate, TestCa } from '../src/test-ca';
+import { createServer as createTlsServer } from 'node:tls';
+import type { AddressInfo } from 'node:net';
 import { startHostile } from './hostile';
 import { closedPort, type LocalServer, startHttpServer, startTlsServer } from './servers';
 
@@ -31,6 +33,12 @@ beforeAll(async () => {
     lagging: await startHostile('slow', { forwardTo: tls.address, delayMs: T / 4 }),
     plaintext: await startHttpServer({ status: 200 }),
   };
+  // completes the TLS handshake, then never answers the HTTP request
+  const mute = createTlsServer({ cert: cert.certPem, key: cert.keyPem }, (sock) => sock.on('data', () => undefined));
+  await new Promise<void>((r) => mute.listen(0, '127.0.0.1', () => r()));
+  const muteClose = () => new Promise<void>((r) => mute.close(() => r()));
+  servers.push({ address: { host: '127.0.0.1', port: (mute.address() as AddressInfo).port }, hostPort: '', close: muteClose, [Symbol.asyncDispose]: muteClose });
+  at.mute = { host: '127.0.0.1', port: (mute.address() as AddressInfo).port };
   for (const [k, s] of Object.entries(made)) {
     at[k] = s.address;
     if (s !== tls) servers.push(s);
@@ -69,6 +77,16 @@ describe('HTTPS GET deadline and classes (the TLS handshake inside undici is bou
     expect(r.class, r.error).toBe(cls);
     expect(Date.now() - started).toBeLessThan(T + 250);
   }, 5_000);
+});
+
+describe('HTTPS GET on a server that completes the handshake and never answers', () => {
+  it('is a timeout ("no HTTP answer"), within the deadline, never refused', async () => {
+    const started = Date.now();
+    const r = await httpGet({ scheme: 'https', host: HOST, address: at.mute as { host: string; port: number }, timeoutMs: T });
+    expect(r.class, r.error).toBe('timeout');
+    expect(r.error).toMatch(/no HTTP answer/);
+    expect(Date.now() - started).toBeLessThan(T + 250);
+  });
 });
 
 describe('HTTP GET deadline and classes', () => {
