@@ -1,11 +1,16 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Report } from '@isoproof/report';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsoproofError, redactText } from '@isoproof/core';
 import { UsageError, formatError } from './errors';
+import { checkRunSettings, knownScenarios, runSettings } from './run-settings';
+import { cmdValidate } from './validate-command';
 import { COMMANDS, type CommandSpec, commandHelp, parseOptions, topHelp } from './spec';
+import { afterRun, cmdBundle } from './commands/bundle';
+import { cmdDiff } from './commands/diff';
+import { cmdVerify } from './commands/verify';
 
 export type ProviderName = 'kind' | 'existing' | 'local';
 const PROVIDERS: readonly ProviderName[] = ['kind', 'existing', 'local'];
@@ -102,7 +107,7 @@ async function preflight(kubeconfig: string, context: string | undefined): Promi
   await checkReachable(loadKube(kubeconfig, context), 8_000);
 }
 
-async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
+async function cmdRun(v: Values, io: Io, debug: boolean, argv: string[] = []): Promise<number> {
   const names = list(v, 'scenario');
   if (!bool(v, 'all') && names.length === 0) throw new UsageError('name the scenarios to run: --scenario NAME (repeatable) or --all');
   if (bool(v, 'all') && names.length > 0) throw new UsageError('--all and --scenario exclude each other; use one');
@@ -111,20 +116,62 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const kubeconfig = kubeconfigFlag(v, provider);
   const kind = kindFlags(v, provider, kubeconfig);
   const context = str(v, 'context');
-  let waiversFile = str(v, 'waivers');
-  if (waiversFile !== undefined) {
-    waiversFile = resolve(waiversFile);
-    if (!existsSync(waiversFile)) throw new IsoproofError('ISOPROOF_INVALID_WAIVER', `waivers file not found: ${waiversFile}; fix --waivers`);
-  } else if (existsSync('waivers.yaml')) {
-    waiversFile = resolve('waivers.yaml');
-  }
-  if (kubeconfig) await preflight(kubeconfig, context);
-
+  // Every input is checked before the first cluster call: bad input is one line and exit 2.
+  // Facts, waivers, criteria parameters, timeouts: flags > config file (isoproof.yaml or --config).
+  const settings = await runSettings({ config: str(v, 'config'), fact: list(v, 'fact'), waivers: str(v, 'waivers'), scenarioDirs: list(v, 'scenario-dir') });
+  const waiversFile = settings.waiversFile;
   const run = await import('@isoproof/run');
-  const all = await run.loadScenarios();
+  const all = await knownScenarios(settings);
   if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
+  await checkRunSettings(settings, all);
+  const namespacePrefix = str(v, 'namespace-prefix');
+  if (namespacePrefix !== undefined) run.checkNamespacePrefix(namespacePrefix);
   const scenarios = bool(v, 'all') ? all : run.selectScenarios(all, names);
+  // Criteria, manifests and overlays of the selection (the run plans again; it takes milliseconds).
+  await run.planRun({ scenarios, overlay: str(v, 'overlay'), overlays: bool(v, 'with-overlays'), criteriaParams: settings.criteria });
+  if (waiversFile) {
+    const { loadWaivers } = await import('@isoproof/core');
+    const known: string[] = [];
+    for (const s of all) known.push(...(await run.loadScenarioCriteria(s)).map((c) => c.id));
+    run.checkWaiverCriteria(await loadWaivers(waiversFile), known, waiversFile);
+  }
+  const artifactsDir = await run.checkArtifactsDir(str(v, 'artifacts') ?? 'artifacts');
+  if (kubeconfig) (await import('@isoproof/kube')).loadKube(kubeconfig, context);
 
+  // From here on a signal stops the run cleanly (cleanup, partial report, exit 130/143).
+  const shutdown = new run.Shutdown({ log: (l) => io.err(l) }).install();
+  try {
+    if (kubeconfig) await preflight(kubeconfig, context);
+    return await runWithReporter(run, v, io, debug, { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv, kind });
+  } catch (err) {
+    const code = shutdown.exitCode();
+    if (code === undefined) throw err;
+    io.err(formatError(err, debug));
+    return code;
+  } finally {
+    shutdown.uninstall();
+  }
+}
+
+async function runWithReporter(
+  run: typeof import('@isoproof/run'),
+  v: Values,
+  io: Io,
+  debug: boolean,
+  a: {
+    provider: ProviderName | undefined;
+    kubeconfig: string | undefined;
+    context: string | undefined;
+    scenarios: Awaited<ReturnType<typeof run.loadScenarios>>;
+    waiversFile: string | undefined;
+    artifactsDir: string;
+    shutdown: InstanceType<typeof run.Shutdown>;
+    settings: Awaited<ReturnType<typeof runSettings>>;
+    argv: string[];
+    kind: ReturnType<typeof kindFlags>;
+  },
+): Promise<number> {
+  const { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv, kind } = a;
   const { createConsoleReporter } = await import('@isoproof/report');
   const reporter = createConsoleReporter({ stream: process.stderr });
   // Progress lines are held back for the first seconds: a run that fails fast (kind missing, bad
@@ -144,9 +191,15 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
       scenarios,
       overlay: str(v, 'overlay'),
       overlays: bool(v, 'with-overlays'),
-      artifactsDir: str(v, 'artifacts') ?? 'artifacts',
+      artifactsDir,
       keepCluster: bool(v, 'keep-cluster'),
+      exportLogs: str(v, 'bundle') !== undefined,
       waiversFile,
+      facts: settings.facts,
+      factSources: settings.factSources,
+      criteriaParams: settings.criteria,
+      ...(str(v, 'namespace-prefix') !== undefined ? { namespacePrefix: str(v, 'namespace-prefix') } : {}),
+      timeouts: settings.timeouts,
       log: (l) => (held ? held.push(l) : reporter.log(l)),
       reporter: {
         ...reporter,
@@ -155,7 +208,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
           reporter.runStarted(info);
         },
       },
-      handleSignals: true,
+      shutdown,
     });
   } catch (err) {
     if (debug && held) for (const l of held) io.err(l);
@@ -164,8 +217,15 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   } finally {
     clearTimeout(holdTimer);
   }
+  if (res.interrupted) {
+    io.out(`partial report (interrupted by ${res.interrupted}): ${res.artifacts.json}`);
+    const code = run.SIGNAL_EXIT[res.interrupted];
+    io.out(`exit ${code} (interrupted by ${res.interrupted})`);
+    return code;
+  }
+  await afterRun(v, dirname(res.artifacts.json), io, ['isoproof', ...argv], waiversFile);
   for (const p of res.proofs.filter((x) => !x.ok)) io.err(`overlay ${p.scenario}/${p.overlay} did not flip as declared: ${p.problems.join('; ')}`);
-  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
+  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.html}, ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
   io.out(`exit ${res.exitCode} (${res.exitCode === 0 ? 'all PASS' : res.exitCode === 1 ? 'FAIL found' : 'INCONCLUSIVE or error'})`);
   return res.exitCode;
 }
@@ -237,7 +297,7 @@ async function cmdReport(v: Values, positionals: string[], io: Io): Promise<numb
   const file = resolve(positionals[0] as string);
   if (!existsSync(file)) throw new IsoproofError('ISOPROOF_REPORT', `report file not found: ${file}`);
   const r = await import('@isoproof/report');
-  const report = r.parseReport(await readFile(file, 'utf8'));
+  const report = await r.readReport(file);
   let text: string;
   if (format === 'md') text = r.renderMarkdown(report);
   else if (format === 'junit') text = r.renderJUnit(report);
@@ -266,6 +326,7 @@ export function consoleText(report: Report): string {
     }
   }
   const m = report.summary;
+  if (report.interrupted) lines.push(`⏹ interrupted by ${report.interrupted.signal} during ${report.interrupted.during}: partial report, undecided criteria INCONCLUSIVE`);
   lines.push(
     `${ICON[report.verdict]} ${report.verdict}: ${m.total} criteria in ${m.scenarios} scenario run(s): ${m.pass} pass${m.waived ? ` (${m.waived} waived)` : ''}, ${m.fail} fail, ${m.inconclusive} inconclusive; run ${report.run.id} on ${report.provider}; exit code ${report.exitCode}`,
   );
@@ -275,7 +336,7 @@ export function consoleText(report: Report): string {
 async function cmdList(v: Values, io: Io): Promise<number> {
   const run = await import('@isoproof/run');
   const { listOverlays } = await import('@isoproof/kube');
-  const scenarios = await run.loadScenarios();
+  const scenarios = await knownScenarios(await runSettings({ config: str(v, 'config'), scenarioDirs: list(v, 'scenario-dir') }));
   const rows = [];
   const broken: string[] = [];
   for (const s of scenarios) {
@@ -346,7 +407,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (c.name) {
       case 'run':
         noPositionals(c, positionals);
-        return await cmdRun(values, io, debug);
+        return await cmdRun(values, io, debug, argv);
       case 'up':
         noPositionals(c, positionals);
         return await cmdUp(values, io);
@@ -361,6 +422,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'list':
         noPositionals(c, positionals);
         return await cmdList(values, io);
+      case 'validate':
+        return await cmdValidate(positionals, io);
+      case 'diff':
+        return await cmdDiff(values, positionals, io);
+      case 'bundle':
+        return await cmdBundle(values, positionals, io, ['isoproof', ...argv]);
+      case 'verify':
+        return await cmdVerify(values, positionals, io);
       default:
         throw new UsageError(`unknown command '${cmd}'`);
     }

@@ -1,3 +1,4 @@
+import { REPORT_COMMANDS, RUN_BUNDLE_FLAG } from './commands/specs';
 /**
  * The command table: every command's flags, from which both the parser options and the help text
  * are generated, so the help always lists every flag the parser accepts.
@@ -20,6 +21,8 @@ export interface CommandSpec {
   positionals?: { name: string; help: string; required?: boolean };
   flags: FlagSpec[];
   examples?: string[];
+  /** Lines after the examples (e.g. the command's exit codes). */
+  notes?: string[];
 }
 
 const debug: FlagSpec = { name: 'debug', type: 'boolean', help: 'print stack traces of errors' };
@@ -44,6 +47,19 @@ const clusterName: FlagSpec = {
   help: 'kind cluster name (default: isoproof-kind; the local cluster is always isoproof-local)',
 };
 
+const scenarioDir: FlagSpec = {
+  name: 'scenario-dir',
+  type: 'string',
+  multiple: true,
+  value: 'DIR',
+  help: 'also use the scenarios kept as data in DIR (a scenario directory, or a directory of them); see docs/write-your-own-scenario.md',
+};
+const config: FlagSpec = {
+  name: 'config',
+  type: 'string',
+  value: 'FILE',
+  help: 'config file: facts, waivers, tls, scenarioDirs, per-criterion parameters, timeouts (default: isoproof.yaml if present)',
+};
 const nodeImage: FlagSpec = {
   name: 'node-image',
   type: 'string',
@@ -68,6 +84,7 @@ export const COMMANDS: CommandSpec[] = [
       context,
       { name: 'scenario', type: 'string', multiple: true, value: 'NAME', help: 'scenario to run; see isoproof list' },
       { name: 'all', type: 'boolean', help: 'run every scenario' },
+      scenarioDir,
       {
         name: 'overlay',
         type: 'string',
@@ -79,9 +96,24 @@ export const COMMANDS: CommandSpec[] = [
         type: 'boolean',
         help: 'run the baseline and every overlay; passes only if the baseline is all PASS and each overlay flips exactly the criteria it names',
       },
-      { name: 'waivers', type: 'string', value: 'FILE', help: 'waivers file (default: waivers.yaml if present)' },
+      { name: 'waivers', type: 'string', value: 'FILE', help: 'waivers file (default: the config file\'s waivers, else waivers.yaml if present)' },
+      {
+        name: 'fact',
+        type: 'string',
+        multiple: true,
+        value: 'KEY=VALUE',
+        help: 'a fact probes read (e.g. ingressAddress=127.0.0.1:18443, auditLogPath=/var/log/audit.log); overrides the config file and the provider',
+      },
+      config,
+      {
+        name: 'namespace-prefix',
+        type: 'string',
+        value: 'PREFIX',
+        help: "prefix every scenario namespace name (e.g. dev1- makes tenant-a dev1-tenant-a), when the cluster already has namespaces with the scenarios' names",
+      },
       { name: 'artifacts', type: 'string', value: 'DIR', help: 'where report.json, junit.xml, report.md, report.sarif and logs go (default: artifacts)' },
       { name: 'keep-cluster', type: 'boolean', help: 'leave the cluster and the scenario objects in place' },
+      RUN_BUNDLE_FLAG,
       clusterName,
       nodeImage,
       kindConfig,
@@ -91,6 +123,8 @@ export const COMMANDS: CommandSpec[] = [
     examples: [
       'isoproof run --all',
       'isoproof run --scenario tenant-isolation --kubeconfig ./kubeconfig --context dev',
+      'isoproof run --all --kubeconfig ./kubeconfig --config isoproof.yaml --fact ingressAddress=10.0.0.5:443',
+      'isoproof run --kubeconfig ./kubeconfig --scenario-dir ./my-scenarios --scenario team-isolation',
       'isoproof run --scenario tenant-isolation --overlay allow-cross-tenant --keep-cluster',
     ],
   },
@@ -148,14 +182,24 @@ export const COMMANDS: CommandSpec[] = [
     name: 'list',
     summary: 'list scenarios with their criteria and overlays',
     usage: 'isoproof list [--json]',
-    flags: [{ name: 'json', type: 'boolean', help: 'machine-readable output' }, debug, help],
+    flags: [{ name: 'json', type: 'boolean', help: 'machine-readable output' }, scenarioDir, config, debug, help],
   },
+  {
+    name: 'validate',
+    summary: 'check scenario directories offline: schemas, manifests, overlays, network cells simulated',
+    usage: 'isoproof validate DIR...',
+    positionals: { name: 'DIR', help: 'a scenario directory (criteria.yaml, manifests/, overlays/) or a directory of them', required: true },
+    flags: [debug, help],
+    examples: ['isoproof validate ./my-scenarios/team-isolation'],
+  },
+  ...REPORT_COMMANDS,
 ];
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  every criterion PASS (waived FAILs count as PASS)
   1  at least one criterion FAIL
-  2  error, bad input, or a criterion INCONCLUSIVE (and none FAIL)`;
+  2  error, bad input, or a criterion INCONCLUSIVE (and none FAIL)
+  130/143  stopped by SIGINT/SIGTERM: cleaned up, partial report written (a second signal exits at once)`;
 
 function flagLine(f: FlagSpec): [string, string] {
   const names = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
@@ -173,6 +217,7 @@ export function commandHelp(c: CommandSpec): string {
   parts.push('Flags:', table(c.flags.map(flagLine)), '');
   if (c.examples?.length) parts.push('Examples:', ...c.examples.map((e) => `  ${e}`), '');
   if (c.name === 'run') parts.push(EXIT_CODES_HELP, '');
+  if (c.notes?.length) parts.push(...c.notes, '');
   return parts.join('\n');
 }
 

@@ -32,7 +32,7 @@ function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; time
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 25_000);
+    const killer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 100_000);
     p.on('error', reject);
     p.on('exit', (code) => {
       clearTimeout(killer);
@@ -49,7 +49,7 @@ beforeAll(() => {
 });
 afterAll(() => undefined);
 
-describe.concurrent('help', () => {
+describe.concurrent('help', { timeout: 120_000 }, () => {
   it('top-level --help lists every command and exits 0', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
@@ -95,7 +95,7 @@ describe('help is accurate: the parser accepts every flag the help lists', () =>
   }
 });
 
-describe.concurrent('bad input: one line on stderr, exit 2, no stack', () => {
+describe.concurrent('bad input: one line on stderr, exit 2, no stack', { timeout: 120_000 }, () => {
   const oneLine = (r: Result, pattern: RegExp) => {
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toHaveLength(1);
@@ -167,7 +167,7 @@ describe('provider unavailable', () => {
   });
 });
 
-describe.concurrent('kind flags (--node-image, --kind-config)', () => {
+describe.concurrent('kind flags (--node-image, --kind-config)', { timeout: 120_000 }, () => {
   const noKind = { PATH: dirname(process.execPath) };
   it('are for the kind provider only', async () => {
     const r = await cli(['up', '--provider', 'local', '--node-image', 'x:1'], { env: noKind });

@@ -37,7 +37,7 @@ export {
 } from './kind/ingress';
 export { ExternalListener, sweepExternalListeners, EXTERNAL_LISTENER_IMAGE } from './kind/external-listener';
 export { ExistingProvider } from './existing/index';
-export { LocalProvider } from './local/index';
+export { LocalProvider, parseLocalFacts } from './local/index';
 export type { ProviderInputs, SelectOptions, KindSettings } from './select';
 export { decideProvider, selectProvider, dockerUsable, kindOnPath, PROVIDER_NAMES, resolveKindSettings, KIND_ENV } from './select';
 export { NodeImageLoader, projectImages, readProjectImages, normalizeImageRef, archiveTags, dockerSaveArgs, linuxPlatform, pullable } from './kind/images';

@@ -3,10 +3,21 @@ import { join } from 'node:path';
 import type { Criterion, Outcome, ProbeContext, ReportSection, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, defaultRedactor, evaluate, loadCriteria } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { applyObjects, composeOverlay, listOverlays, pruneObjects, readManifests, removeTempKubeconfigs, waitForReady } from '@isoproof/kube';
+import {
+  applyObjects,
+  assertNoForeignObjects,
+  composeOverlay,
+  listOverlays,
+  pruneObjects,
+  readManifests,
+  removeTempKubeconfigs,
+  waitForReady,
+} from '@isoproof/kube';
 import { countVerdicts } from '@isoproof/report';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
-import { DEFAULT_TIMEOUTS, type Timeouts, withTimeout } from './timeout';
+import { namespaceMap, renameNamespaces } from './namespace-prefix';
+import { type CriterionParams, NO_CRITERION_PARAMS, withCriterionParams } from './settings';
+import { DEFAULT_TIMEOUTS, SETTLE_MS, type Timeouts, withTimeout } from './timeout';
 
 export interface ScenarioResult {
   scenario: string;
@@ -29,7 +40,16 @@ export interface RunScenarioOptions {
   signal?: AbortSignal;
   /** Step budgets; defaults in DEFAULT_TIMEOUTS. */
   timeouts?: Partial<Timeouts>;
+  /** The user's per-criterion parameters (config file), merged over the criteria's specs. */
+  criteriaParams?: CriterionParams;
+  /** Told when the run enters a step (shutdown messages and interrupted reports name it). */
+  onStage?: (stage: ScenarioStage) => void;
+  /** Prefix of the scenario's namespace names (--namespace-prefix): manifests and criteria are renamed alike. */
+  namespacePrefix?: string;
 }
+
+/** The steps of a scenario run, in order. */
+export type ScenarioStage = 'apply' | 'readiness' | 'prepare' | 'probing';
 
 export const FIELD_MANAGER = 'isoproof';
 
@@ -37,15 +57,18 @@ export function criteriaFile(def: ScenarioDefinition): string {
   return join(def.dir, 'criteria.yaml');
 }
 
-/** Loads a scenario's criteria and checks them against its families (no cluster needed). */
-export async function loadScenarioCriteria(def: ScenarioDefinition): Promise<Criterion[]> {
+/**
+ * Loads a scenario's criteria and checks them against its families (no cluster needed); the user's
+ * per-criterion parameters are merged over their specs and checked by the same families.
+ */
+export async function loadScenarioCriteria(def: ScenarioDefinition, params: CriterionParams = NO_CRITERION_PARAMS): Promise<Criterion[]> {
   const file = criteriaFile(def);
   if (!existsSync(file)) {
     throw new IsoproofError('ISOPROOF_INVALID_SCENARIO', `${file}: missing; every scenario needs a criteria.yaml`);
   }
   const criteria = await loadCriteria(file);
   validateFamilySpecs(criteria, def.families, file);
-  return criteria;
+  return withCriterionParams(criteria, params, def.families);
 }
 
 /**
@@ -71,7 +94,7 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   const label = o.overlay ? `${def.name}/${o.overlay}` : def.name;
   const say = (l: string) => log(`[${label}] ${l}`);
 
-  const criteria = await loadScenarioCriteria(def);
+  let criteria = await loadScenarioCriteria(def, o.criteriaParams);
 
   let objects = await readManifests(join(def.dir, 'manifests'));
   if (o.overlay) {
@@ -86,15 +109,28 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
     objects = (await composeOverlay(objects, overlayDir)).objects;
   }
 
+  if (o.namespacePrefix) {
+    const map = namespaceMap(objects, o.namespacePrefix);
+    objects = renameNamespaces(objects, map);
+    criteria = renameNamespaces(criteria, map);
+    say(`namespaces renamed: ${[...map.values()].join(', ')}`);
+  }
+  o.onStage?.('apply');
   say(`applying ${objects.length} objects`);
   const refs = await withTimeout(
     `apply of ${label}`,
     t.apply,
-    () => applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER }),
+    async (signal) => {
+      // One line naming every object of the user's in the way, before anything is applied.
+      await assertNoForeignObjects(o.kube, objects);
+      return applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER, signal });
+    },
     o.signal,
+    { settleMs: SETTLE_MS },
   );
-  const pruned = await withTimeout(`prune of ${label}`, t.apply, () => pruneObjects(o.kube, def.name, refs), o.signal);
+  const pruned = await withTimeout(`prune of ${label}`, t.apply, () => pruneObjects(o.kube, def.name, refs), o.signal, { settleMs: SETTLE_MS });
   if (pruned.length > 0) say(`pruned ${pruned.length} objects of the previous apply`);
+  o.onStage?.('readiness');
   say('waiting until ready');
   // The wait has its own budget (which names what is not ready); the outer bound and the run's signal
   // stop it even if the API server hangs.
@@ -121,8 +157,9 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   let prepareError: string | undefined;
   if (def.prepare) {
     const prepare = def.prepare.bind(def);
+    o.onStage?.('prepare');
     try {
-      await withTimeout(`prepare of ${label}`, t.prepare, (signal) => prepare({ ...ctx, signal }), o.signal);
+      await withTimeout(`prepare of ${label}`, t.prepare, (signal) => prepare({ ...ctx, signal }), o.signal, { settleMs: SETTLE_MS });
     } catch (err) {
       if (o.signal?.aborted) throw err;
       prepareError = err instanceof Error ? err.message : String(err);
@@ -130,6 +167,7 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
     }
   }
 
+  o.onStage?.('probing');
   const results = prepareError
     ? groups.map((g) => ({ ...g, ok: false as const, error: `prepare failed: ${prepareError}`, durationMs: 0 }))
     : await runFamilies(groups, ctx, t.family);
