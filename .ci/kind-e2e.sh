@@ -36,6 +36,14 @@ t=$SECONDS
 cli down --provider kind --cluster-name "$ISOPROOF_CLUSTER_NAME" || rc=1
 say "one-node cluster down in $((SECONDS - t)) s"
 
+# The provider itself on a real kind cluster of its own (packages/cluster: an image only in Docker
+# loaded through docker save + kind load image-archive, the runner-owned audit log, free loopback
+# ingress ports, reuse, down) and the external listener against this Docker; counted with the e2e.
+t=$SECONDS
+(cd packages/cluster && npx vitest run --config vitest.e2e.config.ts test/kind.e2e.test.ts test/external-listener.e2e.test.ts) 2>&1 |
+  tee -a "$logs/kind-e2e.log" || rc=1
+say "kind provider e2e in $((SECONDS - t)) s"
+
 # Two nodes (control plane + worker): the network scenarios, pods left in place after the last test
 # (ISOPROOF_E2E_KEEP) so the spread over both nodes can be checked, then swept.
 export ISOPROOF_CLUSTER_NAME=isoproof-ci-kind2
