@@ -4,13 +4,14 @@ import { join, resolve } from 'node:path';
 import type { Criterion, Outcome, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
 import type { KubeHandle, KubeObject } from '@isoproof/kube';
-import { assertNoForeignObjects, checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
+import { assertNoForeignObjects, checkReachable, composeOverlay, loadKube } from '@isoproof/kube';
 import { selectProvider } from '@isoproof/cluster';
 import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
 import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
 import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
 import { evaluate } from '@isoproof/core';
 import { errorMessage, undecided } from './families';
+import { assertObserveOnly, readScenarioManifests } from './data-scenario';
 import { overlayNames } from './load';
 import { assertRights, requiredRights } from './preflight';
 import { type ScenarioResult, destroyScenario, loadScenarioCriteria, runScenario } from './scenario';
@@ -108,7 +109,8 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   };
   for (const def of o.scenarios) {
     criteria.set(def.name, await loadScenarioCriteria(def, o.criteriaParams));
-    const base = await readManifests(join(def.dir, 'manifests'));
+    const base = await readScenarioManifests(def.dir);
+    assertObserveOnly(def, criteria.get(def.name) ?? [], base);
     const names = overlayNames(def.dir);
     if (o.overlay) {
       if (!names.includes(o.overlay)) {
