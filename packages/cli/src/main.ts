@@ -97,12 +97,13 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const settings = await runSettings({ config: str(v, 'config'), fact: list(v, 'fact'), waivers: str(v, 'waivers'), scenarioDirs: list(v, 'scenario-dir') });
   const waiversFile = settings.waiversFile;
   const run = await import('@isoproof/run');
+  const namespacePrefix = str(v, 'namespace-prefix');
+  if (namespacePrefix !== undefined) run.checkNamespacePrefix(namespacePrefix);
+  // An unreachable cluster fails fast, before the scenarios are loaded.
+  if (kubeconfig) await preflight(kubeconfig, context);
   const all = await knownScenarios(settings);
   if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
   await checkRunSettings(settings, all);
-  const namespacePrefix = str(v, 'namespace-prefix');
-  if (namespacePrefix !== undefined) run.checkNamespacePrefix(namespacePrefix);
-  if (kubeconfig) await preflight(kubeconfig, context);
   const scenarios = bool(v, 'all') ? all : run.selectScenarios(all, names);
 
   const { createConsoleReporter } = await import('@isoproof/report');
