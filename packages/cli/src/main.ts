@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Report } from '@isoproof/report';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsoproofError, redactText } from '@isoproof/core';
 import { UsageError, formatError } from './errors';
 import { checkRunSettings, knownScenarios, runSettings } from './run-settings';
 import { cmdValidate } from './validate-command';
 import { COMMANDS, type CommandSpec, commandHelp, parseOptions, topHelp } from './spec';
+import { afterRun, cmdBundle } from './commands/bundle';
+import { cmdDiff } from './commands/diff';
+import { cmdVerify } from './commands/verify';
 
 export type ProviderName = 'kind' | 'existing' | 'local';
 const PROVIDERS: readonly ProviderName[] = ['kind', 'existing', 'local'];
@@ -79,33 +82,96 @@ function kubeconfigFlag(v: Values, provider: ProviderName | undefined): string |
   return file;
 }
 
+/**
+ * --node-image / --kind-config: kind only (an explicit other provider, or --kubeconfig, is a usage
+ * error); the config file must exist. The ISOPROOF_KIND_* environment fills what is not given.
+ */
+function kindFlags(v: Values, provider: ProviderName | undefined, kubeconfig: string | undefined): { nodeImage?: string; config?: string } | undefined {
+  const nodeImage = str(v, 'node-image');
+  const config = str(v, 'kind-config');
+  if (nodeImage === undefined && config === undefined) return undefined;
+  const flag = nodeImage !== undefined ? '--node-image' : '--kind-config';
+  if ((provider && provider !== 'kind') || kubeconfig) throw new UsageError(`${flag} is for --provider kind, not ${provider ?? 'existing'}`);
+  if (nodeImage === '') throw new UsageError('--node-image needs an image name');
+  let file: string | undefined;
+  if (config !== undefined) {
+    file = resolve(config);
+    if (!existsSync(file)) throw new UsageError(`kind config not found: ${file}; fix --kind-config`);
+  }
+  return { ...(nodeImage ? { nodeImage } : {}), ...(file ? { config: file } : {}) };
+}
+
 /** Fails fast (one line) when a named cluster cannot be reached. */
 async function preflight(kubeconfig: string, context: string | undefined): Promise<void> {
   const { loadKube, checkReachable } = await import('@isoproof/kube');
   await checkReachable(loadKube(kubeconfig, context), 8_000);
 }
 
-async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
+async function cmdRun(v: Values, io: Io, debug: boolean, argv: string[] = []): Promise<number> {
   const names = list(v, 'scenario');
   if (!bool(v, 'all') && names.length === 0) throw new UsageError('name the scenarios to run: --scenario NAME (repeatable) or --all');
   if (bool(v, 'all') && names.length > 0) throw new UsageError('--all and --scenario exclude each other; use one');
   if (str(v, 'overlay') && bool(v, 'with-overlays')) throw new UsageError('--overlay and --with-overlays exclude each other; use one');
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
+  const kind = kindFlags(v, provider, kubeconfig);
   const context = str(v, 'context');
+  // Every input is checked before the first cluster call: bad input is one line and exit 2.
   // Facts, waivers, criteria parameters, timeouts: flags > config file (isoproof.yaml or --config).
   const settings = await runSettings({ config: str(v, 'config'), fact: list(v, 'fact'), waivers: str(v, 'waivers'), scenarioDirs: list(v, 'scenario-dir') });
   const waiversFile = settings.waiversFile;
   const run = await import('@isoproof/run');
-  const namespacePrefix = str(v, 'namespace-prefix');
-  if (namespacePrefix !== undefined) run.checkNamespacePrefix(namespacePrefix);
-  // An unreachable cluster fails fast, before the scenarios are loaded.
-  if (kubeconfig) await preflight(kubeconfig, context);
   const all = await knownScenarios(settings);
   if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
   await checkRunSettings(settings, all);
+  const namespacePrefix = str(v, 'namespace-prefix');
+  if (namespacePrefix !== undefined) run.checkNamespacePrefix(namespacePrefix);
   const scenarios = bool(v, 'all') ? all : run.selectScenarios(all, names);
+  // Criteria, manifests and overlays of the selection (the run plans again; it takes milliseconds).
+  await run.planRun({ scenarios, overlay: str(v, 'overlay'), overlays: bool(v, 'with-overlays'), criteriaParams: settings.criteria });
+  if (waiversFile) {
+    const { loadWaivers } = await import('@isoproof/core');
+    const known: string[] = [];
+    for (const s of all) known.push(...(await run.loadScenarioCriteria(s)).map((c) => c.id));
+    run.checkWaiverCriteria(await loadWaivers(waiversFile), known, waiversFile);
+  }
+  const artifactsDir = await run.checkArtifactsDir(str(v, 'artifacts') ?? 'artifacts');
+  if (kubeconfig) (await import('@isoproof/kube')).loadKube(kubeconfig, context);
 
+  // From here on a signal stops the run cleanly (cleanup, partial report, exit 130/143).
+  const shutdown = new run.Shutdown({ log: (l) => io.err(l) }).install();
+  try {
+    if (kubeconfig) await preflight(kubeconfig, context);
+    return await runWithReporter(run, v, io, debug, { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv, kind });
+  } catch (err) {
+    const code = shutdown.exitCode();
+    if (code === undefined) throw err;
+    io.err(formatError(err, debug));
+    return code;
+  } finally {
+    shutdown.uninstall();
+  }
+}
+
+async function runWithReporter(
+  run: typeof import('@isoproof/run'),
+  v: Values,
+  io: Io,
+  debug: boolean,
+  a: {
+    provider: ProviderName | undefined;
+    kubeconfig: string | undefined;
+    context: string | undefined;
+    scenarios: Awaited<ReturnType<typeof run.loadScenarios>>;
+    waiversFile: string | undefined;
+    artifactsDir: string;
+    shutdown: InstanceType<typeof run.Shutdown>;
+    settings: Awaited<ReturnType<typeof runSettings>>;
+    argv: string[];
+    kind: ReturnType<typeof kindFlags>;
+  },
+): Promise<number> {
+  const { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv, kind } = a;
   const { createConsoleReporter } = await import('@isoproof/report');
   const reporter = createConsoleReporter({ stream: process.stderr });
   // Progress lines are held back for the first seconds: a run that fails fast (kind missing, bad
@@ -121,17 +187,18 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   let res: Awaited<ReturnType<typeof run.runAll>>;
   try {
     res = await run.runAll({
-      provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name') },
+      provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name'), ...(kind ? { kind } : {}) },
       scenarios,
       overlay: str(v, 'overlay'),
       overlays: bool(v, 'with-overlays'),
-      artifactsDir: str(v, 'artifacts') ?? 'artifacts',
+      artifactsDir,
       keepCluster: bool(v, 'keep-cluster'),
+      exportLogs: str(v, 'bundle') !== undefined,
       waiversFile,
       facts: settings.facts,
       factSources: settings.factSources,
       criteriaParams: settings.criteria,
-      ...(namespacePrefix !== undefined ? { namespacePrefix } : {}),
+      ...(str(v, 'namespace-prefix') !== undefined ? { namespacePrefix: str(v, 'namespace-prefix') } : {}),
       timeouts: settings.timeouts,
       log: (l) => (held ? held.push(l) : reporter.log(l)),
       reporter: {
@@ -141,7 +208,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
           reporter.runStarted(info);
         },
       },
-      handleSignals: true,
+      shutdown,
     });
   } catch (err) {
     if (debug && held) for (const l of held) io.err(l);
@@ -150,8 +217,15 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   } finally {
     clearTimeout(holdTimer);
   }
+  if (res.interrupted) {
+    io.out(`partial report (interrupted by ${res.interrupted}): ${res.artifacts.json}`);
+    const code = run.SIGNAL_EXIT[res.interrupted];
+    io.out(`exit ${code} (interrupted by ${res.interrupted})`);
+    return code;
+  }
+  await afterRun(v, dirname(res.artifacts.json), io, ['isoproof', ...argv], waiversFile);
   for (const p of res.proofs.filter((x) => !x.ok)) io.err(`overlay ${p.scenario}/${p.overlay} did not flip as declared: ${p.problems.join('; ')}`);
-  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
+  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.html}, ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
   io.out(`exit ${res.exitCode} (${res.exitCode === 0 ? 'all PASS' : res.exitCode === 1 ? 'FAIL found' : 'INCONCLUSIVE or error'})`);
   return res.exitCode;
 }
@@ -159,8 +233,9 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
 async function cmdUp(v: Values, io: Io): Promise<number> {
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
+  const kind = kindFlags(v, provider, kubeconfig);
   const { selectProvider } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, kubeconfig, context: str(v, 'context'), name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const p = await selectProvider({ provider, kubeconfig, context: str(v, 'context'), name: str(v, 'cluster-name'), ...(kind ? { kind } : {}), log: (l: string) => io.err(l) });
   const cluster = await p.up();
   io.err(`cluster ready (provider ${p.name}); kubeconfig:`);
   io.out(cluster.kubeconfigPath);
@@ -170,16 +245,27 @@ async function cmdUp(v: Values, io: Io): Promise<number> {
 async function cmdDown(v: Values, io: Io): Promise<number> {
   const provider = providerFlag(v);
   if (provider === 'existing') throw new UsageError("'down' deletes clusters isoproof created; for an existing cluster use 'isoproof sweep --kubeconfig FILE'");
-  const { selectProvider, LocalProvider, DEFAULT_KIND_CLUSTER } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const { selectProvider, LocalProvider, KindProvider, DEFAULT_KIND_CLUSTER } = await import('@isoproof/cluster');
+  // env {}: deleting needs no node image or config, and a stale ISOPROOF_KIND_CONFIG must not block it.
+  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), env: {}, log: (l: string) => io.err(l) });
   if (p instanceof LocalProvider) {
+    if (str(v, 'logs') !== undefined) throw new UsageError('--logs is for --provider kind (the local provider keeps its logs in its state directory, /var/lib/isoproof-local/logs by default)');
     await p.down();
     io.err('local cluster stopped and cleaned');
     return 0;
   }
   const name = str(v, 'cluster-name') ?? DEFAULT_KIND_CLUSTER;
-  const cluster = await p.reuse(name);
-  await cluster.destroy();
+  const logs = str(v, 'logs');
+  if (p instanceof KindProvider) {
+    if (logs !== undefined) {
+      // The logs are evidence, not a condition for deleting: a failed export is one line, then down goes on.
+      await p.exportLogs(name, resolve(logs)).then(
+        () => io.err(`logs of ${name} exported (redacted) to ${resolve(logs)}`),
+        (e: unknown) => io.err(`log export of ${name} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+      );
+    }
+    await p.down(name);
+  } else await (await p.reuse(name)).destroy();
   io.err(`cluster ${name} deleted (provider ${p.name})`);
   return 0;
 }
@@ -198,7 +284,7 @@ async function cmdSweep(v: Values, io: Io): Promise<number> {
     return 0;
   }
   const { selectProvider } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), env: {}, log: (l: string) => io.err(l) });
   const removed = await p.sweep(str(v, 'prefix'));
   io.out(removed.length ? `removed clusters: ${removed.join(', ')}` : 'no leftover clusters');
   return 0;
@@ -211,7 +297,7 @@ async function cmdReport(v: Values, positionals: string[], io: Io): Promise<numb
   const file = resolve(positionals[0] as string);
   if (!existsSync(file)) throw new IsoproofError('ISOPROOF_REPORT', `report file not found: ${file}`);
   const r = await import('@isoproof/report');
-  const report = r.parseReport(await readFile(file, 'utf8'));
+  const report = await r.readReport(file);
   let text: string;
   if (format === 'md') text = r.renderMarkdown(report);
   else if (format === 'junit') text = r.renderJUnit(report);
@@ -240,6 +326,7 @@ export function consoleText(report: Report): string {
     }
   }
   const m = report.summary;
+  if (report.interrupted) lines.push(`⏹ interrupted by ${report.interrupted.signal} during ${report.interrupted.during}: partial report, undecided criteria INCONCLUSIVE`);
   lines.push(
     `${ICON[report.verdict]} ${report.verdict}: ${m.total} criteria in ${m.scenarios} scenario run(s): ${m.pass} pass${m.waived ? ` (${m.waived} waived)` : ''}, ${m.fail} fail, ${m.inconclusive} inconclusive; run ${report.run.id} on ${report.provider}; exit code ${report.exitCode}`,
   );
@@ -320,7 +407,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (c.name) {
       case 'run':
         noPositionals(c, positionals);
-        return await cmdRun(values, io, debug);
+        return await cmdRun(values, io, debug, argv);
       case 'up':
         noPositionals(c, positionals);
         return await cmdUp(values, io);
@@ -337,6 +424,12 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         return await cmdList(values, io);
       case 'validate':
         return await cmdValidate(positionals, io);
+      case 'diff':
+        return await cmdDiff(values, positionals, io);
+      case 'bundle':
+        return await cmdBundle(values, positionals, io, ['isoproof', ...argv]);
+      case 'verify':
+        return await cmdVerify(values, positionals, io);
       default:
         throw new UsageError(`unknown command '${cmd}'`);
     }

@@ -1,3 +1,4 @@
+import { REPORT_COMMANDS, RUN_BUNDLE_FLAG } from './commands/specs';
 /**
  * The command table: every command's flags, from which both the parser options and the help text
  * are generated, so the help always lists every flag the parser accepts.
@@ -20,6 +21,8 @@ export interface CommandSpec {
   positionals?: { name: string; help: string; required?: boolean };
   flags: FlagSpec[];
   examples?: string[];
+  /** Lines after the examples (e.g. the command's exit codes). */
+  notes?: string[];
 }
 
 const debug: FlagSpec = { name: 'debug', type: 'boolean', help: 'print stack traces of errors' };
@@ -56,6 +59,18 @@ const config: FlagSpec = {
   type: 'string',
   value: 'FILE',
   help: 'config file: facts, waivers, tls, scenarioDirs, per-criterion parameters, timeouts (default: isoproof.yaml if present)',
+};
+const nodeImage: FlagSpec = {
+  name: 'node-image',
+  type: 'string',
+  value: 'IMAGE',
+  help: 'kind node image (default: $ISOPROOF_KIND_NODE_IMAGE, else kind\'s own); only for a cluster isoproof creates',
+};
+const kindConfig: FlagSpec = {
+  name: 'kind-config',
+  type: 'string',
+  value: 'FILE',
+  help: 'kind config file (default: $ISOPROOF_KIND_CONFIG, else clusters/kind/isoproof.yaml)',
 };
 
 export const COMMANDS: CommandSpec[] = [
@@ -98,7 +113,10 @@ export const COMMANDS: CommandSpec[] = [
       },
       { name: 'artifacts', type: 'string', value: 'DIR', help: 'where report.json, junit.xml, report.md, report.sarif and logs go (default: artifacts)' },
       { name: 'keep-cluster', type: 'boolean', help: 'leave the cluster and the scenario objects in place' },
+      RUN_BUNDLE_FLAG,
       clusterName,
+      nodeImage,
+      kindConfig,
       debug,
       help,
     ],
@@ -114,13 +132,24 @@ export const COMMANDS: CommandSpec[] = [
     name: 'up',
     summary: 'create (or reuse) a cluster and print its kubeconfig path',
     usage: 'isoproof up [flags]',
-    flags: [provider, kubeconfig, context, clusterName, debug, help],
+    flags: [provider, kubeconfig, context, clusterName, nodeImage, kindConfig, debug, help],
   },
   {
     name: 'down',
     summary: 'delete a cluster created by isoproof',
     usage: 'isoproof down [flags]',
-    flags: [provider, clusterName, debug, help],
+    flags: [
+      provider,
+      clusterName,
+      {
+        name: 'logs',
+        type: 'string',
+        value: 'DIR',
+        help: 'kind: first export the cluster logs to DIR, redacted (node logs; pod and container logs left out)',
+      },
+      debug,
+      help,
+    ],
   },
   {
     name: 'sweep',
@@ -163,12 +192,14 @@ export const COMMANDS: CommandSpec[] = [
     flags: [debug, help],
     examples: ['isoproof validate ./my-scenarios/team-isolation'],
   },
+  ...REPORT_COMMANDS,
 ];
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  every criterion PASS (waived FAILs count as PASS)
   1  at least one criterion FAIL
-  2  error, bad input, or a criterion INCONCLUSIVE (and none FAIL)`;
+  2  error, bad input, or a criterion INCONCLUSIVE (and none FAIL)
+  130/143  stopped by SIGINT/SIGTERM: cleaned up, partial report written (a second signal exits at once)`;
 
 function flagLine(f: FlagSpec): [string, string] {
   const names = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
@@ -186,6 +217,7 @@ export function commandHelp(c: CommandSpec): string {
   parts.push('Flags:', table(c.flags.map(flagLine)), '');
   if (c.examples?.length) parts.push('Examples:', ...c.examples.map((e) => `  ${e}`), '');
   if (c.name === 'run') parts.push(EXIT_CODES_HELP, '');
+  if (c.notes?.length) parts.push(...c.notes, '');
   return parts.join('\n');
 }
 

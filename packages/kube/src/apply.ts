@@ -24,6 +24,8 @@ export interface ApplyOptions {
   scenario?: string;
   fieldManager?: string;
   dryRun?: boolean;
+  /** Stops before the next object once aborted (a signal): throws the signal's reason. */
+  signal?: AbortSignal;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -91,6 +93,9 @@ export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts
   let paths = boundedObjectApi(kube, { contextNamespace: false }, PathResolver);
   const refs: ResourceRef[] = [];
   for (const o of sortForApply(objects)) {
+    if (opts.signal?.aborted) {
+      throw opts.signal.reason instanceof Error ? opts.signal.reason : new KubeApiError(`apply stopped before ${refString(o)}: aborted`);
+    }
     const body = (opts.runId ? withRunLabels(o, opts.runId, opts.scenario) : o) as unknown as KubernetesObject;
     const deadline = Date.now() + 30_000;
     if (opts.runId) {
@@ -134,31 +139,53 @@ export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts
 }
 
 /** List every object of SWEEP_KINDS (plus `extra` kinds) carrying `labelSelector`. */
-async function listLabelled(kube: KubeHandle, labelSelector: string, extra: ResourceRef[] = []): Promise<LiveRef[]> {
-  const api = objectApi(kube);
+function listLabelled(kube: KubeHandle, labelSelector: string, extra: ResourceRef[] = []): Promise<LiveRef[]> {
+  return listLabelledObjects(kube, labelSelector, { extra });
+}
+
+/**
+ * Every object of SWEEP_KINDS (plus `extra` kinds) matching `labelSelector` (any selector syntax,
+ * e.g. `isoproof.dev/scenario in (a,b)`) AND carrying isoproof's run label (checked again on what came
+ * back: nothing else is ever listed for deletion), each with its uid. Objects already being deleted are
+ * left out unless `includeTerminating` (then they carry `terminating: true`). Kinds the cluster does not
+ * serve are skipped.
+ */
+export async function listLabelledObjects(
+  kube: KubeHandle,
+  labelSelector: string,
+  opts: { extra?: ResourceRef[]; includeTerminating?: boolean; signal?: AbortSignal } = {},
+): Promise<Array<LiveRef & { terminating?: boolean }>> {
+  const extra = opts.extra ?? [];
+  const api = boundedObjectApi(kube, opts.signal ? { signal: opts.signal } : {});
   const kinds = new Map(SWEEP_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k] as const));
   for (const r of extra) if (r.apiVersion) kinds.set(`${r.apiVersion}/${r.kind}`, { apiVersion: r.apiVersion, kind: r.kind });
-  const out: LiveRef[] = [];
-  for (const { apiVersion, kind } of kinds.values()) {
-    let items: KubernetesObject[];
-    try {
-      const list = await api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
-      items = list.items;
-    } catch (e) {
-      if (isUnknownKind(e) || apiStatus(e) === 404) continue; // API not served by this cluster
-      throw new KubeApiError(`list ${kind} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
-    }
-    for (const it of items) {
-      if (!it.metadata?.name || it.metadata.deletionTimestamp) continue;
-      // The selector asked for isoproof's labels; the label is checked again on what came back.
-      if (!createdByIsoproof(it.metadata.labels)) continue;
-      const ref: LiveRef = { apiVersion, kind, name: it.metadata.name };
-      if (it.metadata.namespace) ref.namespace = it.metadata.namespace;
-      if (it.metadata.uid) ref.uid = it.metadata.uid;
-      out.push(ref);
-    }
-  }
-  return out;
+  // One list per kind, all at once (a cleanup re-lists every second while it waits).
+  const lists = await Promise.all(
+    [...kinds.values()].map(async ({ apiVersion, kind }) => {
+      let items: KubernetesObject[];
+      try {
+        const list = await api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
+        items = list.items;
+      } catch (e) {
+        if (isUnknownKind(e) || apiStatus(e) === 404) return []; // API not served by this cluster
+        throw new KubeApiError(`list ${kind} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
+      }
+      const out: Array<LiveRef & { terminating?: boolean }> = [];
+      for (const it of items) {
+        if (!it.metadata?.name) continue;
+        if (it.metadata.deletionTimestamp && !opts.includeTerminating) continue;
+        // The selector asked for isoproof's labels; the label is checked again on what came back.
+        if (!createdByIsoproof(it.metadata.labels)) continue;
+        const ref: LiveRef & { terminating?: boolean } = { apiVersion, kind, name: it.metadata.name };
+        if (it.metadata.namespace) ref.namespace = it.metadata.namespace;
+        if (it.metadata.uid) ref.uid = it.metadata.uid;
+        if (it.metadata.deletionTimestamp) ref.terminating = true;
+        out.push(ref);
+      }
+      return out;
+    }),
+  );
+  return lists.flat();
 }
 
 /**

@@ -16,7 +16,7 @@ export {
 export { sortForApply, sortForDelete, kindRank, SWEEP_KINDS } from './order';
 export { SCENARIO_LABEL, withRunLabels } from './labels';
 export type { ApplyOptions } from './apply';
-export { applyObjects, pruneObjects, deleteObjects, sweep, apiErrorLine, apiStatus, DEFAULT_FIELD_MANAGER } from './apply';
+export { applyObjects, pruneObjects, deleteObjects, listLabelledObjects, sweep, apiErrorLine, apiStatus, DEFAULT_FIELD_MANAGER } from './apply';
 export type { ReadinessView, EndpointSliceView, WaitOptions } from './wait';
 export type { BoundedApiOptions } from './bounded-api';
 export { BoundedObjectApi, boundedObjectApi, DEFAULT_REQUEST_TIMEOUT_MS } from './bounded-api';

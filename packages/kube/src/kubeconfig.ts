@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeconfigError, TransportError, UnreachableClusterError, describeError } from './errors';
 import { rawRequest } from './raw';
@@ -19,12 +20,35 @@ export function loadKube(kubeconfigPath: string, context?: string): KubeHandle {
   if (!existsSync(kubeconfigPath)) {
     throw new KubeconfigError(`kubeconfig ${kubeconfigPath} does not exist — check the path or create the cluster first`);
   }
-  const kc = new KubeConfig();
+  let text: string;
   try {
-    kc.loadFromFile(kubeconfigPath);
+    text = readFileSync(kubeconfigPath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'is a directory' : code === 'EACCES' || code === 'EPERM' ? 'is not readable (permission denied)' : `cannot be read (${code ?? String(e)})`;
+    throw new KubeconfigError(`kubeconfig ${kubeconfigPath} ${why} — pass a readable kubeconfig file with --kubeconfig`, { cause: e });
+  }
+  if (text.trim() === '') throw new KubeconfigError(`kubeconfig ${kubeconfigPath} is empty — pass a kubeconfig file with clusters, users and contexts`);
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new KubeconfigError(`kubeconfig ${kubeconfigPath} cannot be read: ${msg}`, { cause: e });
+    throw new KubeconfigError(`kubeconfig ${kubeconfigPath} is not valid YAML: ${msg?.replace(/:\s*$/, '')} — fix the file or pass another with --kubeconfig`, { cause: e });
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new KubeconfigError(`kubeconfig ${kubeconfigPath} is not a kubeconfig (a YAML ${Array.isArray(doc) ? 'list' : typeof doc}, not a mapping) — pass a kubeconfig file`);
+  }
+  const clusters = (doc as { clusters?: unknown }).clusters;
+  if (!Array.isArray(clusters) || clusters.length === 0) {
+    throw new KubeconfigError(`kubeconfig ${kubeconfigPath} has no clusters — not a kubeconfig? pass the file 'kubectl config view --raw' shows`);
+  }
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new KubeconfigError(`kubeconfig ${kubeconfigPath} is malformed: ${msg} — fix the file or pass another with --kubeconfig`, { cause: e });
   }
   if (context) {
     if (!kc.getContextObject(context)) {

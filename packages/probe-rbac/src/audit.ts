@@ -217,7 +217,8 @@ export function auditFamily(): ProbeFamily {
       sections = [];
       const out = new Map<string, Check[]>();
       const admin = loadKube(ctx.kubeconfigPath, ctx.context);
-      const clients = new IdentityClients(admin);
+      const clients = new IdentityClients(admin, ctx.run.id);
+      try {
       const file = ctx.facts.auditLogPath;
       const rows: string[][] = [];
       let n = 0;
@@ -310,6 +311,11 @@ export function auditFamily(): ProbeFamily {
       }
       sections.push({ type: 'table', title: 'Audit log', columns: ['criterion', 'event', 'observed', 'audit evidence'], rows, note: file ? `log: ${file}` : 'no audit log reachable on this provider' });
       return out;
+      } finally {
+        // revoke the ServiceAccount tokens this run minted (their anchor Secrets go)
+        const left = await clients.close();
+        if (left.length) ctx.log(`audit: could not delete the token anchor Secrets ${left.join(', ')} (their tokens expire within 600 s)`);
+      }
     },
   };
 }

@@ -1,8 +1,21 @@
 import { readFileSync } from 'node:fs';
 import type { Outcome, ReportSection, Run, Verdict } from '@isoproof/core';
 
-/** Version of the JSON report format. Bump the minor for additions, the major for breaking changes. */
-export const REPORT_SCHEMA_VERSION = '1.0' as const;
+/**
+ * Version of the JSON report format. Bump the minor for additions, the major for breaking changes.
+ * 1.1 added `interrupted`.
+ */
+export const REPORT_SCHEMA_VERSION = '1.1' as const;
+
+/** The report versions this isoproof reads (every 1.x up to its own). */
+export const READABLE_REPORT_VERSIONS: readonly string[] = ['1.0', '1.1'];
+
+/** Set when a signal stopped the run: the report is partial. */
+export interface ReportInterruption {
+  signal: 'SIGINT' | 'SIGTERM';
+  /** Where the run was: "cluster setup", "tenant-isolation/egress-open: readiness", "cleanup"... */
+  during: string;
+}
 
 /** One scenario run (baseline or one overlay); the same shape as @isoproof/run's ScenarioResult. */
 export interface ScenarioReport {
@@ -58,7 +71,8 @@ export function toolVersion(): string {
 export const DEFAULT_TOOL: { readonly name: 'isoproof'; readonly version: string } = { name: 'isoproof', version: toolVersion() };
 
 export interface Report {
-  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  /** REPORT_SCHEMA_VERSION when written by this isoproof; an older 1.x when read from a file. */
+  schemaVersion: string;
   tool: { name: string; version: string };
   run: Run;
   finishedAt: string;
@@ -77,6 +91,12 @@ export interface Report {
    * criterion FAILs or a proof is broken; else INCONCLUSIVE (2) if anything is INCONCLUSIVE; else PASS.
    */
   proofs?: OverlayProof[];
+  /**
+   * Present when a signal stopped the run: criteria it did not decide are INCONCLUSIVE ("not decided:
+   * the run was interrupted"), and the process exited 130 (SIGINT) or 143 (SIGTERM). A signal during the
+   * final cleanup leaves every verdict decided (`during: "cleanup"`).
+   */
+  interrupted?: ReportInterruption;
 }
 
 export interface BuildReportInput {
@@ -89,6 +109,7 @@ export interface BuildReportInput {
   serverVersion?: string;
   scenarios: ScenarioReport[];
   proofs?: OverlayProof[];
+  interrupted?: ReportInterruption;
   /** Defaults to now. */
   finishedAt?: string | Date;
 }
@@ -156,6 +177,7 @@ export function buildReport(input: BuildReportInput): Report {
     scenarios: input.scenarios,
   };
   if (proofMode && input.proofs) report.proofs = input.proofs;
+  if (input.interrupted) report.interrupted = { signal: input.interrupted.signal, during: input.interrupted.during };
   return report;
 }
 

@@ -223,6 +223,12 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     `Run \`${r.run.id}\` · provider \`${r.provider}\` · Kubernetes ${mdCell(r.cluster.serverVersion)} · ${mdCell(r.tool.name)} ${mdCell(r.tool.version)} · finished ${r.finishedAt} · ${seconds(r.durationMs)} · exit code ${r.exitCode}`,
   );
   out.push('');
+  if (r.interrupted) {
+    out.push(
+      `**Interrupted** by ${r.interrupted.signal} during ${mdCell(r.interrupted.during)}: a partial report; criteria the run did not decide are INCONCLUSIVE.`,
+    );
+    out.push('');
+  }
   const s = r.summary;
   out.push(
     `**${s.total} criteria** in ${s.scenarios} scenario run${s.scenarios === 1 ? '' : 's'}: ${VERDICT_ICON.PASS} ${s.pass} pass${s.waived ? ` (${WAIVED_ICON} ${s.waived} waived)` : ''} · ${VERDICT_ICON.FAIL} ${s.fail} fail · ${VERDICT_ICON.INCONCLUSIVE} ${s.inconclusive} inconclusive`,

@@ -14,12 +14,13 @@ const strList = { type: 'array', items: str } as const;
 const verdict = { type: 'string', enum: ['PASS', 'FAIL', 'INCONCLUSIVE'] } as const;
 
 /**
- * JSON Schema (draft-07) of report.json, schemaVersion 1.0. The top level is closed; objects below it
+ * JSON Schema (draft-07) of report.json, schemaVersion 1.1 (1.0 reports, without `interrupted`, match
+ * it too). The top level is closed; objects below it
  * (outcomes, checks, observations, evidence) accept extra fields, so optional model additions stay
  * 1.x-compatible (readers ignore what they do not know).
  */
 export const REPORT_SCHEMA = {
-  $id: 'https://isoproof.dev/schemas/report-1.0.json',
+  $id: 'https://isoproof.dev/schemas/report-1.1.json',
   title: 'isoproof report',
   type: 'object',
   required: ['schemaVersion', 'tool', 'run', 'finishedAt', 'durationMs', 'provider', 'cluster', 'verdict', 'exitCode', 'summary', 'scenarios'],
@@ -37,6 +38,14 @@ export const REPORT_SCHEMA = {
         received: str,
         resources: { type: 'array', items: { $ref: '#/definitions/resource' } },
         notes: strList,
+        findings: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['rule', 'severity', 'resource', 'path', 'hash'],
+            properties: { rule: str, severity: { type: 'string', enum: ['critical', 'high', 'medium', 'low'] }, resource: { $ref: '#/definitions/resource' }, path: str, hash: str },
+          },
+        },
       },
     },
     observation: {
@@ -144,7 +153,7 @@ export const REPORT_SCHEMA = {
     },
   },
   properties: {
-    schemaVersion: { const: '1.0' },
+    schemaVersion: { type: 'string', enum: ['1.0', '1.1'] },
     tool: { type: 'object', required: ['name', 'version'], additionalProperties: false, properties: { name: str, version: str } },
     run: {
       type: 'object',
@@ -167,6 +176,12 @@ export const REPORT_SCHEMA = {
         additionalProperties: false,
         properties: { scenario: str, overlay: str, flips: strList, ok: { type: 'boolean' }, problems: strList },
       },
+    },
+    interrupted: {
+      type: 'object',
+      required: ['signal', 'during'],
+      additionalProperties: false,
+      properties: { signal: { type: 'string', enum: ['SIGINT', 'SIGTERM'] }, during: str },
     },
     scenarios: {
       type: 'array',

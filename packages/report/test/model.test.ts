@@ -92,7 +92,7 @@ describe('schema', () => {
     await writeFile(f, renderJson(fixtureReport()));
     expect((await readReport(f)).summary.total).toBe(5);
     await writeFile(f, '{"schemaVersion":"2.0"}');
-    await expect(readReport(f)).rejects.toThrow(`${f}: not an isoproof 1.0 report: `);
+    await expect(readReport(f)).rejects.toThrow(`${f}: report schemaVersion "2.0" is not supported (this isoproof `);
   });
 });
 

@@ -65,7 +65,8 @@ async function providerFacts(provider: string): Promise<Record<string, string>> 
 /**
  * Registers the cluster e2e tests of one scenario (call it from `test/<name>.e2e.test.ts`):
  * one test for the baseline (every criterion PASS) and one per overlay (exactly its `flips` FAIL,
- * everything else PASS), then removes the scenario's objects. Skips when ISOPROOF_KUBECONFIG is unset.
+ * everything else PASS), then removes the scenario's objects. Skips when ISOPROOF_KUBECONFIG is unset,
+ * except under CI (CI=true), where that fails.
  * Env: ISOPROOF_KUBECONFIG, ISOPROOF_CONTEXT, ISOPROOF_PROVIDER (default existing; kind and local
  * add their provider facts, ISOPROOF_CLUSTER_NAME names the cluster), ISOPROOF_FACTS (JSON object of
  * extra facts, ranked as --fact), ISOPROOF_CONFIG (a config file as for --config: facts, criteria
@@ -76,6 +77,14 @@ export function scenarioE2E(def: ScenarioDefinition): void {
   const kubeconfig = process.env.ISOPROOF_KUBECONFIG;
   describe(`scenario ${def.name}`, () => {
     if (!kubeconfig) {
+      const ci = (process.env.CI ?? '').toLowerCase();
+      if (ci !== '' && ci !== 'false' && ci !== '0') {
+        // under CI a skipped e2e would let the job pass without proving anything
+        it(`${def.name}: CI is set but ISOPROOF_KUBECONFIG is empty`, () => {
+          throw new Error(`CI=${process.env.CI} and ISOPROOF_KUBECONFIG is unset: the ${def.name} e2e cannot run; under CI that is a failure, not a skip`);
+        });
+        return;
+      }
       it.skip(`${def.name}: ${E2E_SKIP_MESSAGE}`, () => undefined);
       return;
     }

@@ -1,6 +1,6 @@
 import type { Check, Criterion, Outcome, ProbeContext, ProbeFamily, ProbeKind, ReportSection } from '@isoproof/core';
 import { IsoproofError, inconclusive } from '@isoproof/core';
-import { withTimeout } from './timeout';
+import { SETTLE_MS, withTimeout } from './timeout';
 
 /** A scenario whose criteria or families do not fit together. */
 export class ScenarioDefinitionError extends IsoproofError {
@@ -98,6 +98,7 @@ export async function runFamilies(
         timeoutMs,
         (signal) => family.run(criteria, { ...ctx, signal }),
         ctx.signal,
+        { settleMs: SETTLE_MS },
       );
       if (!(checks instanceof Map)) throw new Error(`probe family ${name} returned ${typeof checks}, not a Map of checks`);
       results.push({ family, criteria, ok: true, checks, durationMs: Date.now() - started });

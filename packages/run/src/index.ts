@@ -1,10 +1,13 @@
 export { runScenario, destroyScenario, loadScenarioCriteria, criteriaFile, FIELD_MANAGER } from './scenario';
-export type { ScenarioResult, RunScenarioOptions } from './scenario';
+export type { ScenarioResult, RunScenarioOptions, ScenarioStage } from './scenario';
 export { loadScenarios, selectScenarios, scenarioDirs, overlayNames, repoRoot } from './load';
 export { runAll, planRun, runExitCode, failedRunOutcomes } from './run-all';
 export type { RunAllOptions, RunAllResult, RunReporter, ProviderChoice, ProviderName, OverlayProofResult } from './run-all';
-export { installSignalHandlers, SIGNAL_EXIT } from './signals';
-export type { SignalHandlers, SignalHandlerOptions } from './signals';
+export { Shutdown, InterruptedError, SIGNAL_EXIT, SHUTDOWN_DEADLINE_MS } from './shutdown';
+export type { ShutdownOptions, StopSignal } from './shutdown';
+export { cleanupRun, violationRefs, describeRefs } from './cleanup';
+export type { CleanupOptions, CleanupResult, ViolationRefs } from './cleanup';
+export { checkArtifactsDir, checkWaiverCriteria, closestId, editDistance, InputError } from './inputs';
 export { exitCodeFor, overlayProof, overlayProofVerdict, EXIT_PASS, EXIT_FAIL, EXIT_ERROR } from './exit-code';
 export type { ExitCode } from './exit-code';
 export {
@@ -19,7 +22,7 @@ export {
   ScenarioDefinitionError,
 } from './families';
 export type { FamilyResult } from './families';
-export { withTimeout, StepTimeoutError, DEFAULT_TIMEOUTS } from './timeout';
+export { withTimeout, StepTimeoutError, DEFAULT_TIMEOUTS, SETTLE_MS } from './timeout';
 export type { Timeouts } from './timeout';
 export {
   requiredRights,

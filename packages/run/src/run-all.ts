@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Criterion, Outcome, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
+import type { Criterion, Outcome, ResourceRef, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
 import type { KubeHandle, KubeObject } from '@isoproof/kube';
 import { assertNoForeignObjects, checkReachable, composeOverlay, loadKube } from '@isoproof/kube';
-import { selectProvider } from '@isoproof/cluster';
+import { infrastructureNamespaceObjects, selectProvider } from '@isoproof/cluster';
+import type { KindSettings } from '@isoproof/cluster';
 import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
 import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
 import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
@@ -14,11 +14,13 @@ import { errorMessage, undecided } from './families';
 import { assertObserveOnly, readScenarioManifests } from './data-scenario';
 import { overlayNames } from './load';
 import { assertRights, requiredRights } from './preflight';
-import { type ScenarioResult, destroyScenario, loadScenarioCriteria, runScenario } from './scenario';
+import { type ScenarioResult, loadScenarioCriteria, runScenario } from './scenario';
 import { namespaceMap, renameNamespaces } from './namespace-prefix';
 import { type CriterionParams, type FactSource, describeFacts, mergeFacts } from './settings';
-import { installSignalHandlers } from './signals';
-import type { Timeouts } from './timeout';
+import { type ViolationRefs, cleanupRun, describeRefs, violationRefs } from './cleanup';
+import { checkArtifactsDir } from './inputs';
+import { InterruptedError, Shutdown, type StopSignal } from './shutdown';
+import { DEFAULT_TIMEOUTS, type Timeouts } from './timeout';
 
 export type ProviderName = 'kind' | 'existing' | 'local';
 
@@ -29,6 +31,8 @@ export interface ProviderChoice {
   kubeconfig?: string;
   context?: string;
   clusterName?: string;
+  /** kind provider settings from flags (node image, config); the environment fills the rest. */
+  kind?: KindSettings;
 }
 
 /** Live progress of a run; @isoproof/report's createConsoleReporter() fits it. */
@@ -52,8 +56,12 @@ export interface RunAllOptions {
   waiversFile?: string;
   log: (line: string) => void;
   reporter?: RunReporter;
-  /** Install SIGINT/SIGTERM handlers that export logs and clean up (the CLI does). */
+  /** Install a SIGINT/SIGTERM shutdown owner for this run (ignored when `shutdown` is given). */
+  /** Export the cluster's (redacted) logs into artifactsDir/logs even when every criterion passed (for a bundle). */
+  exportLogs?: boolean;
   handleSignals?: boolean;
+  /** The shutdown owner (the CLI installs one before its first cluster call). */
+  shutdown?: Shutdown;
   timeouts?: Partial<Timeouts>;
   /** The user's facts (--fact, config file): they override the provider's (see resolveSettings). */
   facts?: Record<string, string>;
@@ -75,6 +83,8 @@ export interface RunAllResult {
   /** Files of the report under artifactsDir. */
   artifacts: ArtifactPaths;
   report: Report;
+  /** Set when a signal stopped the run: the report is partial (undecided criteria INCONCLUSIVE). */
+  interrupted?: StopSignal;
 }
 
 /** A scenario run: which scenario, which overlay (none = baseline). */
@@ -82,7 +92,18 @@ interface Step {
   def: ScenarioDefinition;
   overlay?: string;
   flips?: string[];
+  /** The objects the step applies. */
+  refs: ResourceRef[];
+  /** An overlay's seeded violation (removed first by the cleanup). */
+  violations?: ViolationRefs;
 }
+
+const refOf = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): ResourceRef => ({
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  name: o.metadata.name,
+  ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+});
 
 /**
  * Everything that can be checked without a cluster: criteria valid against the families, manifests
@@ -103,11 +124,22 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   const criteria = new Map<string, Criterion[]>();
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
   const all: KubeObject[] = [];
-  const note = (objects: KubeObject[]) => {
+  let scenarioName = '';
+  const note = (objects: KubeObject[], where = 'manifests') => {
+    // Never into a namespace of the cluster's own: the forced apply would adopt it and the scenario's
+    // prune or cleanup delete what lives there (e.g. the kind provider's Traefik).
+    const infra = infrastructureNamespaceObjects(objects);
+    if (infra.length) {
+      throw new IsoproofError(
+        'ISOPROOF_INFRASTRUCTURE_NAMESPACE',
+        `scenario ${scenarioName} (${where}) uses an infrastructure namespace: ${infra[0]}${infra.length > 1 ? ` (and ${infra.length - 1} more)` : ''}; rename its namespace`,
+      );
+    }
     all.push(...(o.namespacePrefix ? renameNamespaces(objects, namespaceMap(objects, o.namespacePrefix)) : objects));
     for (const x of objects) kinds.set(`${x.apiVersion} ${x.kind}`, { apiVersion: x.apiVersion, kind: x.kind });
   };
   for (const def of o.scenarios) {
+    scenarioName = def.name;
     criteria.set(def.name, await loadScenarioCriteria(def, o.criteriaParams));
     const base = await readScenarioManifests(def.dir);
     assertObserveOnly(def, criteria.get(def.name) ?? [], base);
@@ -123,17 +155,17 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
         continue;
       }
       const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', o.overlay));
-      note(objects);
-      steps.push({ def, overlay: o.overlay, flips: overlay.flips });
+      note(objects, `overlay ${o.overlay}`);
+      steps.push({ def, overlay: o.overlay, flips: overlay.flips, refs: objects.map(refOf), violations: violationRefs(base, objects) });
       continue;
     }
     note(base);
-    steps.push({ def });
+    steps.push({ def, refs: base.map(refOf) });
     if (o.overlays) {
       for (const name of names) {
         const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', name));
-        note(objects);
-        steps.push({ def, overlay: name, flips: overlay.flips });
+        note(objects, `overlay ${name}`);
+        steps.push({ def, overlay: name, flips: overlay.flips, refs: objects.map(refOf), violations: violationRefs(base, objects) });
       }
     }
   }
@@ -167,9 +199,17 @@ export function runExitCode(results: ScenarioResult[], proofs: OverlayProofResul
   return codes.includes(1) ? 1 : codes.includes(EXIT_ERROR) ? EXIT_ERROR : 0;
 }
 
+
+/** "cleanup" or "tenant-isolation/egress-open: readiness": where a run was when a signal stopped it. */
+type Stage = string;
+
 /**
  * One full run as the CLI does it: obtain the cluster, run the scenarios serially, write the report
  * and its renderings under `artifactsDir`, tear down (unless `keepCluster`).
+ *
+ * A signal (see Shutdown) stops it: no new scenario starts, the one in flight stops, the cleanup of the
+ * normal path runs (seeded violations first), and the partial report is written (marked interrupted,
+ * undecided criteria INCONCLUSIVE); the result then carries `interrupted`.
  */
 export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
   const log = o.log;
@@ -181,123 +221,215 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     }
     waivers = await loadWaivers(o.waiversFile);
   }
-  const artifactsDir = resolve(o.artifactsDir);
-  await mkdir(artifactsDir, { recursive: true });
+  const artifactsDir = await checkArtifactsDir(resolve(o.artifactsDir));
+  const t: Timeouts = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
 
   const run = newRun();
   log(`run ${run.id}: ${steps.length} scenario run(s)`);
+
+  const ownShutdown = !o.shutdown && o.handleSignals ? new Shutdown().install() : undefined;
+  const shutdown = o.shutdown ?? ownShutdown;
+  const ac = new AbortController();
+  const onStop = () => ac.abort(shutdown?.signal.reason);
+  if (shutdown?.signal.aborted) onStop();
+  else shutdown?.signal.addEventListener('abort', onStop, { once: true });
+  const stopped = () => ac.signal.aborted;
+  const stopSignal = (): StopSignal => (ac.signal.reason instanceof InterruptedError ? ac.signal.reason.signal : 'SIGINT');
 
   const provider = await selectProvider({
     provider: o.provider.name,
     kubeconfig: o.provider.kubeconfig,
     context: o.provider.context,
     name: o.provider.clusterName,
+    ...(o.provider.kind ? { kind: o.provider.kind } : {}),
     log,
   });
-  const ac = new AbortController();
   let cluster: Awaited<ReturnType<typeof provider.up>> | undefined;
   let kube: KubeHandle | undefined;
-  // One teardown, shared: a signal's cleanup and the run's own error path await the same promise, so
-  // the process never exits while the cleanup of its objects is still under way.
-  let tearing: Promise<void> | undefined;
-  // Set once a scenario is about to be applied: before that there is nothing of this run to remove.
-  let applying = false;
+  let tornDown = false;
+  let stage: Stage = 'cluster setup';
+  // Steps [0, started) were started: before the first there is nothing of this run to remove.
+  let started = 0;
+  const results: ScenarioResult[] = [];
+  const proofs: OverlayProofResult[] = [];
+  let serverVersion = 'unknown';
+  let facts: Record<string, string> = {};
 
-  const teardown = (reason: 'done' | 'signal' | 'error'): Promise<void> => (tearing ??= teardownOnce(reason));
-  const teardownOnce = async (reason: 'done' | 'signal' | 'error') => {
-    if (cluster && reason !== 'done') {
+  const sweepCommand = (): string =>
+    kube ? `isoproof sweep --kubeconfig ${kube.kubeconfigPath}${kube.context ? ` --context ${kube.context}` : ''} --run ${run.id}` : 'isoproof sweep';
+  /** What may be left on the cluster now, and how to remove it (for an early exit). */
+  const leftovers = (): string => {
+    if (cluster?.owned) return `the ${provider.name} cluster isoproof created may be left; remove it with: isoproof down --provider ${provider.name}`;
+    if (!kube || started === 0) return 'nothing of this run was applied to the cluster';
+    const refs = steps.slice(0, started).flatMap((s) => s.refs);
+    const namespaces = [...new Set(refs.filter((r) => r.kind === 'Namespace').map((r) => r.name))];
+    const clusterScoped = refs.filter((r) => r.kind !== 'Namespace' && !r.namespace);
+    return (
+      `objects labelled isoproof.dev/run=${run.id} may be left (namespaces ${namespaces.join(', ') || 'none'}` +
+      `${clusterScoped.length ? `; cluster-scoped ${describeRefs(clusterScoped, 6)}` : ''}); remove them with: ${sweepCommand()}`
+    );
+  };
+  if (shutdown) shutdown.leftovers = leftovers;
+
+  const teardown = async (reason: 'done' | 'signal' | 'error') => {
+    if (tornDown) return;
+    tornDown = true;
+    stage = 'cleanup';
+    if (cluster?.owned && reason !== 'done') {
       await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
     }
     if (o.keepCluster) {
       if (cluster) log(`keeping cluster${cluster.kubeconfigPath ? ` (kubeconfig ${cluster.kubeconfigPath})` : ''}`);
       return;
     }
-    if (kube && cluster && !cluster.owned && applying) {
-      const k = kube;
-      for (const def of new Set(steps.map((s) => s.def))) {
-        await destroyScenario(def, { kube: k, log }).catch((e: unknown) => log(`cleanup of ${def.name} failed: ${errorMessage(e)}`));
+    const defs = [...new Set(steps.map((s) => s.def))];
+    if (kube && cluster && !cluster.owned && started > 0) {
+      const begun = Date.now();
+      const violations = steps.slice(0, started).reduce<ViolationRefs>(
+        (acc, s) => ({ objects: [...acc.objects, ...(s.violations?.objects ?? [])], namespaces: [...acc.namespaces, ...(s.violations?.namespaces ?? [])] }),
+        { objects: [], namespaces: [] },
+      );
+      try {
+        const res = await cleanupRun(kube, {
+          runId: run.id,
+          scenarios: defs.map((d) => d.name),
+          violations,
+          timeoutMs: t.destroy,
+          deadline: () => Math.min(begun + t.destroy, shutdown?.cleanupDeadline ?? Number.POSITIVE_INFINITY),
+          log,
+        });
+        if (res.left.length > 0) {
+          log(`cleanup: ${res.left.length} object(s) still present after ${Math.round(res.durationMs / 1000)}s: ${describeRefs(res.left)}; remove them with: ${sweepCommand()}`);
+        }
+      } catch (e) {
+        log(`cleanup failed: ${errorMessage(e)}; remove what is left with: ${sweepCommand()}`);
       }
+      // What the scenarios left outside the cluster (files, listeners).
+      for (const def of defs) await def.cleanup?.().catch((e: unknown) => log(`cleanup of ${def.name} failed: ${errorMessage(e)}`));
+    }
+    if (cluster && !cluster.owned && reason !== 'done') {
+      await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
     }
     if (cluster?.owned) {
       // The cluster goes as a whole; what scenarios left outside it (files, listeners) goes too.
-      for (const def of new Set(steps.map((s) => s.def))) {
-        await def.cleanup?.().catch((e: unknown) => log(`cleanup of ${def.name} failed: ${errorMessage(e)}`));
-      }
+      for (const def of defs) await def.cleanup?.().catch((e: unknown) => log(`cleanup of ${def.name} failed: ${errorMessage(e)}`));
       await cluster.destroy().catch((e: unknown) => log(`cluster removal failed: ${errorMessage(e)}`));
     }
   };
-  const signals = o.handleSignals
-    ? installSignalHandlers(async () => {
-        ac.abort(new IsoproofError('ISOPROOF_ABORTED', 'interrupted'));
-        await teardown('signal');
-      })
-    : undefined;
+  const check = () => {
+    if (stopped()) throw ac.signal.reason;
+  };
 
   try {
-    cluster = await provider.up();
-    kube = loadKube(cluster.kubeconfigPath, cluster.context);
-    const { serverVersion } = await checkReachable(kube, 15_000);
-    log(`cluster ${provider.name}: Kubernetes ${serverVersion}`);
-    // Reachable is not enough: a kubeconfig without the rights would fail mid-run, scenario by scenario.
-    const rights = requiredRights({ objects: kinds, criteria: [...criteria.values()].flat() });
-    await assertRights(kube, rights);
-    log(`rights: the ${rights.length} the run needs are granted`);
-    // Never adopt what isoproof did not create: any object of the plan that exists without the run label stops the run here.
-    const reused = await assertNoForeignObjects(kube, objects);
-    if (reused.length > 0) log(`re-applying ${reused.length} object(s) an earlier isoproof run left`);
-    const facts = mergeFacts(cluster.facts ?? {}, o.facts ?? {});
-    log(describeFacts(cluster.facts ?? {}, { facts: o.facts ?? {}, factSources: o.factSources ?? {} }));
-    o.reporter?.runStarted?.({ runId: run.id, provider: provider.name, scenarios: steps.length });
+    try {
+      check();
+      cluster = await provider.up();
+      kube = loadKube(cluster.kubeconfigPath, cluster.context);
+      check();
+      serverVersion = (await checkReachable(kube, 15_000)).serverVersion;
+      log(`cluster ${provider.name}: Kubernetes ${serverVersion}`);
+      check();
+      // Reachable is not enough: a kubeconfig without the rights would fail mid-run, scenario by scenario.
+      const rights = requiredRights({ objects: kinds, criteria: [...criteria.values()].flat() });
+      await assertRights(kube, rights);
+      log(`rights: the ${rights.length} the run needs are granted`);
+      check();
+      // Never adopt what isoproof did not create: any object of the plan that exists without the run label stops the run here.
+      const reused = await assertNoForeignObjects(kube, objects);
+      if (reused.length > 0) log(`re-applying ${reused.length} object(s) an earlier isoproof run left`);
+      facts = mergeFacts(cluster.facts ?? {}, o.facts ?? {});
+      log(describeFacts(cluster.facts ?? {}, { facts: o.facts ?? {}, factSources: o.factSources ?? {} }));
+      check();
+      o.reporter?.runStarted?.({ runId: run.id, provider: provider.name, scenarios: steps.length });
 
-    const results: ScenarioResult[] = [];
-    const proofs: OverlayProofResult[] = [];
-    applying = true;
-    for (const step of steps) {
-      if (ac.signal.aborted) break;
-      o.reporter?.scenarioStarted?.(step.def.name, step.overlay);
-      const started = Date.now();
-      let result: ScenarioResult;
-      try {
-        result = await runScenario(step.def, {
-          kube,
-          run,
-          provider: provider.name,
-          facts,
-          overlay: step.overlay,
-          waivers,
-          log,
-          artifactsDir: join(artifactsDir, 'evidence', step.def.name, step.overlay ?? 'baseline'),
-          signal: ac.signal,
-          timeouts: o.timeouts,
-          ...(o.criteriaParams ? { criteriaParams: o.criteriaParams } : {}),
-          ...(o.namespacePrefix ? { namespacePrefix: o.namespacePrefix } : {}),
-        });
-      } catch (err) {
-        if (ac.signal.aborted) break;
-        const msg = errorMessage(err);
-        log(`[${step.def.name}${step.overlay ? `/${step.overlay}` : ''}] failed: ${msg}`);
-        result = {
-          scenario: step.def.name,
-          outcomes: failedRunOutcomes(criteria.get(step.def.name) ?? [], msg, waivers),
-          sections: [],
-          durationMs: Date.now() - started,
-        };
-        if (step.overlay) result.overlay = step.overlay;
+      for (const [i, step] of steps.entries()) {
+        if (stopped()) break;
+        const label = step.overlay ? `${step.def.name}/${step.overlay}` : step.def.name;
+        started = i + 1;
+        stage = label;
+        o.reporter?.scenarioStarted?.(step.def.name, step.overlay);
+        const begun = Date.now();
+        let result: ScenarioResult;
+        try {
+          result = await runScenario(step.def, {
+            kube,
+            run,
+            provider: provider.name,
+            facts,
+            overlay: step.overlay,
+            waivers,
+            log,
+            artifactsDir: join(artifactsDir, 'evidence', step.def.name, step.overlay ?? 'baseline'),
+            signal: ac.signal,
+            timeouts: o.timeouts,
+            ...(o.criteriaParams ? { criteriaParams: o.criteriaParams } : {}),
+            ...(o.namespacePrefix ? { namespacePrefix: o.namespacePrefix } : {}),
+            onStage: (s) => (stage = `${label}: ${s}`),
+          });
+        } catch (err) {
+          if (stopped()) break;
+          const msg = errorMessage(err);
+          log(`[${label}] failed: ${msg}`);
+          result = {
+            scenario: step.def.name,
+            outcomes: failedRunOutcomes(criteria.get(step.def.name) ?? [], msg, waivers),
+            sections: [],
+            durationMs: Date.now() - begun,
+          };
+          if (step.overlay) result.overlay = step.overlay;
+        }
+        if (stopped()) break;
+        results.push(result);
+        o.reporter?.scenarioDone?.(result);
+        if (o.overlays && step.overlay) {
+          const p = overlayProof(result.outcomes, step.flips ?? []);
+          proofs.push({ scenario: step.def.name, overlay: step.overlay, flips: step.flips ?? [], ...p });
+          log(`[${label}] overlay proof ${p.ok ? 'holds' : `broken: ${p.problems.join('; ')}`}`);
+        }
       }
-      results.push(result);
-      o.reporter?.scenarioDone?.(result);
-      if (o.overlays && step.overlay) {
-        const p = overlayProof(result.outcomes, step.flips ?? []);
-        proofs.push({ scenario: step.def.name, overlay: step.overlay, flips: step.flips ?? [], ...p });
-        log(`[${step.def.name}/${step.overlay}] overlay proof ${p.ok ? 'holds' : `broken: ${p.problems.join('; ')}`}`);
+    } catch (err) {
+      if (!stopped()) {
+        o.reporter?.close?.();
+        await teardown('error');
+        throw err;
       }
     }
-    if (ac.signal.aborted) throw new IsoproofError('ISOPROOF_ABORTED', 'run interrupted');
 
+    if (stopped()) {
+      // Interrupted: the same cleanup as the normal path, then the partial report.
+      const signal = stopSignal();
+      const during = stage;
+      o.reporter?.close?.();
+      log(`run stopped by ${signal} during ${during}: cleaning up`);
+      await teardown('signal');
+      const why = `not decided: the run was interrupted by ${signal} (during ${during})`;
+      const undecidedRuns: ScenarioResult[] = steps.slice(results.length).map((s) => ({
+        scenario: s.def.name,
+        ...(s.overlay ? { overlay: s.overlay } : {}),
+        outcomes: (criteria.get(s.def.name) ?? []).map((c) => undecided(c, why, (x, checks) => evaluate(x, checks, { waivers }))),
+        sections: [],
+        durationMs: 0,
+      }));
+      const report = buildReport({
+        run,
+        tool: TOOL,
+        provider: provider.name,
+        cluster: { serverVersion },
+        scenarios: [...results, ...undecidedRuns],
+        ...(o.overlays ? { proofs } : {}),
+        finishedAt: new Date(),
+        interrupted: { signal, during },
+      });
+      const artifacts = await writeArtifacts(report, artifactsDir);
+      log(`partial report written (interrupted by ${signal}; ${undecidedRuns.length} of ${steps.length} scenario run(s) undecided)`);
+      return { run, exitCode: report.exitCode, results, proofs, artifacts, report, interrupted: signal };
+    }
+
+    stage = 'report';
     const exitCode = runExitCode(results, proofs, Boolean(o.overlays));
     // With overlays the report carries the proofs: its verdict is then the proof rule (baselines all
     // PASS, each overlay flipped exactly what it names), the same as runExitCode.
-    const report = buildReport({
+    let report = buildReport({
       run,
       tool: TOOL,
       provider: provider.name,
@@ -306,19 +438,23 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
       ...(o.overlays ? { proofs } : {}),
       finishedAt: new Date(),
     });
-    const artifacts = await writeArtifacts(report, artifactsDir);
+    let artifacts = await writeArtifacts(report, artifactsDir);
     o.reporter?.finish?.(report);
-    if (exitCode !== 0 && cluster) {
+    if ((exitCode !== 0 || o.exportLogs) && cluster) {
       await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
     }
     await teardown('done');
+    if (stopped()) {
+      // A signal during the final cleanup: every verdict was decided; the report says it was interrupted.
+      const signal = stopSignal();
+      report = { ...report, interrupted: { signal, during: 'cleanup' } };
+      // The step summary already has this run: rewrite the files only.
+      artifacts = await writeArtifacts(report, artifactsDir, { env: { ...process.env, GITHUB_STEP_SUMMARY: '' } });
+      return { run, exitCode, results, proofs, artifacts, report, interrupted: signal };
+    }
     return { run, exitCode, results, proofs, artifacts, report };
-  } catch (err) {
-    o.reporter?.close?.();
-    await teardown(ac.signal.aborted ? 'signal' : 'error');
-    throw err;
   } finally {
-    signals?.uninstall();
+    shutdown?.signal.removeEventListener('abort', onStop);
+    ownShutdown?.uninstall();
   }
 }
-

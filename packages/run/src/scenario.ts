@@ -17,7 +17,7 @@ import { assertObserveOnly, readScenarioManifests } from './data-scenario';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
 import { namespaceMap, renameNamespaces } from './namespace-prefix';
 import { type CriterionParams, NO_CRITERION_PARAMS, withCriterionParams } from './settings';
-import { DEFAULT_TIMEOUTS, type Timeouts, withTimeout } from './timeout';
+import { DEFAULT_TIMEOUTS, SETTLE_MS, type Timeouts, withTimeout } from './timeout';
 
 export interface ScenarioResult {
   scenario: string;
@@ -42,9 +42,14 @@ export interface RunScenarioOptions {
   timeouts?: Partial<Timeouts>;
   /** The user's per-criterion parameters (config file), merged over the criteria's specs. */
   criteriaParams?: CriterionParams;
+  /** Told when the run enters a step (shutdown messages and interrupted reports name it). */
+  onStage?: (stage: ScenarioStage) => void;
   /** Prefix of the scenario's namespace names (--namespace-prefix): manifests and criteria are renamed alike. */
   namespacePrefix?: string;
 }
+
+/** The steps of a scenario run, in order. */
+export type ScenarioStage = 'apply' | 'readiness' | 'prepare' | 'probing';
 
 export const FIELD_MANAGER = 'isoproof';
 
@@ -111,19 +116,22 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
     criteria = renameNamespaces(criteria, map);
     say(`namespaces renamed: ${[...map.values()].join(', ')}`);
   }
+  o.onStage?.('apply');
   say(`applying ${objects.length} objects`);
   const refs = await withTimeout(
     `apply of ${label}`,
     t.apply,
-    async () => {
+    async (signal) => {
       // One line naming every object of the user's in the way, before anything is applied.
       await assertNoForeignObjects(o.kube, objects);
-      return applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER });
+      return applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER, signal });
     },
     o.signal,
+    { settleMs: SETTLE_MS },
   );
-  const pruned = await withTimeout(`prune of ${label}`, t.apply, () => pruneObjects(o.kube, def.name, refs), o.signal);
+  const pruned = await withTimeout(`prune of ${label}`, t.apply, () => pruneObjects(o.kube, def.name, refs), o.signal, { settleMs: SETTLE_MS });
   if (pruned.length > 0) say(`pruned ${pruned.length} objects of the previous apply`);
+  o.onStage?.('readiness');
   say('waiting until ready');
   // The wait has its own budget (which names what is not ready); the outer bound and the run's signal
   // stop it even if the API server hangs.
@@ -150,8 +158,9 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   let prepareError: string | undefined;
   if (def.prepare) {
     const prepare = def.prepare.bind(def);
+    o.onStage?.('prepare');
     try {
-      await withTimeout(`prepare of ${label}`, t.prepare, (signal) => prepare({ ...ctx, signal }), o.signal);
+      await withTimeout(`prepare of ${label}`, t.prepare, (signal) => prepare({ ...ctx, signal }), o.signal, { settleMs: SETTLE_MS });
     } catch (err) {
       if (o.signal?.aborted) throw err;
       prepareError = err instanceof Error ? err.message : String(err);
@@ -159,6 +168,7 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
     }
   }
 
+  o.onStage?.('probing');
   const results = prepareError
     ? groups.map((g) => ({ ...g, ok: false as const, error: `prepare failed: ${prepareError}`, durationMs: 0 }))
     : await runFamilies(groups, ctx, t.family);

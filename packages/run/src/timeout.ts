@@ -17,6 +17,7 @@ export async function withTimeout<T>(
   ms: number,
   fn: (signal: AbortSignal) => Promise<T>,
   parent?: AbortSignal,
+  opts: { settleMs?: number } = {},
 ): Promise<T> {
   const ac = new AbortController();
   const onParentAbort = () => ac.abort(parent?.reason);
@@ -31,15 +32,34 @@ export async function withTimeout<T>(
     }, ms);
     timer.unref?.();
   });
+  let work: Promise<T> | undefined;
   const aborted = new Promise<never>((_, reject) => {
     ac.signal.addEventListener(
       'abort',
-      () => reject(ac.signal.reason instanceof Error ? ac.signal.reason : new IsoproofError('ISOPROOF_ABORTED', `${step} aborted`)),
+      () => {
+        const err = ac.signal.reason instanceof Error ? ac.signal.reason : new IsoproofError('ISOPROOF_ABORTED', `${step} aborted`);
+        // Interrupted by the parent (a signal): give the step up to settleMs to stop what it was doing
+        // (an apply finishes its current object), so cleanup does not race objects still being created.
+        const settle = parent?.aborted ? (opts.settleMs ?? 0) : 0;
+        if (settle <= 0 || !work) {
+          reject(err);
+          return;
+        }
+        let t: NodeJS.Timeout | undefined;
+        const grace = new Promise<void>((r) => {
+          t = setTimeout(r, settle);
+        });
+        void Promise.race([work.then(() => undefined, () => undefined), grace]).then(() => {
+          clearTimeout(t);
+          reject(err);
+        });
+      },
       { once: true },
     );
   });
   try {
-    return await Promise.race([fn(ac.signal), deadline, aborted]);
+    work = fn(ac.signal);
+    return await Promise.race([work, deadline, aborted]);
   } finally {
     clearTimeout(timer);
     parent?.removeEventListener('abort', onParentAbort);
@@ -48,6 +68,10 @@ export async function withTimeout<T>(
     aborted.catch(() => undefined);
   }
 }
+
+/** How long an interrupted step may take to stop what it is doing (an apply finishes its current
+ * object, a probe deletes its pod) before the cleanup starts. */
+export const SETTLE_MS = 5_000;
 
 /** Time budgets of the steps of a scenario run, in milliseconds. */
 export interface Timeouts {

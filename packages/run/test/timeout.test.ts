@@ -27,3 +27,32 @@ describe('withTimeout', () => {
     await expect(withTimeout('x', 1_000, async () => 1, ac.signal)).rejects.toMatchObject({ code: 'ISOPROOF_ABORTED' });
   });
 });
+
+describe('withTimeout settleMs (a signal stops a step)', () => {
+  it('waits for the step to stop, up to settleMs, before rejecting', async () => {
+    const ac = new AbortController();
+    let stoppedAt = 0;
+    const p = withTimeout(
+      'apply',
+      10_000,
+      (signal) =>
+        new Promise<number>((_, reject) => {
+          signal.addEventListener('abort', () => setTimeout(() => ((stoppedAt = Date.now()), reject(new Error('stopped'))), 100));
+        }),
+      ac.signal,
+      { settleMs: 2_000 },
+    );
+    ac.abort(new Error('interrupted'));
+    await expect(p).rejects.toThrow(/interrupted|stopped/);
+    expect(stoppedAt).toBeGreaterThan(0);
+  });
+  it('a step that ignores the signal is given up after settleMs', async () => {
+    const ac = new AbortController();
+    const t0 = Date.now();
+    const p = withTimeout('stuck', 10_000, () => new Promise<number>(() => undefined), ac.signal, { settleMs: 200 });
+    ac.abort(new Error('interrupted'));
+    await expect(p).rejects.toThrow('interrupted');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+});
