@@ -5,6 +5,7 @@
 #     unchanged (packages/cli/test/user-data.e2e.test.ts);
 #     and while docs/examples/team-isolation, copied to a temp dir outside the repository, runs as a
 #     data-only scenario with the right verdicts (baseline and overlay proof);
+#     an observe-only data scenario (no manifests) judges a TLS endpoint named in its config file;
 #  2. `isoproof validate` accepts that copy and refuses a broken one (exit 0 / 2);
 #  3. `isoproof run --all --kubeconfig K --config FILE` with the provider's facts in a config file
 #     exits 0 with no INCONCLUSIVE criterion.
@@ -21,7 +22,7 @@ t0=$SECONDS
 npx tsx .ci/local-facts-config.ts "$facts_env" > "$out/isoproof.yaml"
 
 echo "existing cluster: user data survives a refused run, a run and an interrupted run beside it, a data scenario run and a sweep"
-(cd packages/cli && ISOPROOF_KUBECONFIG=$kubeconfig ISOPROOF_CONFIG=$out/isoproof.yaml npx vitest run --config vitest.e2e.config.ts test/user-data.e2e.test.ts)
+(cd packages/cli && ISOPROOF_KUBECONFIG=$kubeconfig ISOPROOF_CONFIG=$out/isoproof.yaml npx vitest run --config vitest.e2e.config.ts test/user-data.e2e.test.ts test/observe-only.e2e.test.ts)
 
 echo "existing cluster: isoproof validate on a scenario outside the repository"
 scen=$(mktemp -d)

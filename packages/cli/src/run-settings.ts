@@ -1,4 +1,5 @@
 import type { ScenarioDefinition } from '@isoproof/core';
+import { IsoproofError } from '@isoproof/core';
 import type { Settings } from '@isoproof/run';
 
 /** The flags of `isoproof run` that feed the user's settings. */
@@ -26,6 +27,18 @@ export async function runSettings(flags: RunSettingsFlags): Promise<Settings> {
  * not a silent no-op) and suit their probe family.
  */
 export async function checkRunSettings(settings: Settings, known: ScenarioDefinition[]): Promise<void> {
+  // TLS endpoints name the scenarios that probe them: a typo would silently probe nothing.
+  const endpoints = settings.config?.facts.tlsEndpoints ? (JSON.parse(settings.config.facts.tlsEndpoints) as Array<{ host: string; scenarios: string[] }>) : [];
+  endpoints.forEach((e, i) => {
+    for (const s of e.scenarios) {
+      if (!known.some((k) => k.name === s)) {
+        throw new IsoproofError(
+          'ISOPROOF_INVALID_CONFIG',
+          `${settings.config?.where(['tls', 'endpoints', i, 'scenarios']) ?? 'config'}: tls.endpoints[${i}].scenarios: no scenario '${s}' (known: ${known.map((k) => k.name).join(', ')})`,
+        );
+      }
+    }
+  });
   if (Object.keys(settings.criteria.values).length === 0) return;
   const run = await import('@isoproof/run');
   const ids: string[] = [];

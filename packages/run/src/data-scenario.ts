@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { ProbeFamily, ProbeKind, ScenarioDefinition } from '@isoproof/core';
+import type { Criterion, ProbeFamily, ProbeKind, ScenarioDefinition } from '@isoproof/core';
+import type { KubeObject } from '@isoproof/kube';
+import { readManifests } from '@isoproof/kube';
 import { IsoproofError, PROBE_KINDS } from '@isoproof/core';
 import { admissionFamily, workloadFamily } from '@isoproof/probe-admission';
 import { createNetworkFamily } from '@isoproof/probe-network';
@@ -126,4 +128,31 @@ export function withScenarioDirs(bundled: ScenarioDefinition[], dirs: string[]):
     }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A scenario's baseline objects: every manifest of `manifests/`; none when the directory is absent. */
+export async function readScenarioManifests(dir: string): Promise<KubeObject[]> {
+  const m = join(dir, 'manifests');
+  return existsSync(m) ? readManifests(m) : [];
+}
+
+/**
+ * Probe kinds a scenario that applies nothing (observe-only: no manifests) may use: those that only
+ * look from outside (TLS handshakes). The others exec into pods, act in namespaces or write objects
+ * (RoleBindings of the audit probe), which isoproof does only in what it created.
+ */
+export const OBSERVE_ONLY_KINDS: readonly ProbeKind[] = ['tls'];
+
+/** Throws when a scenario without objects has criteria that would act on what isoproof did not create. */
+export function assertObserveOnly(def: Pick<ScenarioDefinition, 'name' | 'dir'>, criteria: Criterion[], objects: KubeObject[]): void {
+  if (objects.length > 0) return;
+  const bad = criteria.filter((c) => !OBSERVE_ONLY_KINDS.includes(c.probe));
+  if (bad.length === 0) return;
+  throw new IsoproofError(
+    'ISOPROOF_INVALID_SCENARIO',
+    `${join(def.dir, 'criteria.yaml')}: scenario ${def.name} applies no objects, so only ${OBSERVE_ONLY_KINDS.join(', ')} criteria can run (they only look from outside); ${bad
+      .slice(0, 3)
+      .map((c) => `${c.id} (${c.probe})`)
+      .join(', ')} would act on objects isoproof did not create: add manifests for them`,
+  );
 }

@@ -50,7 +50,16 @@ export {
 export type { Settings, SettingsInput, CriterionParams, FactSource } from './settings';
 export { parseConfig, loadConfigFile, durationMs, ConfigError, CONFIG_SCHEMA, CONFIG_FILE_NAME, CONFIG_KEYS } from './config-file';
 export type { ConfigFile, TimeoutName } from './config-file';
-export { loadScenarioDir, findScenarioDirs, withScenarioDirs, familyForKind, SCENARIO_NAME_PATTERN } from './data-scenario';
+export {
+  loadScenarioDir,
+  findScenarioDirs,
+  withScenarioDirs,
+  familyForKind,
+  readScenarioManifests,
+  assertObserveOnly,
+  OBSERVE_ONLY_KINDS,
+  SCENARIO_NAME_PATTERN,
+} from './data-scenario';
 export { validateScenarioDir } from './validate';
 export type { ValidationResult } from './validate';
 export { renameNamespaces, namespaceMap, checkNamespacePrefix, NamespacePrefixError, NAMESPACE_PREFIX_PATTERN } from './namespace-prefix';

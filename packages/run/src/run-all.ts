@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Criterion, Outcome, ResourceRef, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
 import type { KubeHandle, KubeObject } from '@isoproof/kube';
-import { assertNoForeignObjects, checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
+import { assertNoForeignObjects, checkReachable, composeOverlay, loadKube } from '@isoproof/kube';
 import { infrastructureNamespaceObjects, selectProvider } from '@isoproof/cluster';
 import type { KindSettings } from '@isoproof/cluster';
 import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
@@ -11,6 +11,7 @@ import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
 import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
 import { evaluate } from '@isoproof/core';
 import { errorMessage, undecided } from './families';
+import { assertObserveOnly, readScenarioManifests } from './data-scenario';
 import { overlayNames } from './load';
 import { assertRights, requiredRights } from './preflight';
 import { type ScenarioResult, loadScenarioCriteria, runScenario } from './scenario';
@@ -140,7 +141,8 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   for (const def of o.scenarios) {
     scenarioName = def.name;
     criteria.set(def.name, await loadScenarioCriteria(def, o.criteriaParams));
-    const base = await readManifests(join(def.dir, 'manifests'));
+    const base = await readScenarioManifests(def.dir);
+    assertObserveOnly(def, criteria.get(def.name) ?? [], base);
     const names = overlayNames(def.dir);
     if (o.overlay) {
       if (!names.includes(o.overlay)) {

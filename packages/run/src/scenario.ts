@@ -9,11 +9,11 @@ import {
   composeOverlay,
   listOverlays,
   pruneObjects,
-  readManifests,
   removeTempKubeconfigs,
   waitForReady,
 } from '@isoproof/kube';
 import { countVerdicts } from '@isoproof/report';
+import { assertObserveOnly, readScenarioManifests } from './data-scenario';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
 import { namespaceMap, renameNamespaces } from './namespace-prefix';
 import { type CriterionParams, NO_CRITERION_PARAMS, withCriterionParams } from './settings';
@@ -96,7 +96,8 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
 
   let criteria = await loadScenarioCriteria(def, o.criteriaParams);
 
-  let objects = await readManifests(join(def.dir, 'manifests'));
+  let objects = await readScenarioManifests(def.dir);
+  assertObserveOnly(def, criteria, objects);
   if (o.overlay) {
     const overlayDir = join(def.dir, 'overlays', o.overlay);
     if (!existsSync(join(overlayDir, 'overlay.yaml'))) {

@@ -4,7 +4,7 @@ import type { Criterion, ScenarioDefinition } from '@isoproof/core';
 import type { KubeObject } from '@isoproof/kube';
 import { composeOverlay, readManifests } from '@isoproof/kube';
 import { criteriaNamespaces, predictOutcomes, snapshotFromManifests } from '@isoproof/probe-network';
-import { loadScenarioDir } from './data-scenario';
+import { assertObserveOnly, loadScenarioDir } from './data-scenario';
 import { criteriaReferences, danglingReferences } from './references';
 import { overlayNames } from './load';
 import { loadScenarioCriteria } from './scenario';
@@ -60,7 +60,7 @@ export async function validateScenarioDir(dir: string, def?: ScenarioDefinition)
   let base: KubeObject[] = [];
   const manifestsDir = join(scenario.dir, 'manifests');
   if (!existsSync(manifestsDir)) {
-    out.problems.push(`${manifestsDir}: missing; put the scenario's baseline objects there`);
+    out.notes.push(`${manifestsDir}: absent: an observe-only scenario (nothing applied)`);
   } else {
     try {
       base = await readManifests(manifestsDir);
@@ -84,6 +84,12 @@ export async function validateScenarioDir(dir: string, def?: ScenarioDefinition)
   }
   out.overlays = overlays.length;
   if (criteria.length === 0 || out.problems.length > 0) return out;
+  try {
+    assertObserveOnly(scenario, criteria, base);
+  } catch (e) {
+    out.problems.push(message(e));
+    return out;
+  }
 
   // Namespaces the network criteria use must be created by the manifests (or be the cluster's own).
   const network = criteria.filter((c) => c.probe === 'network');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findScenarioDirs, loadScenarioDir, loadScenarios, validateScenarioDir, withScenarioDirs } from '../src/index';
+import { findScenarioDirs, loadScenarioDir, loadScenarios, planRun, validateScenarioDir, withScenarioDirs } from '../src/index';
 
 const EXAMPLE = fileURLToPath(new URL('../../../docs/examples/team-isolation', import.meta.url));
 
@@ -108,6 +108,21 @@ describe('validateScenarioDir', () => {
     rmSync(join(dir6, 'manifests'), { recursive: true });
     mkdirSync(join(dir6, 'other'));
     r = await validateScenarioDir(dir6);
-    expect(r.problems[0]).toMatch(/manifests: missing/);
+    expect(r.problems[0]).toMatch(/scenario team-isolation applies no objects, so only tls criteria can run .*TEAM-ISO-01 \(network\)/);
+  });
+
+  it('an observe-only scenario (no manifests/) of TLS criteria is valid and plans no objects', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'isoproof-observe-')), 'public-tls');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'criteria.yaml'),
+      'criteria:\n  - { id: PUB-TLS-01, title: chain, seed: s, probe: tls, vantage: v, expectation: e, spec: { check: chain } }\n',
+    );
+    const r = await validateScenarioDir(dir);
+    expect(r.problems).toEqual([]);
+    expect(r.notes[0]).toMatch(/manifests: absent: an observe-only scenario/);
+    const plan = await planRun({ scenarios: [loadScenarioDir(dir)] });
+    expect(plan.objects).toEqual([]);
+    expect(plan.steps).toHaveLength(1);
   });
 });

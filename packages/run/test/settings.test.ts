@@ -54,6 +54,19 @@ describe('config file', () => {
     expect(c.where(['criteria', 'TLS-CERT-03'])).toBe('/etc/isoproof/isoproof.yaml:10');
   });
 
+  it('tls.endpoints become the tlsEndpoints fact, CA files resolved against the config file', () => {
+    const c = parseConfig(
+      ['tls:', '  endpoints:', '    - { host: www.example.com, address: 10.0.0.5:443, caFile: ca.pem, scenarios: [my-tls] }', '    - { host: api.example.com, scenarios: [my-tls] }'].join('\n'),
+      '/etc/isoproof/isoproof.yaml',
+    );
+    expect(JSON.parse(c.facts.tlsEndpoints!)).toEqual([
+      { host: 'www.example.com', address: '10.0.0.5:443', caFile: '/etc/isoproof/ca.pem', scenarios: ['my-tls'] },
+      { host: 'api.example.com', scenarios: ['my-tls'] },
+    ]);
+    expect(thrown(() => parseConfig('tls:\n  endpoints:\n    - host: a.example.com\n      address: nope\n      scenarios: [x]\n', 'c.yaml'))).toMatch(/^c\.yaml:4: tls\.endpoints\[0\]\.address: must match/);
+    expect(thrown(() => parseConfig('tls:\n  endpoints:\n    - host: a.example.com\n', 'c.yaml'))).toMatch(/^c\.yaml:3: tls\.endpoints\[0\]: missing required field "scenarios"/);
+  });
+
   it('an empty file is no settings', () => {
     const c = parseConfig('', 'isoproof.yaml');
     expect(c.facts).toEqual({});
