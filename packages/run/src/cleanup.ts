@@ -46,22 +46,40 @@ export function describeRefs(refs: ReadonlyArray<ResourceRef>, max = 4): string 
   return `${named.join(', ')}${refs.length > max ? ` (+${refs.length - max} more)` : ''}`;
 }
 
-/** Shortens the termination grace of every pod in `namespaces` (ours) to 1 s. Best effort. */
-async function stopPods(kube: KubeHandle, namespaces: string[], log: (line: string) => void): Promise<void> {
+/** Workload controllers that would recreate the pods quiesce() stops, owners before what they own. */
+const CONTROLLERS = [
+  ['apps/v1/deployments', 'batch/v1/cronjobs'],
+  ['apps/v1/replicasets', 'apps/v1/statefulsets', 'apps/v1/daemonsets', 'batch/v1/jobs'],
+];
+
+/**
+ * Stops the workloads of `namespaces` (namespaces isoproof created, so everything in them is the run's):
+ * deletes their controllers without cascading (nothing recreates a pod), then deletes their pods with a
+ * 1 s grace. Done before the namespace is deleted, the namespace controller then never waits for a
+ * pod's default 30 s termination grace. Best effort: an error only means the namespace goes slower.
+ */
+export async function quiesce(kube: KubeHandle, namespaces: string[], log: (line: string) => void): Promise<void> {
+  const collection = async (path: string, body: Record<string, unknown>): Promise<void> => {
+    try {
+      const res = await rawRequest(kube, { method: 'DELETE', path, body: { apiVersion: 'v1', kind: 'DeleteOptions', ...body }, timeoutMs: 15_000 });
+      // 403: no right to delete at once; 404: API not served. The namespace deletion still removes them.
+      if (res.status >= 300 && res.status !== 403 && res.status !== 404) log(`cleanup: DELETE ${path}: HTTP ${res.status}`);
+    } catch (err) {
+      log(`cleanup: DELETE ${path} failed: ${errorMessage(err)}`);
+    }
+  };
   await Promise.all(
-    namespaces.map(async (ns) => {
-      try {
-        const res = await rawRequest(kube, {
-          method: 'DELETE',
-          path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`,
-          body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 1, propagationPolicy: 'Background' },
-          timeoutMs: 15_000,
-        });
-        // 403: no right to delete pods at once; the namespace deletion still removes them, later.
-        if (res.status >= 300 && res.status !== 403 && res.status !== 404) log(`cleanup: stopping the pods of ${ns}: HTTP ${res.status}`);
-      } catch (err) {
-        log(`cleanup: stopping the pods of ${ns} failed: ${errorMessage(err)}`);
+    namespaces.map(async (name) => {
+      const ns = encodeURIComponent(name);
+      for (const tier of CONTROLLERS) {
+        await Promise.all(
+          tier.map((c) => {
+            const [group, version, resource] = c.split('/') as [string, string, string];
+            return collection(`/apis/${group}/${version}/namespaces/${ns}/${resource}`, { propagationPolicy: 'Orphan' });
+          }),
+        );
       }
+      await collection(`/api/v1/namespaces/${ns}/pods`, { gracePeriodSeconds: 1 });
     }),
   );
 }
@@ -106,27 +124,29 @@ export async function cleanupRun(kube: KubeHandle, o: CleanupOptions): Promise<C
 
   let found = await listOurs(kube, o);
   const live = found.filter((r) => !r.terminating);
-  // 1. Seeded violations first: what the overlay added or changed, and the namespaces it left open.
+  const ourNs = new Set(found.filter((r) => r.kind === 'Namespace').map((r) => r.name));
+  // 1. Seeded violations first: what the overlay added or changed, and the namespaces it left open
+  //    (their pods stop at once, then the namespace goes).
   const v = o.violations ?? { objects: [], namespaces: [] };
   const vKeys = new Set(v.objects.map(key));
   const vNs = new Set(v.namespaces);
   const first = live.filter((r) => vKeys.has(key(r)) || (r.kind === 'Namespace' && vNs.has(r.name)));
   if (first.length > 0) {
-    await remove(first);
+    const firstNs = first.filter((r) => r.kind === 'Namespace');
+    await remove(first.filter((r) => r.kind !== 'Namespace'));
+    await quiesce(kube, firstNs.map((r) => r.name), o.log);
+    await remove(firstNs);
     o.log(`cleanup: seeded violation removed first: ${describeRefs(first)}`);
   }
-  // 2. The rest. An object inside one of our namespaces goes with the namespace.
-  const ourNs = new Set(found.filter((r) => r.kind === 'Namespace').map((r) => r.name));
-  const rest = live.filter((r) => !(r.namespace && ourNs.has(r.namespace)));
+  // 2. The rest. An object inside one of our namespaces goes with the namespace; the pods of those
+  //    namespaces are stopped first, so no namespace waits for a 30 s termination grace.
+  const rest = live.filter((r) => !(r.namespace && ourNs.has(r.namespace)) && !deleted.has(key(r)));
   if (rest.length > 0) {
-    const ns = rest.filter((r) => r.kind === 'Namespace').length;
-    o.log(`cleanup: deleting ${rest.length} objects of run ${o.runId} and its scenarios (${ns} namespace(s) with their contents, ${rest.length - ns} other)`);
+    const ns = rest.filter((r) => r.kind === 'Namespace');
+    o.log(`cleanup: deleting ${rest.length} objects of run ${o.runId} and its scenarios (${ns.length} namespace(s) with their contents, ${rest.length - ns.length} other)`);
+    await quiesce(kube, ns.map((r) => r.name), o.log);
   }
   await remove(rest);
-  // Pods of our namespaces (created by our workloads; they carry no run label of their own) stop
-  // within a second instead of their termination grace period (30 s by default), so the namespaces go
-  // in seconds.
-  await stopPods(kube, [...ourNs], o.log);
 
   // 3. Wait until nothing labelled is left; delete what appeared meanwhile.
   let lastProgress = Date.now();

@@ -5,7 +5,7 @@ export { runAll, planRun, runExitCode, failedRunOutcomes } from './run-all';
 export type { RunAllOptions, RunAllResult, RunReporter, ProviderChoice, ProviderName, OverlayProofResult } from './run-all';
 export { Shutdown, InterruptedError, SIGNAL_EXIT, SHUTDOWN_DEADLINE_MS } from './shutdown';
 export type { ShutdownOptions, StopSignal } from './shutdown';
-export { cleanupRun, violationRefs, describeRefs } from './cleanup';
+export { cleanupRun, violationRefs, describeRefs, quiesce } from './cleanup';
 export type { CleanupOptions, CleanupResult, ViolationRefs } from './cleanup';
 export { checkArtifactsDir, checkWaiverCriteria, closestId, editDistance, InputError } from './inputs';
 export { exitCodeFor, overlayProof, overlayProofVerdict, EXIT_PASS, EXIT_FAIL, EXIT_ERROR } from './exit-code';
