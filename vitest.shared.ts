@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /** Unit tests: fast, no cluster. `*.e2e.test.ts` files are left to the e2e config. */
@@ -10,9 +11,10 @@ export const unitConfig = defineConfig({
   },
 });
 
-/** Scenario e2e: real cluster, serial, long timeouts. */
+/** Scenario e2e: real cluster, serial, long timeouts. Under CI, no cluster fails the run (vitest.e2e-guard.ts). */
 export const e2eConfig = defineConfig({
   test: {
+    globalSetup: [fileURLToPath(new URL('./vitest.e2e-guard.ts', import.meta.url))],
     include: ['**/*.e2e.test.ts'],
     exclude: ['**/node_modules/**'],
     testTimeout: 600_000,

@@ -1,11 +1,16 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Report } from '@isoproof/report';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsoproofError, redactText } from '@isoproof/core';
 import { UsageError, formatError } from './errors';
+import { checkRunSettings, knownScenarios, runSettings } from './run-settings';
+import { cmdValidate } from './validate-command';
 import { COMMANDS, type CommandSpec, commandHelp, parseOptions, topHelp } from './spec';
+import { afterRun, cmdBundle } from './commands/bundle';
+import { cmdDiff } from './commands/diff';
+import { cmdVerify } from './commands/verify';
 
 export type ProviderName = 'kind' | 'existing' | 'local';
 const PROVIDERS: readonly ProviderName[] = ['kind', 'existing', 'local'];
@@ -77,34 +82,53 @@ function kubeconfigFlag(v: Values, provider: ProviderName | undefined): string |
   return file;
 }
 
+/**
+ * --node-image / --kind-config: kind only (an explicit other provider, or --kubeconfig, is a usage
+ * error); the config file must exist. The ISOPROOF_KIND_* environment fills what is not given.
+ */
+function kindFlags(v: Values, provider: ProviderName | undefined, kubeconfig: string | undefined): { nodeImage?: string; config?: string } | undefined {
+  const nodeImage = str(v, 'node-image');
+  const config = str(v, 'kind-config');
+  if (nodeImage === undefined && config === undefined) return undefined;
+  const flag = nodeImage !== undefined ? '--node-image' : '--kind-config';
+  if ((provider && provider !== 'kind') || kubeconfig) throw new UsageError(`${flag} is for --provider kind, not ${provider ?? 'existing'}`);
+  if (nodeImage === '') throw new UsageError('--node-image needs an image name');
+  let file: string | undefined;
+  if (config !== undefined) {
+    file = resolve(config);
+    if (!existsSync(file)) throw new UsageError(`kind config not found: ${file}; fix --kind-config`);
+  }
+  return { ...(nodeImage ? { nodeImage } : {}), ...(file ? { config: file } : {}) };
+}
+
 /** Fails fast (one line) when a named cluster cannot be reached. */
 async function preflight(kubeconfig: string, context: string | undefined): Promise<void> {
   const { loadKube, checkReachable } = await import('@isoproof/kube');
   await checkReachable(loadKube(kubeconfig, context), 8_000);
 }
 
-async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
+async function cmdRun(v: Values, io: Io, debug: boolean, argv: string[] = []): Promise<number> {
   const names = list(v, 'scenario');
   if (!bool(v, 'all') && names.length === 0) throw new UsageError('name the scenarios to run: --scenario NAME (repeatable) or --all');
   if (bool(v, 'all') && names.length > 0) throw new UsageError('--all and --scenario exclude each other; use one');
   if (str(v, 'overlay') && bool(v, 'with-overlays')) throw new UsageError('--overlay and --with-overlays exclude each other; use one');
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
+  const kind = kindFlags(v, provider, kubeconfig);
   const context = str(v, 'context');
   // Every input is checked before the first cluster call: bad input is one line and exit 2.
+  // Facts, waivers, criteria parameters, timeouts: flags > config file (isoproof.yaml or --config).
+  const settings = await runSettings({ config: str(v, 'config'), fact: list(v, 'fact'), waivers: str(v, 'waivers'), scenarioDirs: list(v, 'scenario-dir') });
+  const waiversFile = settings.waiversFile;
   const run = await import('@isoproof/run');
-  const all = await run.loadScenarios();
+  const all = await knownScenarios(settings);
   if (all.length === 0) throw new IsoproofError('ISOPROOF_NO_SCENARIO', `no scenarios found under ${run.repoRoot()}/scenarios`);
+  await checkRunSettings(settings, all);
+  const namespacePrefix = str(v, 'namespace-prefix');
+  if (namespacePrefix !== undefined) run.checkNamespacePrefix(namespacePrefix);
   const scenarios = bool(v, 'all') ? all : run.selectScenarios(all, names);
   // Criteria, manifests and overlays of the selection (the run plans again; it takes milliseconds).
-  await run.planRun({ scenarios, overlay: str(v, 'overlay'), overlays: bool(v, 'with-overlays') });
-  let waiversFile = str(v, 'waivers');
-  if (waiversFile !== undefined) {
-    waiversFile = resolve(waiversFile);
-    if (!existsSync(waiversFile)) throw new IsoproofError('ISOPROOF_INVALID_WAIVER', `waivers file not found: ${waiversFile}; fix --waivers`);
-  } else if (existsSync('waivers.yaml')) {
-    waiversFile = resolve('waivers.yaml');
-  }
+  await run.planRun({ scenarios, overlay: str(v, 'overlay'), overlays: bool(v, 'with-overlays'), criteriaParams: settings.criteria });
   if (waiversFile) {
     const { loadWaivers } = await import('@isoproof/core');
     const known: string[] = [];
@@ -118,7 +142,7 @@ async function cmdRun(v: Values, io: Io, debug: boolean): Promise<number> {
   const shutdown = new run.Shutdown({ log: (l) => io.err(l) }).install();
   try {
     if (kubeconfig) await preflight(kubeconfig, context);
-    return await runWithReporter(run, v, io, debug, { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown });
+    return await runWithReporter(run, v, io, debug, { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv, kind });
   } catch (err) {
     const code = shutdown.exitCode();
     if (code === undefined) throw err;
@@ -142,9 +166,12 @@ async function runWithReporter(
     waiversFile: string | undefined;
     artifactsDir: string;
     shutdown: InstanceType<typeof run.Shutdown>;
+    settings: Awaited<ReturnType<typeof runSettings>>;
+    argv: string[];
+    kind: ReturnType<typeof kindFlags>;
   },
 ): Promise<number> {
-  const { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown } = a;
+  const { provider, kubeconfig, context, scenarios, waiversFile, artifactsDir, shutdown, settings, argv, kind } = a;
   const { createConsoleReporter } = await import('@isoproof/report');
   const reporter = createConsoleReporter({ stream: process.stderr });
   // Progress lines are held back for the first seconds: a run that fails fast (kind missing, bad
@@ -160,13 +187,19 @@ async function runWithReporter(
   let res: Awaited<ReturnType<typeof run.runAll>>;
   try {
     res = await run.runAll({
-      provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name') },
+      provider: { name: provider, kubeconfig, context, clusterName: str(v, 'cluster-name'), ...(kind ? { kind } : {}) },
       scenarios,
       overlay: str(v, 'overlay'),
       overlays: bool(v, 'with-overlays'),
       artifactsDir,
       keepCluster: bool(v, 'keep-cluster'),
+      exportLogs: str(v, 'bundle') !== undefined,
       waiversFile,
+      facts: settings.facts,
+      factSources: settings.factSources,
+      criteriaParams: settings.criteria,
+      ...(str(v, 'namespace-prefix') !== undefined ? { namespacePrefix: str(v, 'namespace-prefix') } : {}),
+      timeouts: settings.timeouts,
       log: (l) => (held ? held.push(l) : reporter.log(l)),
       reporter: {
         ...reporter,
@@ -190,8 +223,9 @@ async function runWithReporter(
     io.out(`exit ${code} (interrupted by ${res.interrupted})`);
     return code;
   }
+  await afterRun(v, dirname(res.artifacts.json), io, ['isoproof', ...argv], waiversFile);
   for (const p of res.proofs.filter((x) => !x.ok)) io.err(`overlay ${p.scenario}/${p.overlay} did not flip as declared: ${p.problems.join('; ')}`);
-  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
+  io.out(`report: ${res.artifacts.json} (also ${res.artifacts.html}, ${res.artifacts.markdown}, ${res.artifacts.junit}, ${res.artifacts.sarif})`);
   io.out(`exit ${res.exitCode} (${res.exitCode === 0 ? 'all PASS' : res.exitCode === 1 ? 'FAIL found' : 'INCONCLUSIVE or error'})`);
   return res.exitCode;
 }
@@ -199,8 +233,9 @@ async function runWithReporter(
 async function cmdUp(v: Values, io: Io): Promise<number> {
   const provider = providerFlag(v);
   const kubeconfig = kubeconfigFlag(v, provider);
+  const kind = kindFlags(v, provider, kubeconfig);
   const { selectProvider } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, kubeconfig, context: str(v, 'context'), name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const p = await selectProvider({ provider, kubeconfig, context: str(v, 'context'), name: str(v, 'cluster-name'), ...(kind ? { kind } : {}), log: (l: string) => io.err(l) });
   const cluster = await p.up();
   io.err(`cluster ready (provider ${p.name}); kubeconfig:`);
   io.out(cluster.kubeconfigPath);
@@ -210,16 +245,27 @@ async function cmdUp(v: Values, io: Io): Promise<number> {
 async function cmdDown(v: Values, io: Io): Promise<number> {
   const provider = providerFlag(v);
   if (provider === 'existing') throw new UsageError("'down' deletes clusters isoproof created; for an existing cluster use 'isoproof sweep --kubeconfig FILE'");
-  const { selectProvider, LocalProvider, DEFAULT_KIND_CLUSTER } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const { selectProvider, LocalProvider, KindProvider, DEFAULT_KIND_CLUSTER } = await import('@isoproof/cluster');
+  // env {}: deleting needs no node image or config, and a stale ISOPROOF_KIND_CONFIG must not block it.
+  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), env: {}, log: (l: string) => io.err(l) });
   if (p instanceof LocalProvider) {
+    if (str(v, 'logs') !== undefined) throw new UsageError('--logs is for --provider kind (the local provider keeps its logs in its state directory, /var/lib/isoproof-local/logs by default)');
     await p.down();
     io.err('local cluster stopped and cleaned');
     return 0;
   }
   const name = str(v, 'cluster-name') ?? DEFAULT_KIND_CLUSTER;
-  const cluster = await p.reuse(name);
-  await cluster.destroy();
+  const logs = str(v, 'logs');
+  if (p instanceof KindProvider) {
+    if (logs !== undefined) {
+      // The logs are evidence, not a condition for deleting: a failed export is one line, then down goes on.
+      await p.exportLogs(name, resolve(logs)).then(
+        () => io.err(`logs of ${name} exported (redacted) to ${resolve(logs)}`),
+        (e: unknown) => io.err(`log export of ${name} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+      );
+    }
+    await p.down(name);
+  } else await (await p.reuse(name)).destroy();
   io.err(`cluster ${name} deleted (provider ${p.name})`);
   return 0;
 }
@@ -238,7 +284,7 @@ async function cmdSweep(v: Values, io: Io): Promise<number> {
     return 0;
   }
   const { selectProvider } = await import('@isoproof/cluster');
-  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), log: (l: string) => io.err(l) });
+  const p = await selectProvider({ provider, name: str(v, 'cluster-name'), env: {}, log: (l: string) => io.err(l) });
   const removed = await p.sweep(str(v, 'prefix'));
   io.out(removed.length ? `removed clusters: ${removed.join(', ')}` : 'no leftover clusters');
   return 0;
@@ -290,7 +336,7 @@ export function consoleText(report: Report): string {
 async function cmdList(v: Values, io: Io): Promise<number> {
   const run = await import('@isoproof/run');
   const { listOverlays } = await import('@isoproof/kube');
-  const scenarios = await run.loadScenarios();
+  const scenarios = await knownScenarios(await runSettings({ config: str(v, 'config'), scenarioDirs: list(v, 'scenario-dir') }));
   const rows = [];
   const broken: string[] = [];
   for (const s of scenarios) {
@@ -361,7 +407,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (c.name) {
       case 'run':
         noPositionals(c, positionals);
-        return await cmdRun(values, io, debug);
+        return await cmdRun(values, io, debug, argv);
       case 'up':
         noPositionals(c, positionals);
         return await cmdUp(values, io);
@@ -376,6 +422,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'list':
         noPositionals(c, positionals);
         return await cmdList(values, io);
+      case 'validate':
+        return await cmdValidate(positionals, io);
+      case 'diff':
+        return await cmdDiff(values, positionals, io);
+      case 'bundle':
+        return await cmdBundle(values, positionals, io, ['isoproof', ...argv]);
+      case 'verify':
+        return await cmdVerify(values, positionals, io);
       default:
         throw new UsageError(`unknown command '${cmd}'`);
     }

@@ -1,3 +1,4 @@
+import { REPORT_COMMANDS, RUN_BUNDLE_FLAG } from './commands/specs';
 /**
  * The command table: every command's flags, from which both the parser options and the help text
  * are generated, so the help always lists every flag the parser accepts.
@@ -20,6 +21,8 @@ export interface CommandSpec {
   positionals?: { name: string; help: string; required?: boolean };
   flags: FlagSpec[];
   examples?: string[];
+  /** Lines after the examples (e.g. the command's exit codes). */
+  notes?: string[];
 }
 
 const debug: FlagSpec = { name: 'debug', type: 'boolean', help: 'print stack traces of errors' };
@@ -44,6 +47,32 @@ const clusterName: FlagSpec = {
   help: 'kind cluster name (default: isoproof-kind; the local cluster is always isoproof-local)',
 };
 
+const scenarioDir: FlagSpec = {
+  name: 'scenario-dir',
+  type: 'string',
+  multiple: true,
+  value: 'DIR',
+  help: 'also use the scenarios kept as data in DIR (a scenario directory, or a directory of them); see docs/write-your-own-scenario.md',
+};
+const config: FlagSpec = {
+  name: 'config',
+  type: 'string',
+  value: 'FILE',
+  help: 'config file: facts, waivers, tls, scenarioDirs, per-criterion parameters, timeouts (default: isoproof.yaml if present)',
+};
+const nodeImage: FlagSpec = {
+  name: 'node-image',
+  type: 'string',
+  value: 'IMAGE',
+  help: 'kind node image (default: $ISOPROOF_KIND_NODE_IMAGE, else kind\'s own); only for a cluster isoproof creates',
+};
+const kindConfig: FlagSpec = {
+  name: 'kind-config',
+  type: 'string',
+  value: 'FILE',
+  help: 'kind config file (default: $ISOPROOF_KIND_CONFIG, else clusters/kind/isoproof.yaml)',
+};
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'run',
@@ -55,6 +84,7 @@ export const COMMANDS: CommandSpec[] = [
       context,
       { name: 'scenario', type: 'string', multiple: true, value: 'NAME', help: 'scenario to run; see isoproof list' },
       { name: 'all', type: 'boolean', help: 'run every scenario' },
+      scenarioDir,
       {
         name: 'overlay',
         type: 'string',
@@ -66,16 +96,35 @@ export const COMMANDS: CommandSpec[] = [
         type: 'boolean',
         help: 'run the baseline and every overlay; passes only if the baseline is all PASS and each overlay flips exactly the criteria it names',
       },
-      { name: 'waivers', type: 'string', value: 'FILE', help: 'waivers file (default: waivers.yaml if present)' },
+      { name: 'waivers', type: 'string', value: 'FILE', help: 'waivers file (default: the config file\'s waivers, else waivers.yaml if present)' },
+      {
+        name: 'fact',
+        type: 'string',
+        multiple: true,
+        value: 'KEY=VALUE',
+        help: 'a fact probes read (e.g. ingressAddress=127.0.0.1:18443, auditLogPath=/var/log/audit.log); overrides the config file and the provider',
+      },
+      config,
+      {
+        name: 'namespace-prefix',
+        type: 'string',
+        value: 'PREFIX',
+        help: "prefix every scenario namespace name (e.g. dev1- makes tenant-a dev1-tenant-a), when the cluster already has namespaces with the scenarios' names",
+      },
       { name: 'artifacts', type: 'string', value: 'DIR', help: 'where report.json, junit.xml, report.md, report.sarif and logs go (default: artifacts)' },
       { name: 'keep-cluster', type: 'boolean', help: 'leave the cluster and the scenario objects in place' },
+      RUN_BUNDLE_FLAG,
       clusterName,
+      nodeImage,
+      kindConfig,
       debug,
       help,
     ],
     examples: [
       'isoproof run --all',
       'isoproof run --scenario tenant-isolation --kubeconfig ./kubeconfig --context dev',
+      'isoproof run --all --kubeconfig ./kubeconfig --config isoproof.yaml --fact ingressAddress=10.0.0.5:443',
+      'isoproof run --kubeconfig ./kubeconfig --scenario-dir ./my-scenarios --scenario team-isolation',
       'isoproof run --scenario tenant-isolation --overlay allow-cross-tenant --keep-cluster',
     ],
   },
@@ -83,13 +132,24 @@ export const COMMANDS: CommandSpec[] = [
     name: 'up',
     summary: 'create (or reuse) a cluster and print its kubeconfig path',
     usage: 'isoproof up [flags]',
-    flags: [provider, kubeconfig, context, clusterName, debug, help],
+    flags: [provider, kubeconfig, context, clusterName, nodeImage, kindConfig, debug, help],
   },
   {
     name: 'down',
     summary: 'delete a cluster created by isoproof',
     usage: 'isoproof down [flags]',
-    flags: [provider, clusterName, debug, help],
+    flags: [
+      provider,
+      clusterName,
+      {
+        name: 'logs',
+        type: 'string',
+        value: 'DIR',
+        help: 'kind: first export the cluster logs to DIR, redacted (node logs; pod and container logs left out)',
+      },
+      debug,
+      help,
+    ],
   },
   {
     name: 'sweep',
@@ -122,8 +182,17 @@ export const COMMANDS: CommandSpec[] = [
     name: 'list',
     summary: 'list scenarios with their criteria and overlays',
     usage: 'isoproof list [--json]',
-    flags: [{ name: 'json', type: 'boolean', help: 'machine-readable output' }, debug, help],
+    flags: [{ name: 'json', type: 'boolean', help: 'machine-readable output' }, scenarioDir, config, debug, help],
   },
+  {
+    name: 'validate',
+    summary: 'check scenario directories offline: schemas, manifests, overlays, network cells simulated',
+    usage: 'isoproof validate DIR...',
+    positionals: { name: 'DIR', help: 'a scenario directory (criteria.yaml, manifests/, overlays/) or a directory of them', required: true },
+    flags: [debug, help],
+    examples: ['isoproof validate ./my-scenarios/team-isolation'],
+  },
+  ...REPORT_COMMANDS,
 ];
 
 export const EXIT_CODES_HELP = `Exit codes:
@@ -148,6 +217,7 @@ export function commandHelp(c: CommandSpec): string {
   parts.push('Flags:', table(c.flags.map(flagLine)), '');
   if (c.examples?.length) parts.push('Examples:', ...c.examples.map((e) => `  ${e}`), '');
   if (c.name === 'run') parts.push(EXIT_CODES_HELP, '');
+  if (c.notes?.length) parts.push(...c.notes, '');
   return parts.join('\n');
 }
 

@@ -79,7 +79,7 @@ const report = renderJson(
   buildReport({ run: { id: 'r0123456789', startedAt: '2026-01-01T00:00:00.000Z' }, provider: 'kind', scenarios: [], finishedAt: '2026-01-01T00:01:00.000Z' }),
 );
 
-describe.concurrent('bad input of run: exit 2, one line naming the file and the fix, no cluster call', () => {
+describe('bad input of run: exit 2, one line naming the file and the fix, no cluster call', { timeout: 120_000 }, () => {
   const cases: Array<[string, () => string[], RegExp]> = [
     [
       'waiver naming an unknown criterion',
@@ -139,7 +139,7 @@ describe.concurrent('bad input of run: exit 2, one line naming the file and the 
   }
 });
 
-describe.concurrent('bad report files: exit 2, one line naming the file and the fix', () => {
+describe('bad report files: exit 2, one line naming the file and the fix', { timeout: 120_000 }, () => {
   const cases: Array<[string, () => string, RegExp]> = [
     ['empty', () => put('empty.json', ''), /^isoproof: \S+empty\.json: empty file, not a report\.json; regenerate it with 'isoproof run'$/],
     ['truncated', () => put('truncated.json', report.slice(0, 120)), /^isoproof: \S+truncated\.json: not valid JSON \(truncated\?\): .*; regenerate it with 'isoproof run'$/],

@@ -32,7 +32,7 @@ function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; time
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 25_000);
+    const killer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 100_000);
     p.on('error', reject);
     p.on('exit', (code) => {
       clearTimeout(killer);
@@ -49,7 +49,7 @@ beforeAll(() => {
 });
 afterAll(() => undefined);
 
-describe.concurrent('help', () => {
+describe.concurrent('help', { timeout: 120_000 }, () => {
   it('top-level --help lists every command and exits 0', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
@@ -95,7 +95,7 @@ describe('help is accurate: the parser accepts every flag the help lists', () =>
   }
 });
 
-describe.concurrent('bad input: one line on stderr, exit 2, no stack', () => {
+describe.concurrent('bad input: one line on stderr, exit 2, no stack', { timeout: 120_000 }, () => {
   const oneLine = (r: Result, pattern: RegExp) => {
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toHaveLength(1);
@@ -164,6 +164,38 @@ describe('provider unavailable', () => {
     expect(r.stderr).toMatch(/^isoproof: /);
     // With every scenario loadable, the line is about kind.
     if (!r.stderr.includes('scenario')) expect(r.stderr).toMatch(/kind is not installed/);
+  });
+});
+
+describe.concurrent('kind flags (--node-image, --kind-config)', { timeout: 120_000 }, () => {
+  const noKind = { PATH: dirname(process.execPath) };
+  it('are for the kind provider only', async () => {
+    const r = await cli(['up', '--provider', 'local', '--node-image', 'x:1'], { env: noKind });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual(['isoproof: --node-image is for --provider kind, not local']);
+    const e = await cli(['run', '--all', '--kubeconfig', join(REPO, 'package.json'), '--kind-config', join(REPO, 'clusters/kind/isoproof.yaml')], { env: noKind });
+    expect(e.code).toBe(2);
+    expect(lines(e.stderr)).toEqual(['isoproof: --kind-config is for --provider kind, not existing']);
+  });
+  it('a missing --kind-config file is one line, exit 2', async () => {
+    const r = await cli(['up', '--provider', 'kind', '--kind-config', join(tmp, 'nope.yaml')], { env: noKind });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([`isoproof: kind config not found: ${join(tmp, 'nope.yaml')}; fix --kind-config`]);
+  });
+  it('a missing ISOPROOF_KIND_CONFIG file is one line naming the variable, exit 2', async () => {
+    const r = await cli(['up', '--provider', 'kind'], { env: { ...noKind, ISOPROOF_KIND_CONFIG: join(tmp, 'gone.yaml') } });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([`isoproof: kind config not found: ${join(tmp, 'gone.yaml')}; fix ISOPROOF_KIND_CONFIG`]);
+  });
+  it('given and valid, the run gets as far as kind itself', async () => {
+    const r = await cli(['up', '--provider', 'kind', '--node-image', 'isoproof.local/kind-node:x', '--kind-config', join(REPO, 'clusters/kind/isoproof.yaml')], { env: noKind });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/kind is not installed/);
+  });
+  it('down ignores a stale ISOPROOF_KIND_CONFIG (deleting needs none)', async () => {
+    const r = await cli(['down', '--provider', 'kind'], { env: { ...noKind, ISOPROOF_KIND_CONFIG: join(tmp, 'gone.yaml') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/kind is not installed/);
   });
 });
 

@@ -78,8 +78,8 @@ describe.skipIf(!ready)('external listener on a real Docker engine', () => {
     await sweepExternalListeners({ clusters: [CLUSTER] });
   });
   afterAll(async () => {
-    await sweepExternalListeners({ clusters: [CLUSTER, `${CLUSTER}-p`] });
-    docker(['rm', '-f', `${CLUSTER}-p-control-plane`]);
+    await sweepExternalListeners({ clusters: [CLUSTER, `${CLUSTER}-p`, `${CLUSTER}-l`] });
+    docker(['rm', '-f', `${CLUSTER}-p-control-plane`, `${CLUSTER}-l-control-plane`]);
   });
 
   it('starts netexec on the kind network, answers TCP/HTTP and UDP at its container IP, and is gone after dispose', async () => {
@@ -147,6 +147,8 @@ arg() { local want="$1"; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { e
 case "$1 \${2:-}" in
   "create cluster") arg --name "$@" >> "$state"; printf 'apiVersion: v1\\nkind: Config\\n' > "$(arg --kubeconfig "$@")" ;;
   "get clusters") cat "$state" ;;
+  "get nodes") grep -qx "$(arg --name "$@")" "$state" && echo "$(arg --name "$@")-control-plane" ;;
+  "load image-archive") test -s "$3" && echo "$3" >> "$state.loaded" ;;
   "export kubeconfig") printf 'apiVersion: v1\\nkind: Config\\n' > "$(arg --kubeconfig "$@")" ;;
   "delete cluster") grep -vx "$(arg --name "$@")" "$state" > "$state.tmp"; mv "$state.tmp" "$state" ;;
   *) echo "unexpected: $*" >&2; exit 1 ;;
@@ -158,11 +160,15 @@ esac
     // Stand-in for the kind node container (the listener starts only next to a running kind node).
     const node = docker(['run', '-d', '--name', `${name}-control-plane`, '--network', KIND_DOCKER_NETWORK, '--label', 'isoproof.dev/managed=true', EXTERNAL_LISTENER_IMAGE, 'pause']);
     expect(node, 'docker run of the stand-in node container').toBeDefined();
-    const provider = () => new KindProvider().withKindBinary(join(bin, 'kind')).withKubeconfigDir(join(root, 'kc')).withName(name).withLog(log);
+    // No API server behind the fake kind: no ingress controller, and the one project image the
+    // stand-in node cannot hold (it has no crictl) goes through docker save + kind load image-archive.
+    const provider = () =>
+      new KindProvider().withKindBinary(join(bin, 'kind')).withKubeconfigDir(join(root, 'kc')).withName(name).withLog(log).withIngress(false).withImages([EXTERNAL_LISTENER_IMAGE]);
     {
       await using cluster = await provider().create();
       expect(cluster.facts.externalTarget, lines.join('\n')).toMatch(/^\d+\.\d+\.\d+\.\d+:8080$/);
-      expect(cluster.facts).toMatchObject({ ingressAddress: '127.0.0.1:18443', ingressHttpAddress: '127.0.0.1:18080' });
+      expect(cluster.facts.ingressAddress).toBeUndefined(); // never claimed without a controller
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^kind: images ${EXTERNAL_LISTENER_IMAGE} \\(docker\\) in 1 node`)));
       await hostname(cluster.facts.externalTarget!);
       // another process reusing the cluster (e.g. a scenario e2e after `isoproof up`) gets the same listener
       const reused = await provider().reuse(name);
@@ -180,6 +186,58 @@ esac
       expect.stringMatching(/not started \(kind node container isoproof-e2e-listener-p-control-plane is not running/),
     ]);
     await noNode.destroy();
+  });
+
+  it('KindProvider docker-loads the listener image from ISOPROOF_IMAGE_ARCHIVES when Docker lacks it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'isoproof-kind-listener-load-'));
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'kind'),
+      `#!/bin/bash
+state="${root}/clusters"; touch "$state"
+arg() { local want="$1"; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { echo "$2"; return; }; shift; done; }
+case "$1 \${2:-}" in
+  "create cluster") arg --name "$@" >> "$state"; printf 'apiVersion: v1\\nkind: Config\\n' > "$(arg --kubeconfig "$@")" ;;
+  "get clusters") cat "$state" ;;
+  "get nodes") echo "$(arg --name "$@")-control-plane" ;;
+  "delete cluster") : > "$state" ;;
+  *) echo "unexpected: $*" >&2; exit 1 ;;
+esac
+`,
+    );
+    chmodSync(join(bin, 'kind'), 0o755);
+    const name = `${CLUSTER}-l`;
+    // A tag of ours only in an archive: saved, then removed from Docker.
+    const tag = 'isoproof.local/agnhost-e2e:listener-load';
+    const archives = join(root, 'archives');
+    mkdirSync(archives);
+    expect(docker(['tag', EXTERNAL_LISTENER_IMAGE, tag])).toBeDefined();
+    expect(docker(['save', '-o', join(archives, 'listener.tar'), tag])).toBeDefined();
+    expect(docker(['rmi', tag])).toBeDefined();
+    const node = docker(['run', '-d', '--name', `${name}-control-plane`, '--network', KIND_DOCKER_NETWORK, '--label', 'isoproof.dev/managed=true', EXTERNAL_LISTENER_IMAGE, 'pause']);
+    expect(node).toBeDefined();
+    try {
+      const l: string[] = [];
+      const cluster = await new KindProvider()
+        .withKindBinary(join(bin, 'kind'))
+        .withKubeconfigDir(join(root, 'kc'))
+        .withName(name)
+        .withIngress(false)
+        .withImages([])
+        .withImageArchives(archives)
+        .withExternalListener(tag)
+        .withLog((x) => l.push(x))
+        .create();
+      expect(l).toContainEqual(`docker: loaded ${tag} from ${join(archives, 'listener.tar')}`);
+      expect(cluster.facts.externalTarget, l.join('\n')).toMatch(/^\d+\.\d+\.\d+\.\d+:8080$/);
+      await hostname(cluster.facts.externalTarget!);
+      await cluster.destroy();
+      expect(ourContainers(name)).toEqual([]);
+    } finally {
+      docker(['rm', '-f', `${name}-control-plane`]);
+      docker(['rmi', tag]);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_KIND_CONFIG, kindFacts, renderKindConfig } from '../src/index';
-import { kindIngressFacts } from '../src/kind/args';
+import { autoHostPortCount, kindIngressFacts, kindIngressFactsFromPorts, kindIngressNodeContainer, kindNodeContainers } from '../src/kind/args';
 import {
   containerIpOn,
   externalListenerCommand,
@@ -14,20 +14,51 @@ import type { ContainerSummary } from '../src/kind/external-listener';
 const cfg = (nodes: string) => `kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n${nodes}`;
 
 describe('kind ingress facts from the kind config', () => {
-  it('the repository config: ingress-ready node, 443 -> 127.0.0.1:18443 and 80 -> 127.0.0.1:18080', () => {
+  it('the repository config: ingress-ready node, 80 and 443 on loopback ports the provider chooses (never the local provider\'s)', () => {
     const text = readFileSync(DEFAULT_KIND_CONFIG, 'utf8');
-    expect(kindIngressFacts(text)).toEqual({ ingressAddress: '127.0.0.1:18443', ingressHttpAddress: '127.0.0.1:18080' });
-    const rendered = JSON.parse(renderKindConfig(text, { configDir: '/repo/clusters/kind', auditDir: '/a' })) as {
+    expect(autoHostPortCount(text)).toBe(2);
+    expect(kindIngressFacts(text)).toEqual({}); // nothing to report before the ports are chosen
+    const rendered = JSON.parse(renderKindConfig(text, { configDir: '/repo/clusters/kind', auditDir: '/a', freePorts: [41080, 41443] })) as {
       nodes: Array<{ labels?: Record<string, string>; extraPortMappings?: Array<Record<string, unknown>> }>;
     };
     const node = rendered.nodes[0]!;
     expect(node.labels).toEqual({ 'ingress-ready': 'true' });
     expect(node.extraPortMappings).toEqual([
-      { containerPort: 80, hostPort: 18080, listenAddress: '127.0.0.1', protocol: 'TCP' },
-      { containerPort: 443, hostPort: 18443, listenAddress: '127.0.0.1', protocol: 'TCP' },
+      { containerPort: 80, hostPort: 41080, listenAddress: '127.0.0.1', protocol: 'TCP' },
+      { containerPort: 443, hostPort: 41443, listenAddress: '127.0.0.1', protocol: 'TCP' },
     ]);
-    // the facts of the rendered config are the same as those of the source
-    expect(kindIngressFacts(renderKindConfig(text, { configDir: '/r', auditDir: '/a' }))).toEqual(kindIngressFacts(text));
+    // the facts of the rendered config are those chosen ports
+    expect(kindIngressFacts(JSON.stringify(rendered))).toEqual({ ingressAddress: '127.0.0.1:41443', ingressHttpAddress: '127.0.0.1:41080' });
+    expect(() => renderKindConfig(text, { configDir: '/r', auditDir: '/a', freePorts: [41080] })).toThrow(/more port mappings without a hostPort than free ports/);
+  });
+
+  it('explicit host ports are kept; only 0 or absent ones are chosen', () => {
+    const text = cfg('  - role: control-plane\n    extraPortMappings: [{ containerPort: 443, hostPort: 9443 }, { containerPort: 80 }]\n');
+    expect(autoHostPortCount(text)).toBe(1);
+    const out = JSON.parse(renderKindConfig(text, { configDir: '/r', auditDir: '/a', freePorts: [45000] })) as { nodes: Array<{ extraPortMappings: Array<{ hostPort: number }> }> };
+    expect(out.nodes[0]!.extraPortMappings.map((p) => p.hostPort)).toEqual([9443, 45000]);
+  });
+
+  it('ingress facts from the ports the node container publishes (docker inspect)', () => {
+    expect(
+      kindIngressFactsFromPorts({
+        '443/tcp': [{ HostIp: '127.0.0.1', HostPort: '41443' }],
+        '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '41080' }],
+        '6443/tcp': [{ HostIp: '127.0.0.1', HostPort: '39999' }],
+      }),
+    ).toEqual({ ingressAddress: '127.0.0.1:41443', ingressHttpAddress: '127.0.0.1:41080' });
+    expect(kindIngressFactsFromPorts({ '443/tcp': [{ HostIp: '::1', HostPort: '41443' }], '80/tcp': null })).toEqual({ ingressAddress: '[::1]:41443' });
+    expect(kindIngressFactsFromPorts({})).toEqual({});
+    expect(kindIngressFactsFromPorts(null)).toEqual({});
+  });
+
+  it('node container names as kind gives them; the ingress-ready one', () => {
+    expect(kindNodeContainers('isoproof-a')).toEqual(['isoproof-a-control-plane']);
+    const two = cfg('  - role: control-plane\n  - role: worker\n    labels: { ingress-ready: "true" }\n  - role: worker\n');
+    expect(kindNodeContainers('isoproof-a', two)).toEqual(['isoproof-a-control-plane', 'isoproof-a-worker', 'isoproof-a-worker2']);
+    expect(kindIngressNodeContainer('isoproof-a', two)).toBe('isoproof-a-worker');
+    expect(kindIngressNodeContainer('isoproof-a', readFileSync(DEFAULT_KIND_CONFIG, 'utf8'))).toBe('isoproof-a-control-plane');
+    expect(kindIngressNodeContainer('isoproof-a', cfg('  - role: control-plane\n'))).toBeUndefined();
   });
 
   it.each([

@@ -74,6 +74,19 @@ export interface Evidence {
   resources?: ResourceRef[];
   /** Free notes (e.g. "SelfSubjectAccessReview said allowed; real attempt denied"). Redacted. */
   notes?: string[];
+  /** Findings located in objects (leaked secrets): one SARIF result each. Never a value. */
+  findings?: EvidenceFinding[];
+}
+
+/** One finding inside an object: its family, severity, object and path, and a keyed hash of the value. */
+export interface EvidenceFinding {
+  rule: string;
+  severity: 'critical' | 'high' | 'medium' | 'low';
+  resource: ResourceRef;
+  /** Where in the object, e.g. `data.DB_PASSWORD` or `log[app] line 12`. */
+  path: string;
+  /** Keyed hash of the value (correlation only). */
+  hash: string;
 }
 
 export interface Observation {

@@ -12,6 +12,8 @@ import { SCENARIO_LABEL, withRunLabels } from './labels';
 import { refString, toRef } from './manifests';
 import type { KubeObject } from './manifests';
 import { SWEEP_KINDS, refKey, sortForApply, sortForDelete } from './order';
+import { ForeignObjectsError, createdByIsoproof, readLiveState } from './ownership';
+import type { LiveRef } from './ownership';
 
 export const DEFAULT_FIELD_MANAGER = 'isoproof';
 
@@ -82,6 +84,10 @@ function isUnknownKind(e: unknown): boolean {
  * Server-side apply of `objects` in dependency order, each labelled isoproof.dev/run=<runId> (and
  * isoproof.dev/scenario). Custom resources applied right after their CRD are retried (discovery lag)
  * for up to 30 s. Returns the refs of the applied objects (namespace filled in).
+ *
+ * With a runId, an object that already exists without isoproof's run label is never applied (a forced
+ * apply would adopt it, and the prune would later delete it): ForeignObjectsError, nothing of it changed.
+ * Callers check the whole plan first (assertNoForeignObjects); this per-object read is the last guard.
  */
 export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts: ApplyOptions): Promise<ResourceRef[]> {
   let paths = boundedObjectApi(kube, { contextNamespace: false }, PathResolver);
@@ -92,6 +98,10 @@ export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts
     }
     const body = (opts.runId ? withRunLabels(o, opts.runId, opts.scenario) : o) as unknown as KubernetesObject;
     const deadline = Date.now() + 30_000;
+    if (opts.runId) {
+      const live = await readLiveState(kube, o);
+      if (live && !createdByIsoproof(live.labels)) throw new ForeignObjectsError([toRef(o)], describeTarget(kube));
+    }
     for (;;) {
       let path: string;
       try {
@@ -129,20 +139,22 @@ export async function applyObjects(kube: KubeHandle, objects: KubeObject[], opts
 }
 
 /** List every object of SWEEP_KINDS (plus `extra` kinds) carrying `labelSelector`. */
-function listLabelled(kube: KubeHandle, labelSelector: string, extra: ResourceRef[] = []): Promise<ResourceRef[]> {
+function listLabelled(kube: KubeHandle, labelSelector: string, extra: ResourceRef[] = []): Promise<LiveRef[]> {
   return listLabelledObjects(kube, labelSelector, { extra });
 }
 
 /**
  * Every object of SWEEP_KINDS (plus `extra` kinds) matching `labelSelector` (any selector syntax,
- * e.g. `isoproof.dev/scenario in (a,b)`). Objects already being deleted are left out unless
- * `includeTerminating` (then they carry `terminating: true`). Kinds the cluster does not serve are skipped.
+ * e.g. `isoproof.dev/scenario in (a,b)`) AND carrying isoproof's run label (checked again on what came
+ * back: nothing else is ever listed for deletion), each with its uid. Objects already being deleted are
+ * left out unless `includeTerminating` (then they carry `terminating: true`). Kinds the cluster does not
+ * serve are skipped.
  */
 export async function listLabelledObjects(
   kube: KubeHandle,
   labelSelector: string,
   opts: { extra?: ResourceRef[]; includeTerminating?: boolean; signal?: AbortSignal } = {},
-): Promise<Array<ResourceRef & { terminating?: boolean }>> {
+): Promise<Array<LiveRef & { terminating?: boolean }>> {
   const extra = opts.extra ?? [];
   const api = boundedObjectApi(kube, opts.signal ? { signal: opts.signal } : {});
   const kinds = new Map(SWEEP_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k] as const));
@@ -158,12 +170,15 @@ export async function listLabelledObjects(
         if (isUnknownKind(e) || apiStatus(e) === 404) return []; // API not served by this cluster
         throw new KubeApiError(`list ${kind} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
       }
-      const out: Array<ResourceRef & { terminating?: boolean }> = [];
+      const out: Array<LiveRef & { terminating?: boolean }> = [];
       for (const it of items) {
         if (!it.metadata?.name) continue;
         if (it.metadata.deletionTimestamp && !opts.includeTerminating) continue;
-        const ref: ResourceRef & { terminating?: boolean } = { apiVersion, kind, name: it.metadata.name };
+        // The selector asked for isoproof's labels; the label is checked again on what came back.
+        if (!createdByIsoproof(it.metadata.labels)) continue;
+        const ref: LiveRef & { terminating?: boolean } = { apiVersion, kind, name: it.metadata.name };
         if (it.metadata.namespace) ref.namespace = it.metadata.namespace;
+        if (it.metadata.uid) ref.uid = it.metadata.uid;
         if (it.metadata.deletionTimestamp) ref.terminating = true;
         out.push(ref);
       }
@@ -173,7 +188,11 @@ export async function listLabelledObjects(
   return lists.flat();
 }
 
-/** Delete the objects labelled with `scenario` that are not in `keep` (objects left from a previous apply). */
+/**
+ * Delete the objects labelled with `scenario` (and a run label: isoproof created them) that are not in
+ * `keep` (objects left from a previous apply). Each delete names the uid seen when listed, so an object
+ * recreated under the same name by someone else in between is left alone.
+ */
 export async function pruneObjects(
   kube: KubeHandle,
   scenario: string,
@@ -181,7 +200,7 @@ export async function pruneObjects(
   opts: { waitMs?: number } = {},
 ): Promise<ResourceRef[]> {
   const kept = new Set(keep.map(refKey));
-  const found = await listLabelled(kube, `${SCENARIO_LABEL}=${scenario}`, keep);
+  const found = await listLabelled(kube, `${SCENARIO_LABEL}=${scenario},${RUN_LABEL}`, keep);
   const stale = found.filter((r) => !kept.has(refKey(r)));
   // A kept object inside a stale namespace would be lost with it: never prune a namespace we keep objects in.
   const keptNs = new Set(keep.map((r) => r.namespace).filter(Boolean));
@@ -191,29 +210,60 @@ export async function pruneObjects(
 }
 
 /**
- * Delete objects in reverse dependency order (404 is fine). With `waitMs`, wait until they are gone
- * (WaitTimeoutError otherwise).
+ * The refs whose object exists and carries isoproof's run label, each with the uid it has now
+ * (refs that already name a uid are kept as they are).
  */
-export async function deleteObjects(kube: KubeHandle, refs: ResourceRef[], opts: { waitMs?: number } = {}): Promise<void> {
+async function ownedRefs(kube: KubeHandle, refs: LiveRef[]): Promise<LiveRef[]> {
+  const out: LiveRef[] = [];
+  for (const r of refs) {
+    if (r.uid) {
+      out.push(r);
+      continue;
+    }
+    const live = await readLiveState(kube, {
+      apiVersion: r.apiVersion ?? 'v1',
+      kind: r.kind,
+      metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+    });
+    if (live && createdByIsoproof(live.labels)) out.push({ ...r, uid: live.uid });
+  }
+  return out;
+}
+
+/**
+ * Delete objects in reverse dependency order (404 is fine). A ref with a uid is deleted only if the
+ * object under that name is still that one (a uid precondition; 409 means someone replaced it, and
+ * it is left alone). With `ownedOnly`, refs without a uid are read first and only objects carrying the
+ * run label are deleted (by their uid). With `waitMs`, wait until they are gone (WaitTimeoutError otherwise).
+ */
+export async function deleteObjects(kube: KubeHandle, refs: LiveRef[], opts: { waitMs?: number; ownedOnly?: boolean } = {}): Promise<void> {
   const api = objectApi(kube);
-  const ordered = sortForDelete(refs);
+  let ordered = sortForDelete(refs);
+  if (opts.ownedOnly) ordered = await ownedRefs(kube, ordered);
+  const replaced = new Set<LiveRef>();
   for (const r of ordered) {
     const spec = { apiVersion: r.apiVersion ?? 'v1', kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } };
     try {
-      await api.delete(spec, undefined, undefined, undefined, undefined, 'Background');
+      await api.delete(spec, undefined, undefined, undefined, undefined, 'Background', r.uid ? { preconditions: { uid: r.uid } } : undefined);
     } catch (e) {
       if (apiStatus(e) === 404 || isUnknownKind(e)) continue;
+      if (r.uid && apiStatus(e) === 409) {
+        replaced.add(r);
+        continue;
+      }
       throw new KubeApiError(`delete ${refString(r)} on ${describeTarget(kube)} failed: ${apiErrorLine(e)}`, apiStatus(e), { cause: e });
     }
   }
   if (!opts.waitMs) return;
   const deadline = Date.now() + opts.waitMs;
-  let left = ordered;
+  let left = ordered.filter((r) => !replaced.has(r));
   while (left.length > 0) {
-    const still: ResourceRef[] = [];
+    const still: LiveRef[] = [];
     for (const r of left) {
       try {
-        await api.read({ apiVersion: r.apiVersion ?? 'v1', kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } });
+        const live = await api.read({ apiVersion: r.apiVersion ?? 'v1', kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } });
+        // Another object under the same name (created by someone else since) is not ours to wait for.
+        if (r.uid && live.metadata?.uid && live.metadata.uid !== r.uid) continue;
         still.push(r);
       } catch (e) {
         if (apiStatus(e) === 404 || isUnknownKind(e)) continue;
@@ -232,8 +282,9 @@ export async function deleteObjects(kube: KubeHandle, refs: ResourceRef[], opts:
 }
 
 /**
- * Delete every object labelled isoproof.dev/run=<runId> (any run when omitted). Returns how many
- * objects were deleted.
+ * Delete every object labelled isoproof.dev/run=<runId> (any run when omitted), cluster-scoped ones
+ * included, each by its uid (see deleteObjects). Objects without the label are never touched.
+ * Returns how many objects were deleted.
  */
 export async function sweep(kube: KubeHandle, runId?: string): Promise<number> {
   const found = await listLabelled(kube, runId ? `${RUN_LABEL}=${runId}` : RUN_LABEL);

@@ -88,14 +88,17 @@ export async function clientForServiceAccount(
   kube: KubeHandle,
   namespace: string,
   name: string,
-  opts: { expirationSeconds?: number } = {},
+  opts: { expirationSeconds?: number; boundSecret?: { name: string; uid: string } } = {},
 ): Promise<KubeHandle> {
   let token: string | undefined;
   try {
+    const spec: Record<string, unknown> = { audiences: [], expirationSeconds: Math.max(600, opts.expirationSeconds ?? 600) };
+    // bound to a Secret: deleting that Secret voids the token before it expires
+    if (opts.boundSecret) spec.boundObjectRef = { kind: 'Secret', apiVersion: 'v1', name: opts.boundSecret.name, uid: opts.boundSecret.uid };
     const tr = await kube.kc.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
       namespace,
       name,
-      body: { spec: { audiences: [], expirationSeconds: Math.max(600, opts.expirationSeconds ?? 600) } },
+      body: { spec } as never,
     });
     token = tr.status?.token;
   } catch (e) {

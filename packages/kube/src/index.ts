@@ -30,6 +30,15 @@ export {
   ImpersonatingKubeConfig,
   removeTempKubeconfigs,
 } from './identity';
+export type { LiveState, LiveRef, OwnershipReport } from './ownership';
+export {
+  ForeignObjectsError,
+  foreignObjectsMessage,
+  createdByIsoproof,
+  readLiveState,
+  classifyExisting,
+  assertNoForeignObjects,
+} from './ownership';
 export type { RawRequest, RawResponse } from './raw';
 export { rawRequest } from './raw';
 export {

@@ -3,9 +3,9 @@ import { defaultRedactor } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { loadKube, rawRequest } from '@isoproof/kube';
 import type { ActorIdentity } from '@isoproof/probe-rbac';
-import { answerOf, classifyAdmission, describeIdentity, IdentityClients, validateIdentity } from '@isoproof/probe-rbac';
+import { answerOf, classifyAdmission, describeIdentity, IdentityClients, identityKey, validateIdentity } from '@isoproof/probe-rbac';
 import type { ProbePod, Violation } from './pods';
-import { compliantPod, VIOLATION_RULE, VIOLATION_TEXT, VIOLATIONS, violatingPod } from './pods';
+import { compliantPod, VIOLATION_RULE, VIOLATION_RULES, VIOLATION_TEXT, VIOLATIONS, violatingPod } from './pods';
 
 /**
  * 'admission' criteria.
@@ -94,6 +94,39 @@ export function refusalRules(message: string): string[] {
   return out;
 }
 
+/** The Pod Security level a namespace enforces, as its labels say ("baseline:latest"; "privileged (no enforce label)"). */
+export function enforcedLevel(labels: Record<string, string> | undefined): string {
+  const level = labels?.['pod-security.kubernetes.io/enforce'];
+  if (!level) return 'privileged (no enforce label; the cluster default applies)';
+  return `${level}:${labels?.['pod-security.kubernetes.io/enforce-version'] ?? 'latest'}`;
+}
+
+/**
+ * Judges one violating pod's answer against what the namespace enforces. A Pod Security refusal
+ * counts when it names the pod's rule in any level's wording; a refusal for other rules is an error
+ * of the probe pod only when the namespace's level does not explain it; an admitted pod under a level
+ * weaker than restricted says so. The namespace's enforced level is named whenever it explains the
+ * answer. Mutates and returns `o`.
+ */
+export function judgeViolation(v: Violation, o: Observation, namespace: string, enforced: string | undefined): Observation {
+  const level = enforced ? ` (namespace ${namespace} enforces Pod Security ${enforced})` : '';
+  const named = refusalRules(o.evidence.received ?? '');
+  const said = /violates PodSecurity "([^"]*)"/.exec(o.evidence.received ?? '')?.[1];
+  if (enforced) o.evidence.notes = [...(o.evidence.notes ?? []), `namespace ${namespace} enforces Pod Security ${enforced}`];
+  if (o.outcome === 'denied' && named.length > 0 && !named.some((r) => VIOLATION_RULES[v].some((p) => r.startsWith(p)))) {
+    o.outcome = 'error';
+    o.error =
+      enforced && !enforced.startsWith('restricted')
+        ? `refused by Pod Security ${said ?? enforced} for ${named.join(', ')}, not for ${VIOLATION_RULE[v].replace(/ \($/, '')}${level}: the level, not the probe pod, decides which rules apply`
+        : `refused for ${named.join(', ')} instead of ${VIOLATION_RULE[v].replace(/ \($/, '')}: fix the probe pod${level}`;
+  } else if (o.outcome === 'allowed' && enforced && !enforced.startsWith('restricted')) {
+    o.result = `${o.result}${level}`;
+  } else if (o.outcome === 'denied' && said) {
+    o.result = `${o.result} by PodSecurity ${said}`;
+  }
+  return o;
+}
+
 export function namespaceLabelObservation(ns: string, labels: Record<string, string> | undefined, level: string, modes: string[]): Observation {
   const missing = modes.filter((m) => labels?.[`pod-security.kubernetes.io/${m}`] !== level);
   const shown = modes.map((m) => `${m}=${labels?.[`pod-security.kubernetes.io/${m}`] ?? '(absent)'}`).join(', ');
@@ -115,7 +148,8 @@ export function admissionFamily(): ProbeFamily {
     async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
       sections = [];
       const admin = loadKube(ctx.kubeconfigPath, ctx.context);
-      const clients = new IdentityClients(admin);
+      const clients = new IdentityClients(admin, ctx.run.id);
+      try {
       const out = new Map<string, Check[]>();
       const rows: string[][] = [];
       for (const c of criteria) {
@@ -148,8 +182,12 @@ export function admissionFamily(): ProbeFamily {
           checks.push({ id: 'identity', expect: 'denied', observation: o });
           continue;
         }
+        const nsRead = await rawRequest(admin, { method: 'GET', path: `/api/v1/namespaces/${s.namespace}`, timeoutMs: 10_000 }).catch(() => undefined);
+        const enforced = nsRead?.status === 200 ? enforcedLevel((nsRead.body as { metadata?: { labels?: Record<string, string> } }).metadata?.labels) : undefined;
         const base = `isoproof-psa-${ctx.run.id}`;
         const control = await dryRunCreate(handle, compliantPod(`${base}-compliant`, s.namespace, ctx.run.id, s.image), who);
+        const minted = clients.tokenNotes.get(identityKey(s.identity));
+        if (minted) control.evidence.notes = [...(control.evidence.notes ?? []), minted];
         rows.push([c.id, 'compliant pod (control)', control.outcome, control.evidence.received ?? '']);
         const list = s.violations ?? [...VIOLATIONS];
         const obs = await Promise.all(
@@ -158,12 +196,8 @@ export function admissionFamily(): ProbeFamily {
         list.forEach((v, i) => {
           const o = obs[i]!;
           o.evidence.notes = [...(o.evidence.notes ?? []), `breaks exactly one rule: ${VIOLATION_TEXT[v]}`];
-          const named = refusalRules(o.evidence.received ?? '');
-          if (o.outcome === 'denied' && named.length > 0 && !named.some((r) => r.startsWith(VIOLATION_RULE[v]))) {
-            // refused, but not for the rule this pod breaks: the probe pod is wrong, the check proves nothing
-            o.outcome = 'error';
-            o.error = `refused for ${named.join(', ')} instead of ${VIOLATION_RULE[v].replace(/ \($/, '')}: fix the probe pod`;
-          }
+          judgeViolation(v, o, s.namespace, enforced);
+          if (minted) o.evidence.notes = [...(o.evidence.notes ?? []), minted];
           checks.push({ id: `${s.namespace}: pod with ${VIOLATION_TEXT[v]}`, expect: 'denied', observation: o, control });
           rows.push([c.id, VIOLATION_TEXT[v], o.outcome, o.evidence.received ?? o.error ?? '']);
         });
@@ -176,6 +210,11 @@ export function admissionFamily(): ProbeFamily {
         note: 'Every violating pod breaks exactly one rule of the restricted profile; the compliant pod is the control.',
       });
       return out;
+      } finally {
+        // revoke the ServiceAccount tokens this run minted (their anchor Secrets go)
+        const left = await clients.close();
+        if (left.length) ctx.log(`admission: could not delete the token anchor Secrets ${left.join(', ')} (their tokens expire within 600 s)`);
+      }
     },
   };
 }

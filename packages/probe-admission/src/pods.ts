@@ -30,7 +30,7 @@ export const VIOLATION_RULE: Record<Violation, string> = {
   privileged: 'privileged (',
   runAsRoot: 'runAsUser=0 (',
   runAsNonRootFalse: 'runAsNonRoot != true (',
-  hostPath: 'restricted volume types (',
+  hostPath: 'restricted volume types (',  // baseline: 'hostPath volumes (' (VIOLATION_RULES)
   hostNetwork: 'host namespaces (hostNetwork=true)',
   hostPID: 'host namespaces (hostPID=true)',
   hostIPC: 'host namespaces (hostIPC=true)',
@@ -39,6 +39,17 @@ export const VIOLATION_RULE: Record<Violation, string> = {
   noSeccomp: 'seccompProfile (',
   privilegeEscalation: 'allowPrivilegeEscalation != false (',
   hostPort: 'hostPort (',
+};
+
+/**
+ * Every rule prefix a refusal of the violation may name, per Pod Security level: the restricted
+ * profile words some rules differently from baseline (`restricted volume types` / `hostPath
+ * volumes`, `unrestricted capabilities` / `non-default capabilities`).
+ */
+export const VIOLATION_RULES: Record<Violation, string[]> = {
+  ...(Object.fromEntries(Object.entries(VIOLATION_RULE).map(([k, v]) => [k, [v]])) as Record<Violation, string[]>),
+  hostPath: ['restricted volume types (', 'hostPath volumes ('],
+  addCapability: ['unrestricted capabilities (', 'non-default capabilities ('],
 };
 
 /** What each violation breaks, in words (for evidence). */

@@ -12,6 +12,12 @@
 // tcp (a connect), udp (sends "echo isoproof", the agnhost netexec UDP protocol, and waits for the
 // reply), dns (resolves host; port is ignored). Work is bounded: at most 10000 cells, each cell at most
 // timeoutMs, the whole plan at most timeoutMs*ceil(cells/concurrency)+2s.
+//
+// concurrency bounds the sockets open at once. Unset, every cell of the plan gets its own socket up
+// to a bound (1024, and never more than the process's open-file limit allows), so the denied cells of
+// one source wait out their timeout together, not in waves: a deny-heavy plan takes one timeout, not
+// one per wave. The timeout that proves a deny is never shortened. A last line
+// {"stats":{...}} (no id) reports cells, the bound, the peak of open sockets and the wall time.
 package main
 
 import (
@@ -25,15 +31,18 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
 const (
 	maxCells       = 10000
-	maxConcurrency = 1024
-	udpPayload     = "echo isoproof"
-	udpReply       = "isoproof"
+	maxConcurrency = 4096
+	// defaultSocketBound is the most sockets a plan opens at once when it names no concurrency.
+	defaultSocketBound = 1024
+	udpPayload         = "echo isoproof"
+	udpReply           = "isoproof"
 )
 
 // Result classifications.
@@ -76,11 +85,15 @@ func (p *Plan) Validate() error {
 	if p.TimeoutMs < 10 || p.TimeoutMs > 60000 {
 		return fmt.Errorf("timeoutMs must be within 10..60000, got %d", p.TimeoutMs)
 	}
-	if p.Concurrency == 0 {
-		p.Concurrency = 64
-	}
-	if p.Concurrency < 1 || p.Concurrency > maxConcurrency {
+	if p.Concurrency < 0 || p.Concurrency > maxConcurrency {
 		return fmt.Errorf("concurrency must be within 1..%d, got %d", maxConcurrency, p.Concurrency)
+	}
+	limit := socketLimit()
+	if p.Concurrency == 0 {
+		// every cell at once, up to the socket bound
+		p.Concurrency = min(max(len(p.Cells), 1), defaultSocketBound, limit)
+	} else {
+		p.Concurrency = min(p.Concurrency, limit)
 	}
 	if len(p.Cells) > maxCells {
 		return fmt.Errorf("at most %d cells per plan, got %d", maxCells, len(p.Cells))
@@ -103,6 +116,23 @@ func (p *Plan) Validate() error {
 		}
 	}
 	return nil
+}
+
+// socketLimit is how many sockets the prober may hold open: the open-file soft limit minus a margin for
+// stdio and the runtime (at least 1).
+func socketLimit() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur == 0 {
+		return defaultSocketBound
+	}
+	n := int64(rl.Cur) - 32
+	if n < 1 {
+		return 1
+	}
+	if n > maxConcurrency {
+		return maxConcurrency
+	}
+	return int(n)
 }
 
 // Budget is the most time the whole plan may take.
@@ -138,7 +168,22 @@ func Classify(err error) string {
 type prober struct {
 	timeout  time.Duration
 	resolver *net.Resolver
+	// open counts the sockets open now; peak is its maximum over the run.
+	open, peak atomic.Int64
 }
+
+// opened and closed account one socket (the bound is enforced by Run's semaphore).
+func (pr *prober) opened() {
+	n := pr.open.Add(1)
+	for {
+		p := pr.peak.Load()
+		if n <= p || pr.peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+func (pr *prober) closed() { pr.open.Add(-1) }
 
 func newProber(p *Plan) *prober {
 	pr := &prober{timeout: time.Duration(p.TimeoutMs) * time.Millisecond, resolver: &net.Resolver{PreferGo: true}}
@@ -157,6 +202,8 @@ func (pr *prober) dialer() *net.Dialer {
 }
 
 func (pr *prober) probe(parent context.Context, c Cell) Result {
+	pr.opened()
+	defer pr.closed()
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(parent, pr.timeout)
 	defer cancel()
@@ -251,9 +298,25 @@ func (pr *prober) dns(ctx context.Context, c Cell) (string, string) {
 	return Connected, fmt.Sprintf("resolved %v", addrs)
 }
 
+// Stats of one run: how many sockets it could and did hold open at once, and its wall time.
+type Stats struct {
+	Cells           int   `json:"cells"`
+	SocketBound     int   `json:"socketBound"`
+	PeakOpenSockets int64 `json:"peakOpenSockets"`
+	WallMs          int64 `json:"wallMs"`
+}
+
 // Run probes every cell with bounded concurrency and returns results in plan order. Cells not done
 // when the plan budget is spent are reported as infra-error.
 func Run(p *Plan) []Result {
+	rs, _ := RunWithStats(p)
+	return rs
+}
+
+// RunWithStats is Run with the run's socket statistics. At most p.Concurrency sockets are open at
+// once; each cell holds its socket for at most the timeout.
+func RunWithStats(p *Plan) ([]Result, Stats) {
+	started := time.Now()
 	pr := newProber(p)
 	ctx, cancel := context.WithTimeout(context.Background(), p.Budget())
 	defer cancel()
@@ -297,7 +360,7 @@ func Run(p *Plan) []Result {
 			out[i] = Result{ID: c.ID, Result: InfraError, Detail: "plan budget exhausted before this cell ran"}
 		}
 	}
-	return out
+	return out, Stats{Cells: len(p.Cells), SocketBound: p.Concurrency, PeakOpenSockets: pr.peak.Load(), WallMs: time.Since(started).Milliseconds()}
 }
 
 func main() {
@@ -313,8 +376,12 @@ func main() {
 	}
 	w := bufio.NewWriter(os.Stdout)
 	enc := json.NewEncoder(w)
-	for _, r := range Run(&p) {
+	results, stats := RunWithStats(&p)
+	for _, r := range results {
 		_ = enc.Encode(r)
 	}
+	_ = enc.Encode(struct {
+		Stats Stats `json:"stats"`
+	}{stats})
 	_ = w.Flush()
 }

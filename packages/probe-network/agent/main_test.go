@@ -220,11 +220,96 @@ func TestValidateAndBudget(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if p.TimeoutMs != 1500 || p.Concurrency != 64 {
+	// unset concurrency: every cell gets its socket at once (one wave), within the socket bound
+	if p.TimeoutMs != 1500 || p.Concurrency != 130 {
 		t.Fatalf("defaults: %+v", p)
 	}
-	if got, want := p.Budget(), 3*1500*time.Millisecond+2*time.Second; got != want {
+	if got, want := p.Budget(), 1500*time.Millisecond+2*time.Second; got != want {
 		t.Fatalf("budget %v, want %v", got, want)
+	}
+	q := Plan{Concurrency: 50, Cells: p.Cells}
+	if err := q.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := q.Budget(), 3*1500*time.Millisecond+2*time.Second; got != want {
+		t.Fatalf("budget with 50 sockets %v, want %v", got, want)
+	}
+	big := Plan{Cells: make([]Cell, 5000)}
+	for i := range big.Cells {
+		big.Cells[i] = Cell{ID: fmt.Sprint(i), Host: "127.0.0.1", Port: 1, Protocol: "tcp"}
+	}
+	if err := big.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if big.Concurrency > defaultSocketBound || big.Concurrency > socketLimit() {
+		t.Fatalf("socket bound %d exceeds %d or the open-file limit %d", big.Concurrency, defaultSocketBound, socketLimit())
+	}
+}
+
+// droppedCells are `n` TCP cells whose SYN is dropped (a full accept queue): each proves a deny
+// only by waiting out its whole timeout.
+func droppedCells(t *testing.T, n int) []Cell {
+	port := fullBacklogListener(t)
+	cells := make([]Cell, n)
+	for i := range cells {
+		cells[i] = Cell{ID: fmt.Sprint(i), Host: "127.0.0.1", Port: port, Protocol: "tcp"}
+	}
+	return cells
+}
+
+// Issue 13: the denied cells of one source wait their timeout together. 120 dropped SYNs (a source's
+// row of 30 pods x 4 ports) with a plan that names no concurrency take about one timeout, not one per
+// wave of 64; each still waits the full timeout.
+func TestDeniedCellsOfOneSourceWaitTogether(t *testing.T) {
+	const timeout = 400
+	cells := droppedCells(t, 120)
+	p := Plan{TimeoutMs: timeout, Cells: cells}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	rs, st := RunWithStats(&p)
+	el := time.Since(start)
+	if rs[0].Result == Connected {
+		t.Skipf("kernel accepted the SYN despite a full backlog (%+v)", rs[0])
+	}
+	for _, r := range rs {
+		if r.Result != Timeout || r.LatencyMs < timeout {
+			t.Fatalf("every dropped cell must wait its whole %d ms timeout: %+v", timeout, r)
+		}
+	}
+	if el > time.Duration(timeout*17/10)*time.Millisecond {
+		t.Fatalf("120 denied cells took %v: they waited in waves, not together (bound %d, peak %d)", el, st.SocketBound, st.PeakOpenSockets)
+	}
+	if st.PeakOpenSockets != 120 {
+		t.Fatalf("peak open sockets %d, want all 120 at once", st.PeakOpenSockets)
+	}
+}
+
+// The number of open sockets never exceeds the bound: 120 dropped cells through 30 sockets take four
+// waves, every cell still waiting its full timeout.
+func TestOpenSocketsStayWithinTheBound(t *testing.T) {
+	const timeout = 200
+	p := Plan{TimeoutMs: timeout, Concurrency: 30, Cells: droppedCells(t, 120)}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	rs, st := RunWithStats(&p)
+	el := time.Since(start)
+	if rs[0].Result == Connected {
+		t.Skipf("kernel accepted the SYN despite a full backlog (%+v)", rs[0])
+	}
+	if st.PeakOpenSockets > 30 || st.SocketBound != 30 {
+		t.Fatalf("bound 30, peak %d (stats %+v)", st.PeakOpenSockets, st)
+	}
+	if el < 4*timeout*time.Millisecond {
+		t.Fatalf("4 waves of %d ms took only %v: a timeout was cut short", timeout, el)
+	}
+	for _, r := range rs {
+		if r.Result != Timeout {
+			t.Fatalf("%+v", r)
+		}
 	}
 }
 

@@ -2,25 +2,44 @@
  * Network probe benchmark (not a timed test):
  *
  *   npx tsx packages/probe-network/bench/matrix.ts --kubeconfig K [--context C] [--pods 30] [--ports 4]
- *       [--sample 120] [--parallel 30] [--baseline-parallel 8] [--timeout-ms 1500] [--keep]
+ *       [--deny 0,50,90] [--timeout-ms 1500] [--parallel N] [--concurrency N]
+ *       [--baseline auto|cyclonus|emulation|none] [--baseline-sample 360] [--baseline-parallel 15]
+ *       [--prober FILE] [--json-out FILE] [--max-seconds 1800] [--keep]
  *
- * Creates `pods` agnhost porter pods serving `ports` TCP ports each in a bench namespace, then:
- *  1. the full pods x pods x ports matrix with one agent exec per source pod (cells, seconds, cells/s,
- *     exec calls);
- *  2. the baseline to beat, one exec per probe (`/agnhost connect`, cyclonus-style) on a sample of the
- *     cells, extrapolated to the whole matrix (printed as such);
- *  3. time-to-enforce: applies a deny policy and polls until the matrix agrees with its simulation
- *     (500 ms interval, re-probing only wrong cells), printing p50/p95/max;
- * then deletes the namespace. Probes only go to the bench pods' own IPs.
+ * Creates `pods` agnhost porter pods serving `ports` TCP ports each in a bench namespace, then for
+ * every deny level (percent of the pods x pods x ports cells a NetworkPolicy denies):
+ *  1. applies the level's policy (none for 0) and polls until the matrix agrees with its simulation
+ *     (time to enforce);
+ *  2. one measured round of the whole matrix with one agent exec per source pod;
+ *  3. validity gates, else NO figure: at 0% every cell must connect (a matrix with timeouts and no
+ *     policy measures an overloaded host, not the prober); above 0% every cell must agree with the
+ *     simulation (enforcement proven: denied cells time out, allowed ones connect);
+ *  4. the baseline on the same pods in the same run: real cyclonus v0.5.6 (its KubeJobRunner, one exec
+ *     of `/agnhost connect` per cell, 15 workers; built from its Go module, bench/cyclonus) when it
+ *     builds, else a one-exec-per-probe emulation at 15 in flight, labelled as such; on a sample of the
+ *     cells (--baseline-sample, 0 = all), validated against the simulation like the agent;
+ *  5. one JSON line per run (level): cells, wall ms, cells/s, exec calls, load average, gates, baseline.
+ * then deletes the namespace. Probes only go to the bench pods' own IPs. The deny timeout is the same
+ * for every measurement and never shortened.
+ *
+ * --prober FILE (local provider only: one node, pods may mount host paths): mounts FILE's directory
+ * read-only into the pods and runs that prober instead of the image's /isoproof-prober (measure a
+ * prober before the images are rebuilt).
  */
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir, loadavg } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ResourceRef } from '@isoproof/core';
-import { MANAGED_LABEL, newRun } from '@isoproof/core';
+import { MANAGED_LABEL, newRun, RUN_LABEL } from '@isoproof/core';
 import type { KubeObject } from '@isoproof/kube';
-import { RUN_LABEL } from '@isoproof/core';
 import { SCENARIO_LABEL, applyObjects, checkReachable, deleteObjects, loadKube, rawRequest, waitForReady } from '@isoproof/kube';
-import type { CellResult } from '../src/classify';
+import type { CellResult, CellResultKind } from '../src/classify';
+import { agrees } from '../src/classify';
 import { executeCells } from '../src/execute';
+import { matrixGates } from '../src/validity';
 import type { PlanCell, ProbePlan } from '../src/plan';
 import { simulateCell, withNameLabel } from '../src/simulator';
 import { loadSnapshot } from '../src/snapshot';
@@ -29,6 +48,8 @@ import type { NetworkPolicy, SimPod, Snapshot } from '../src/types';
 
 const IMAGE = 'isoproof.local/agnhost:2.56-isoproof1';
 const BASE_PORT = 8080;
+const SLOT_LABEL = 'isoproof.dev/bench-slot';
+const CYCLONUS_VERSION = 'v0.5.6';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,80 +57,83 @@ const { values: args } = parseArgs({
     context: { type: 'string' },
     pods: { type: 'string', default: '30' },
     ports: { type: 'string', default: '4' },
-    sample: { type: 'string', default: '120' },
-    parallel: { type: 'string', default: '30' },
-    'baseline-parallel': { type: 'string', default: '8' },
+    deny: { type: 'string', default: '0,50,90' },
+    parallel: { type: 'string' },
+    concurrency: { type: 'string' },
     'timeout-ms': { type: 'string', default: '1500' },
-    concurrency: { type: 'string', default: '128' },
-    'max-seconds': { type: 'string', default: '900' },
+    baseline: { type: 'string', default: 'auto' },
+    'baseline-sample': { type: 'string', default: '360' },
+    'baseline-parallel': { type: 'string', default: '15' },
+    prober: { type: 'string' },
+    'json-out': { type: 'string' },
+    'max-seconds': { type: 'string', default: '1800' },
     keep: { type: 'boolean', default: false },
   },
 });
 
+function fail(line: string): never {
+  process.stderr.write(`${line}\n`);
+  process.exit(2);
+}
+
 function int(name: string, v: string | undefined, min: number, max: number): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    process.stderr.write(`--${name} must be an integer within ${min}..${max}\n`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be an integer within ${min}..${max}`);
   return n;
 }
 
 const log = (l: string) => process.stdout.write(`${l}\n`);
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 
-function histogram(results: Iterable<CellResult>): string {
-  const h = new Map<string, number>();
-  for (const r of results) h.set(r.result, (h.get(r.result) ?? 0) + 1);
-  return [...h].map(([k, v]) => `${k} ${v}`).join(', ');
+function histogram(results: Iterable<CellResult>): Record<string, number> {
+  const h: Record<string, number> = {};
+  for (const r of results) h[r.result] = (h[r.result] ?? 0) + 1;
+  return h;
 }
 
-function benchObjects(ns: string, pods: number, ports: number): KubeObject[] {
+function benchObjects(ns: string, pods: number, ports: number, prober?: string): KubeObject[] {
   const objects: KubeObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [MANAGED_LABEL]: 'true' } } }];
   for (let i = 0; i < pods; i++) {
+    const spec: Record<string, unknown> = {
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 0,
+      enableServiceLinks: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: 'porter',
+          image: IMAGE,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['/agnhost'],
+          args: ['porter'],
+          env: Array.from({ length: ports }, (_, p) => ({ name: `SERVE_PORT_${BASE_PORT + p}`, value: 'isoproof' })),
+          ports: Array.from({ length: ports }, (_, p) => ({ name: `p${p}`, containerPort: BASE_PORT + p, protocol: 'TCP' })),
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+          resources: { requests: { cpu: '5m', memory: '16Mi' }, limits: { cpu: '250m', memory: '64Mi' } },
+          ...(prober ? { volumeMounts: [{ name: 'prober', mountPath: '/isoproof-dev', readOnly: true }] } : {}),
+        },
+      ],
+      ...(prober ? { volumes: [{ name: 'prober', hostPath: { path: dirname(prober), type: 'Directory' } }] } : {}),
+    };
     objects.push({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: `bench-${String(i).padStart(2, '0')}`, namespace: ns, labels: { app: 'bench', group: i % 2 === 0 ? 'a' : 'b' } },
-      spec: {
-        automountServiceAccountToken: false,
-        terminationGracePeriodSeconds: 0,
-        enableServiceLinks: false,
-        securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [
-          {
-            name: 'porter',
-            image: IMAGE,
-            imagePullPolicy: 'IfNotPresent',
-            command: ['/agnhost'],
-            args: ['porter'],
-            env: Array.from({ length: ports }, (_, p) => ({ name: `SERVE_PORT_${BASE_PORT + p}`, value: 'isoproof' })),
-            ports: Array.from({ length: ports }, (_, p) => ({ name: `p${p}`, containerPort: BASE_PORT + p, protocol: 'TCP' })),
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-            resources: { requests: { cpu: '5m', memory: '16Mi' }, limits: { cpu: '250m', memory: '64Mi' } },
-          },
-        ],
-      },
+      metadata: { name: `bench-${String(i).padStart(2, '0')}`, namespace: ns, labels: { app: 'bench', [SLOT_LABEL]: String(i) } },
+      spec,
     });
   }
   return objects;
 }
 
-/** Group b accepts only group b, and only on the first half of the ports: a deny for a known subset. */
-function denyPolicy(ns: string, ports: number): KubeObject {
+/** The first `k` pods (by slot) refuse every ingress: k/pods of the cells are denied. */
+function denyPolicy(ns: string, k: number): KubeObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: { name: 'bench-deny', namespace: ns },
     spec: {
-      podSelector: { matchLabels: { group: 'b' } },
+      podSelector: { matchExpressions: [{ key: SLOT_LABEL, operator: 'In', values: Array.from({ length: k }, (_, i) => String(i)) }] },
       policyTypes: ['Ingress'],
-      ingress: [
-        {
-          from: [{ podSelector: { matchLabels: { group: 'b' } } }],
-          ports: Array.from({ length: Math.max(1, Math.floor(ports / 2)) }, (_, p) => ({ protocol: 'TCP', port: BASE_PORT + p })),
-        },
-      ],
     },
   };
 }
@@ -140,136 +164,252 @@ function matrixPlan(snap: Snapshot, policies: NetworkPolicy[], pods: SimPod[], p
 }
 
 function sample<T>(items: T[], n: number): T[] {
-  if (items.length <= n) return items;
+  if (n === 0 || items.length <= n) return items;
   const step = items.length / n;
   return Array.from({ length: n }, (_, i) => items[Math.floor(i * step)]!);
 }
 
-async function main(): Promise<void> {
-  if (!args.kubeconfig) {
-    process.stderr.write('usage: npx tsx packages/probe-network/bench/matrix.ts --kubeconfig <file> [--context C] [--pods 30] [--ports 4] [--sample 120] [--keep]\n');
-    process.exit(2);
+/** Cells whose observed result disagrees with the simulation. */
+function disagreements(cells: PlanCell[], results: Map<string, CellResult>): PlanCell[] {
+  return cells.filter((c) => !agrees(results.get(c.key)?.result, simulatedExpectation(c)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Baselines: real cyclonus (built from its Go module), else a labelled emulation.
+
+interface Baseline {
+  kind: 'cyclonus' | 'emulation';
+  label: string;
+  run(cells: PlanCell[], timeoutMs: number): Promise<{ results: Map<string, CellResult>; ms: number; execCalls: number }>;
+}
+
+/** Builds bench/cyclonus (cyclonus v0.5.6's probe runner) once into ~/.cache/isoproof/tools; undefined when it does not build. */
+function buildCyclonus(): string | undefined {
+  const dir = join(import.meta.dirname, 'cyclonus');
+  const hash = createHash('sha256')
+    .update(['main.go', 'go.mod', 'go.sum'].map((f) => readFileSync(join(dir, f), 'utf8')).join('\n'))
+    .digest('hex')
+    .slice(0, 12);
+  const out = join(process.env.ISOPROOF_TOOLS_DIR ?? join(homedir(), '.cache', 'isoproof', 'tools'), `cyclonus-baseline-${hash}`);
+  const bin = join(out, 'cyclonus-baseline');
+  if (existsSync(bin)) return bin;
+  mkdirSync(out, { recursive: true });
+  log(`building the cyclonus ${CYCLONUS_VERSION} baseline from its Go module into ${out}`);
+  const r = spawnSync('go', ['build', '-trimpath', '-o', bin, '.'], {
+    cwd: dir,
+    env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local', GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
+    encoding: 'utf8',
+    timeout: 1_800_000,
+  });
+  if (r.status !== 0 || !existsSync(bin)) {
+    log(`cyclonus baseline does not build (${(r.stderr ?? r.error?.message ?? '').trim().split('\n').slice(-1)[0] ?? 'go failed'})`);
+    return undefined;
   }
+  return bin;
+}
+
+function cyclonusBaseline(bin: string, kubeconfig: string, context: string | undefined, workers: number): Baseline {
+  return {
+    kind: 'cyclonus',
+    label: `cyclonus ${CYCLONUS_VERSION} KubeJobRunner (one exec of /agnhost connect per cell, ${workers} workers)`,
+    run: (cells, timeoutMs) =>
+      new Promise((resolveRun, reject) => {
+        const started = Date.now();
+        const plan = {
+          // cyclonus takes whole seconds: the deny timeout rounded up, never down
+          timeoutSeconds: Math.ceil(timeoutMs / 1000),
+          workers,
+          jobs: cells.map((c) => {
+            const r = c.runner as Extract<PlanCell['runner'], { kind: 'pod' }>;
+            return { key: c.key, namespace: r.namespace, pod: r.pod, container: r.container ?? 'porter', host: c.host, port: c.port };
+          }),
+        };
+        const child = execFile(bin, context ? ['-context', context] : [], { env: { ...process.env, KUBECONFIG: kubeconfig }, maxBuffer: 64 << 20, timeout: 3_600_000 }, (err, stdout, stderr) => {
+          if (err) return reject(new Error(`cyclonus baseline failed: ${err.message} ${stderr.split('\n').slice(-3).join(' ')}`));
+          const results = new Map<string, CellResult>();
+          for (const line of stdout.split('\n')) {
+            if (!line.trim()) continue;
+            const v = JSON.parse(line) as { key?: string; connectivity?: string };
+            if (typeof v.key !== 'string') continue; // the stats line
+            // cyclonus's own verdicts: allowed = the exec exited 0; blocked = agnhost connect failed
+            // (timeout or refused alike); checkfailed = the exec itself failed
+            const result: CellResultKind = v.connectivity === 'allowed' ? 'connected' : v.connectivity === 'blocked' ? 'timeout' : 'infra-error';
+            results.set(v.key, { key: v.key, result, latencyMs: 0, detail: `cyclonus: ${v.connectivity ?? '?'}` });
+          }
+          resolveRun({ results, ms: Date.now() - started, execCalls: cells.length });
+        });
+        child.stdin?.end(JSON.stringify(plan));
+      }),
+  };
+}
+
+function emulationBaseline(kube: ReturnType<typeof loadKube>, parallel: number): Baseline {
+  return {
+    kind: 'emulation',
+    label: `EMULATION of a cyclonus-style baseline (not cyclonus): one exec of /agnhost connect per cell, ${parallel} in flight`,
+    run: async (cells, timeoutMs) => {
+      const r = await executeCells(cells, { kube, mode: 'perProbeExec', timeoutMs, parallel });
+      return { results: r.results, ms: r.stats.ms, execCalls: r.stats.execCalls };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (!args.kubeconfig) fail('usage: npx tsx packages/probe-network/bench/matrix.ts --kubeconfig <file> [--deny 0,50,90] [--baseline auto|cyclonus|emulation|none] (see the header)');
   const nPods = int('pods', args.pods, 2, 60);
   const nPorts = int('ports', args.ports, 1, 8);
-  const nSample = int('sample', args.sample, 0, 10_000);
-  const parallel = int('parallel', args.parallel, 1, 64);
-  const baselineParallel = int('baseline-parallel', args['baseline-parallel'], 1, 32);
   const timeoutMs = int('timeout-ms', args['timeout-ms'], 100, 10_000);
-  const concurrency = int('concurrency', args.concurrency, 1, 1024);
-  const maxSeconds = int('max-seconds', args['max-seconds'], 60, 3600);
+  const parallel = args.parallel === undefined ? undefined : int('parallel', args.parallel, 1, 64);
+  const concurrency = args.concurrency === undefined ? undefined : int('concurrency', args.concurrency, 1, 4096);
+  const baselineSample = int('baseline-sample', args['baseline-sample'], 0, 100_000);
+  const baselineParallel = int('baseline-parallel', args['baseline-parallel'], 1, 64);
+  const maxSeconds = int('max-seconds', args['max-seconds'], 60, 7200);
+  const levels = (args.deny ?? '').split(',').map((s) => int('deny', s.trim(), 0, 100));
+  if (!['auto', 'cyclonus', 'emulation', 'none'].includes(args.baseline ?? '')) fail('--baseline must be auto, cyclonus, emulation or none');
+  const prober = args.prober ? resolve(args.prober) : undefined;
+  if (prober && !existsSync(prober)) fail(`--prober ${prober}: file not found`);
 
   const kube = loadKube(args.kubeconfig, args.context);
   const { serverVersion } = await checkReachable(kube, 15_000);
   const run = newRun();
   const ns = `isoproof-bench-${run.id}`;
-  log(`isoproof network bench on ${serverVersion}: namespace ${ns}, ${nPods} pods x ${nPorts} ports`);
+  log(`isoproof network bench on ${serverVersion}: namespace ${ns}, ${nPods} pods x ${nPods} x ${nPorts} ports, deny levels ${levels.join('/')}%, timeout ${timeoutMs} ms`);
 
-  let refs: ResourceRef[] = [];
+  let baseline: Baseline | undefined;
+  if (args.baseline === 'cyclonus' || args.baseline === 'auto') {
+    const bin = buildCyclonus();
+    if (bin) baseline = cyclonusBaseline(bin, resolve(args.kubeconfig), args.context, baselineParallel);
+    else if (args.baseline === 'cyclonus') fail('--baseline cyclonus: the cyclonus baseline does not build (is the Go module proxy reachable?)');
+  }
+  if (!baseline && args.baseline !== 'none') baseline = emulationBaseline(kube, baselineParallel);
+  if (baseline) log(`baseline: ${baseline.label}`);
+
   let cleaning: Promise<void> | undefined;
-  // Deletes the bench namespace by name (even after a partial apply); idempotent.
   const cleanup = async () => {
     if (args.keep) return;
     cleaning ??= (async () => {
       log(`deleting ${ns}`);
-      const t = Date.now();
-      await deleteObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', name: ns }], { waitMs: 120_000 })
-        .then(() => log(`deleted ${ns} in ${secs(Date.now() - t)} s`))
-        .catch((e: unknown) =>
-          process.stderr.write(`cleanup failed: ${e instanceof Error ? e.message : String(e)} (isoproof sweep removes it)\n`),
-        );
+      await deleteObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', name: ns }], { waitMs: 120_000 }).catch((e: unknown) =>
+        process.stderr.write(`cleanup failed: ${e instanceof Error ? e.message : String(e)} (isoproof sweep removes it)\n`),
+      );
     })();
     await cleaning;
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   process.once('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
-  // The whole bench is bounded: past --max-seconds it cleans up and exits non-zero.
   const deadline = setTimeout(() => {
     process.stderr.write(`bench exceeded --max-seconds ${maxSeconds}: cleaning up\n`);
     void cleanup().finally(() => process.exit(1));
   }, maxSeconds * 1000);
   deadline.unref();
 
+  let invalid = 0;
   try {
     const t0 = Date.now();
-    refs = await applyObjects(kube, benchObjects(ns, nPods, nPorts), { runId: run.id, scenario: 'bench' });
+    const refs: ResourceRef[] = await applyObjects(kube, benchObjects(ns, nPods, nPorts, prober), { runId: run.id, scenario: 'bench' });
     await waitForReady(kube, refs, { timeoutMs: 300_000 });
     log(`pods ready in ${secs(Date.now() - t0)} s`);
+    const agentPath = prober ? `/isoproof-dev/${basename(prober)}` : undefined;
+    const probeAll = (cells: PlanCell[]) => executeCells(cells, { kube, mode: 'agent', timeoutMs, concurrency, parallel, agentPath });
 
-    let snap = await loadSnapshot(kube, [ns]);
-    const pods = snap.pods.filter((p) => p.namespace === ns).sort((a, b) => a.name.localeCompare(b.name));
-    if (pods.length !== nPods) throw new Error(`expected ${nPods} running bench pods, found ${pods.length}`);
-    let plan = matrixPlan(snap, [], pods, nPorts);
-    const all = [...plan.cells.values()];
+    for (const level of levels) {
+      // a pod always reaches itself (AllowLoopback): k denied pods deny k x (pods-1) x ports cells
+      const k = Math.min(nPods, Math.round(((level / 100) * nPods * nPods) / (nPods - 1)));
+      const policyPath = `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/bench-deny`;
+      const changed = Date.now();
+      if (k > 0) {
+        const np = denyPolicy(ns, k);
+        np.metadata.labels = { [RUN_LABEL]: run.id, [SCENARIO_LABEL]: 'bench' };
+        const res = await rawRequest(kube, { method: 'PATCH', path: policyPath, query: { fieldManager: 'isoproof-bench', force: 'true' }, contentType: 'application/apply-patch+yaml', body: np });
+        if (res.status >= 300) throw new Error(`apply of NetworkPolicy ${ns}/bench-deny failed: ${res.status} ${res.text.split('\n')[0]}`);
+      } else {
+        await rawRequest(kube, { method: 'DELETE', path: policyPath });
+      }
+      const snap = await loadSnapshot(kube, [ns]);
+      const pods = snap.pods.filter((p) => p.namespace === ns).sort((a, b) => a.name.localeCompare(b.name));
+      if (pods.length !== nPods) throw new Error(`expected ${nPods} running bench pods, found ${pods.length}`);
+      const plan = matrixPlan(snap, snap.policies, pods, nPorts);
+      const all = [...plan.cells.values()];
+      const denied = all.filter((c) => simulatedExpectation(c) === 'denied').length;
 
-    // 1. the matrix, one agent exec per source pod
-    const agent = await executeCells(all, { kube, mode: 'agent', timeoutMs, concurrency, parallel });
-    const rate = agent.stats.cells / (agent.stats.ms / 1000);
-    log(
-      `agent: ${agent.stats.cells} cells (${nPods} x ${nPods} x ${nPorts}) in ${secs(agent.stats.ms)} s = ${rate.toFixed(1)} cells/s, ` +
-        `${agent.stats.execCalls} exec calls; ${histogram(agent.results.values())}`,
-    );
+      // 1. until the matrix agrees with the simulation (time to enforce), bounded
+      const stable = await waitStable(plan, { since: changed, intervalMs: 500, capMs: 60_000, probe: async (cells) => (await probeAll(cells)).results });
+      const tte = all.filter((c) => simulatedExpectation(c) === 'denied').map((c) => stable.timeToEnforceMs.get(c.key)).filter((x): x is number => x !== undefined);
 
-    // 2. baseline: one exec per probe, on a sample, extrapolated
-    if (nSample > 0) {
-      const picked = sample(all, nSample);
-      const base = await executeCells(picked, { kube, mode: 'perProbeExec', timeoutMs, parallel: baselineParallel });
-      const bRate = base.stats.cells / (base.stats.ms / 1000);
+      // 2. the measured round
+      const load = loadavg();
+      const m = await probeAll(all);
+      const rate = m.stats.cells / (m.stats.ms / 1000);
+      const h = histogram(m.results.values());
+
+      // 3. gates
+      const gates = matrixGates(level, all, m.results, stable.unstable);
+      const valid = gates.length === 0;
+      if (!valid) invalid++;
+
+      // 4. baseline on the same pods, same level, same deny timeout
+      let base: Record<string, unknown> | undefined;
+      if (baseline) {
+        const picked = sample(all, baselineSample);
+        const bLoad = loadavg();
+        const b = await baseline.run(picked, timeoutMs);
+        const bWrong = disagreements(picked, b.results);
+        const bRate = picked.length / (b.ms / 1000);
+        const bValid = bWrong.length === 0;
+        if (!bValid) invalid++;
+        base = {
+          kind: baseline.kind,
+          label: baseline.label,
+          cells: picked.length,
+          wallMs: b.ms,
+          execs: b.execCalls,
+          load1: Number(bLoad[0]!.toFixed(2)),
+          valid: bValid,
+          ...(bValid ? { cellsPerSec: Number(bRate.toFixed(1)) } : { invalid: `${bWrong.length} of ${picked.length} baseline cells disagree with the simulation` }),
+          results: histogram(b.results.values()),
+        };
+        if (valid && bValid) base.agentSpeedup = Number((rate / bRate).toFixed(1));
+      }
+
+      const line = {
+        bench: 'isoproof-network-matrix',
+        run: run.id,
+        serverVersion,
+        denyPct: level,
+        deniedCells: denied,
+        deniedPct: Number(((100 * denied) / all.length).toFixed(1)),
+        cells: m.stats.cells,
+        shape: `${nPods}x${nPods}x${nPorts}`,
+        timeoutMs,
+        prober: prober ? `host file ${basename(prober)}` : 'image /isoproof-prober',
+        wallMs: m.stats.ms,
+        execs: m.stats.execCalls,
+        load1: Number(load[0]!.toFixed(2)),
+        valid,
+        ...(valid ? { cellsPerSec: Number(rate.toFixed(1)) } : { gates }),
+        results: h,
+        timeToEnforce: { rounds: stable.rounds, elapsedMs: stable.elapsedMs, p50: percentile(tte, 50) ?? null, p95: percentile(tte, 95) ?? null },
+        ...(base ? { baseline: base } : {}),
+      };
       log(
-        `baseline one-exec-per-probe (${baselineParallel} in flight): sampled ${picked.length} of ${all.length} cells in ${secs(base.stats.ms)} s = ` +
-          `${bRate.toFixed(1)} cells/s, ${base.stats.execCalls} exec calls; ${histogram(base.results.values())}`,
+        valid
+          ? `deny ${level}%: ${m.stats.cells} cells in ${secs(m.stats.ms)} s = ${rate.toFixed(1)} cells/s, ${m.stats.execCalls} execs, load ${load[0]!.toFixed(2)}`
+          : `deny ${level}%: NO FIGURE: ${gates.join('; ')}`,
       );
-      log(
-        `baseline extrapolated to ${all.length} cells: ~${secs((all.length / bRate) * 1000)} s, ${all.length} exec calls ` +
-          `(agent is ${(rate / bRate).toFixed(1)}x faster, ${all.length / Math.max(1, agent.stats.execCalls)}x fewer execs)`,
-      );
+      if (base) log(`  baseline: ${base.valid ? `${String(base.cellsPerSec)} cells/s on ${String(base.cells)} cells` : `NO FIGURE: ${String(base.invalid)}`}`);
+      const json = JSON.stringify(line);
+      log(json);
+      if (args['json-out']) appendFileSync(args['json-out'], `${json}\n`);
     }
-
-    // 3. time-to-enforce after a policy change
-    // Server-side apply of the plain JSON: client-node's model serializer drops an ingress rule's
-    // `from` (its model field is `_from`), which would silently open the rule to every peer.
-    const np = denyPolicy(ns, nPorts);
-    np.metadata.labels = { [RUN_LABEL]: run.id, [SCENARIO_LABEL]: 'bench' };
-    const res = await rawRequest(kube, {
-      method: 'PATCH',
-      path: `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/${np.metadata.name}`,
-      query: { fieldManager: 'isoproof-bench', force: 'true' },
-      contentType: 'application/apply-patch+yaml',
-      body: np,
-    });
-    if (res.status >= 300) throw new Error(`apply of NetworkPolicy ${ns}/${np.metadata.name} failed: ${res.status} ${res.text.split('\n')[0]}`);
-    const applied = Date.now();
-    snap = await loadSnapshot(kube, [ns]);
-    plan = matrixPlan(snap, snap.policies, pods, nPorts);
-    const expectDeny = [...plan.cells.values()].filter((c) => c.sim?.verdict === 'deny').length;
-    let execCalls = 0;
-    const stable = await waitStable(plan, {
-      since: applied,
-      intervalMs: 500,
-      capMs: 30_000,
-      probe: async (cells) => {
-        const r = await executeCells(cells, { kube, mode: 'agent', timeoutMs, concurrency, parallel });
-        if (execCalls === 0) {
-          // The full matrix under the policy: every denied cell costs a whole timeout.
-          log(
-            `agent under bench-deny (round 1): ${r.stats.cells} cells in ${secs(r.stats.ms)} s = ${(r.stats.cells / (r.stats.ms / 1000)).toFixed(1)} cells/s, ` +
-              `${r.stats.execCalls} exec calls; ${histogram(r.results.values())}`,
-          );
-        }
-        execCalls += r.stats.execCalls;
-        return r.results;
-      },
-    });
-    const changed = [...plan.cells.values()].filter((c) => simulatedExpectation(c) === 'denied').map((c) => stable.timeToEnforceMs.get(c.key));
-    const tte = changed.filter((x): x is number => x !== undefined);
-    log(
-      `time-to-enforce: policy bench-deny denies ${expectDeny} of ${plan.cells.size} cells; stable after ${stable.rounds} round(s) in ${secs(stable.elapsedMs)} s, ` +
-        `${execCalls} exec calls; denied cells p50 ${percentile(tte, 50) ?? '-'} ms, p95 ${percentile(tte, 95) ?? '-'} ms, max ${percentile(tte, 100) ?? '-'} ms ` +
-        `(resolution: one probe round); still wrong at the cap: ${stable.unstable.length}; ${histogram(stable.results.values())}`,
-    );
   } finally {
     clearTimeout(deadline);
     await cleanup();
+  }
+  if (invalid > 0) {
+    process.stderr.write(`${invalid} measurement(s) failed their validity gates: no figure for them\n`);
+    process.exit(3);
   }
 }
 

@@ -14,9 +14,9 @@ export interface ExecuteOptions {
   /** agent: one exec of /isoproof-prober per source pod; perProbeExec: one `/agnhost connect` exec per cell. */
   mode?: ExecMode;
   timeoutMs?: number;
-  /** Concurrent connects inside one agent. */
+  /** Sockets open at once inside one agent (default: every cell of its batch, up to AGENT_SOCKET_BOUND). */
   concurrency?: number;
-  /** Source pods (or, in perProbeExec, cells) probed in parallel. */
+  /** Source pods (or, in perProbeExec, cells) probed in parallel (default 32). */
   parallel?: number;
   agentPath?: string;
   agnhostPath?: string;
@@ -49,16 +49,27 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, in
   return out;
 }
 
-/** The agent's own wall-clock bound for a batch (see agent/main.go Budget). */
-export function agentBudgetMs(cells: number, timeoutMs: number, concurrency: number): number {
-  return timeoutMs * Math.ceil(cells / concurrency) + 2000;
+/** The agent's socket bound when a plan names no concurrency (agent/main.go defaultSocketBound). */
+export const AGENT_SOCKET_BOUND = 1024;
+
+/**
+ * The agent's own wall-clock bound for a batch (see agent/main.go Budget). Without `concurrency` the
+ * agent opens a socket per cell up to AGENT_SOCKET_BOUND, so a batch within the bound is one wave.
+ */
+export function agentBudgetMs(cells: number, timeoutMs: number, concurrency?: number): number {
+  const bound = concurrency ?? Math.min(Math.max(cells, 1), AGENT_SOCKET_BOUND);
+  return timeoutMs * Math.ceil(cells / bound) + 2000;
 }
 
-/** Builds the agent's stdin plan for one batch; ids are the batch indexes. */
-export function agentPlan(cells: PlanCell[], timeoutMs: number, concurrency: number): string {
+/**
+ * Builds the agent's stdin plan for one batch; ids are the batch indexes. Without `concurrency` the
+ * agent lets every cell of the batch wait at once (bounded sockets): the denied cells of one source
+ * wait their timeout together.
+ */
+export function agentPlan(cells: PlanCell[], timeoutMs: number, concurrency?: number): string {
   return JSON.stringify({
     timeoutMs,
-    concurrency,
+    ...(concurrency !== undefined ? { concurrency } : {}),
     cells: cells.map((c, i) => ({ id: String(i), host: c.host, port: c.port, protocol: c.protocol })),
   });
 }
@@ -187,8 +198,8 @@ export async function executeCells(cells: PlanCell[], o: ExecuteOptions): Promis
   const started = Date.now();
   const mode = o.mode ?? 'agent';
   const timeoutMs = o.timeoutMs ?? 1500;
-  const concurrency = o.concurrency ?? 64;
-  const parallel = o.parallel ?? 16;
+  const concurrency = o.concurrency;
+  const parallel = o.parallel ?? 32;
   const agent = o.agentPath ?? AGENT_PATH;
   const results = new Map<string, CellResult>();
   let execCalls = 0;

@@ -21,9 +21,9 @@ export interface NetworkFamilyOptions {
   mode?: ExecMode;
   /** Per connect (default 1500 ms). */
   timeoutMs?: number;
-  /** Concurrent connects inside one agent (default 64). */
+  /** Sockets open at once inside one agent (default: every cell of the source, up to 1024). */
   concurrency?: number;
-  /** Source pods probed in parallel (default 16). */
+  /** Source pods probed in parallel (default 32). */
   parallel?: number;
   /** Poll-until-stable after policy changes; false disables it. */
   stable?: { intervalMs: number; capMs: number } | false;

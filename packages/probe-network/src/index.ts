@@ -37,3 +37,4 @@ export type { NetworkFamily, NetworkFamilyOptions, NetworkRun } from './family';
 export { createNetworkFamily, criteriaNamespaces } from './family';
 export type { ManifestObject, OfflineSnapshotOptions } from './offline';
 export { snapshotFromManifests, simulatedResults, predictOutcomes } from './offline';
+export { matrixGates } from './validity';

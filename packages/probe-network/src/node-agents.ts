@@ -114,7 +114,7 @@ export class NodeAgentPool {
     if (!this.created) return;
     await this.created.catch(() => undefined);
     try {
-      await deleteObjects(this.kube, [{ kind: 'Namespace', name: nodeAgentNamespace(this.runId) }], { waitMs: 30_000 });
+      await deleteObjects(this.kube, [{ kind: 'Namespace', name: nodeAgentNamespace(this.runId) }], { waitMs: 30_000, ownedOnly: true });
     } catch (e) {
       this.opts.log?.(`network: deleting node agents failed: ${e instanceof Error ? e.message : String(e)}`);
     }

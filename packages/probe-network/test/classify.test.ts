@@ -209,6 +209,13 @@ describe('executor helpers', () => {
     expect(agentBudgetMs(3600 / 30, 1500, 64)).toBe(2 * 1500 + 2000);
   });
 
+  it('a plan without concurrency lets every cell of a source wait at once: one timeout per batch (issue 13)', () => {
+    expect(JSON.parse(agentPlan(cells, 1500))).not.toHaveProperty('concurrency');
+    // a source's row of a 30 x 30 x 4 matrix: 120 cells, one wave
+    expect(agentBudgetMs(120, 1500)).toBe(1500 + 2000);
+    expect(agentBudgetMs(2048, 1500)).toBe(2 * 1500 + 2000);
+  });
+
   it('parses agnhost connect output', () => {
     expect(parseAgnhostConnect(0, '', '').result).toBe('connected');
     expect(parseAgnhostConnect(1, '', 'TIMEOUT\n').result).toBe('timeout');

@@ -3,7 +3,7 @@ import { defaultRedactor } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { rawRequest } from '@isoproof/kube';
 import type { Classified } from './classify';
-import { answerOf, classifyAuthz, statusLine } from './classify';
+import { answerOf, bindAnswer, classifyAuthz, scopeImpersonation, statusLine, watchSummary } from './classify';
 import type { RequestAttributes } from './explain';
 import type { PlannedRequest } from './plan';
 import { queryString, spdyVariant } from './plan';
@@ -100,7 +100,16 @@ export async function runAttempt(kube: KubeHandle, plan: PlannedRequest, who: st
     // Token requests answer with a token: never let it reach evidence.
     const tok = (real.w.body as { status?: { token?: unknown } } | undefined)?.status?.token;
     if (typeof tok === 'string' && tok) defaultRedactor.register(tok);
-    return classifyAuthz(answerOf(real.w.status, real.w.body, real.w.text));
+    const answer = answerOf(real.w.status, real.w.body, real.w.text);
+    let c = classifyAuthz(answer);
+    if (plan.impersonation) c = scopeImpersonation(c, plan.impersonation);
+    if (plan.bindRole) c = bindAnswer(c, answer, plan.bindRole);
+    if (plan.watch && c.outcome === 'allowed') {
+      // object contents never reach the evidence: event types and object names only
+      const seen = watchSummary(real.w.text) ?? 'a watch stream (not shown)';
+      c = { ...c, result: `${statusLine(real.w.status)}: ${seen}` };
+    }
+    return c;
   });
   const latencies = answers.flatMap((a) => (a.ok ? [a.w.latencyMs] : []));
   const latencyMs = latencies.length ? Math.max(...latencies) : undefined;

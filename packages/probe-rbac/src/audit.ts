@@ -217,7 +217,8 @@ export function auditFamily(): ProbeFamily {
       sections = [];
       const out = new Map<string, Check[]>();
       const admin = loadKube(ctx.kubeconfigPath, ctx.context);
-      const clients = new IdentityClients(admin);
+      const clients = new IdentityClients(admin, ctx.run.id);
+      try {
       const file = ctx.facts.auditLogPath;
       const rows: string[][] = [];
       let n = 0;
@@ -285,7 +286,11 @@ export function auditFamily(): ProbeFamily {
             subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'isoproof:nobody' }],
           };
           const created = await rawRequest(admin, { method: 'POST', path, body, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
-          const deleted = await rawRequest(admin, { method: 'DELETE', path: `${path}/${name}`, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
+          // Only what this probe created is deleted (a refused create, e.g. 409, leaves the name alone).
+          const deleted =
+            created instanceof Error || created.status >= 300
+              ? created
+              : await rawRequest(admin, { method: 'DELETE', path: `${path}/${name}`, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
           const bad = [created, deleted].find((x) => x instanceof Error || x.status >= 300);
           if (bad) {
             const why = bad instanceof Error ? bad.message : `${bad.status} ${answerOf(bad.status, bad.body, bad.text).message ?? ''}`;
@@ -306,6 +311,11 @@ export function auditFamily(): ProbeFamily {
       }
       sections.push({ type: 'table', title: 'Audit log', columns: ['criterion', 'event', 'observed', 'audit evidence'], rows, note: file ? `log: ${file}` : 'no audit log reachable on this provider' });
       return out;
+      } finally {
+        // revoke the ServiceAccount tokens this run minted (their anchor Secrets go)
+        const left = await clients.close();
+        if (left.length) ctx.log(`audit: could not delete the token anchor Secrets ${left.join(', ')} (their tokens expire within 600 s)`);
+      }
     },
   };
 }

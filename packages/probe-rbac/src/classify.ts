@@ -31,6 +31,15 @@ const QUOTED = String.raw`"(?:[^"\\]|\\.)*"`;
 const AUTHORIZER_DENIAL = new RegExp(
   String.raw`\bUser ${QUOTED} cannot [a-z]+ (?:resource|path) "|\buser ${QUOTED} \(groups=.*\) is attempting to grant RBAC permissions not currently held`,
 );
+/**
+ * The RBAC registry's own refusal besides escalation (pkg/registry/rbac/clusterrole/policybased): an
+ * aggregationRule needs cluster-admin (`clusterroles... is forbidden: must have cluster-admin
+ * privileges to use the aggregationRule`). Bind prevention words its refusal like escalation
+ * prevention; a RoleBinding to a role it cannot resolve is a 404 (see bindAnswer).
+ */
+const RBAC_REGISTRY_DENIAL = new RegExp(
+  String.raw`^clusterroles\.rbac\.authorization\.k8s\.io ${QUOTED} is forbidden: must have cluster-admin privileges to use the aggregationRule`,
+);
 /** Admission refusals that are not authorization (Pod Security, webhooks, policies, quota, limits, namespace lifecycle). */
 const ADMISSION_DENIAL = /violates PodSecurity|admission webhook|denied the request|exceeded quota|failed quota|LimitRange|(?:minimum|maximum) \S+ usage per (?:Container|Pod|PersistentVolumeClaim) is|max limit to request ratio per|ValidatingAdmissionPolicy|unable to create new content in namespace .* because it is being terminated/i;
 const POD_SECURITY_DENIAL = /\bviolates PodSecurity "[^"]*"/;
@@ -65,9 +74,13 @@ function firstLine(m: string | undefined): string {
   return l ? l.slice(0, 200) : '(no message)';
 }
 
-/** A 403 Status written by the API server's authorizer or by RBAC escalation prevention. */
+/**
+ * A 403 Status written by the API server's authorizer (impersonation included) or by RBAC itself:
+ * escalation prevention, bind prevention, the aggregationRule check.
+ */
 export function isAuthorizerDenial(a: Answer): boolean {
-  return a.status === 403 && a.reason === 'Forbidden' && AUTHORIZER_DENIAL.test(a.message ?? '');
+  const m = a.message ?? '';
+  return a.status === 403 && a.reason === 'Forbidden' && (AUTHORIZER_DENIAL.test(m) || RBAC_REGISTRY_DENIAL.test(m));
 }
 
 /** A 403 Status written by Pod Security admission. */
@@ -81,7 +94,8 @@ export function isPodSecurityDenial(a: Answer): boolean {
  * - 404 for a named object, 409 AlreadyExists, 422 Invalid: the request got past authorization
  *   (those answers come after it), so authorization allowed it — said in a note.
  * - 403 Status (reason Forbidden) from authorization (the authorizer's "User .. cannot <verb>
- *   resource/path" message, escalation prevention, impersonation): denied.
+ *   resource/path" message, impersonation) or from RBAC itself (escalation and bind prevention,
+ *   the aggregationRule check): denied.
  * - 403 from admission (Pod Security, webhooks, quota): error: refused after authorization for
  *   another reason; the authorization verdict is not what is being asked.
  * - any other 403 (a proxy's HTML page, an empty body, a Status without the authorizer's message):
@@ -142,4 +156,63 @@ export function classifyAdmission(a: Answer): Classified {
   if (s === 422) return { outcome: 'error', result, error: `the probe pod is invalid (fix the probe): ${a.message ?? ''}` };
   if (s === 400 && DRY_RUN_REFUSAL.test(a.message ?? '')) return { outcome: 'error', result, error: `dry-run refused: ${a.message}` };
   return { outcome: 'error', result, error: `unexpected answer: ${result}` };
+}
+
+/**
+ * An impersonation of a group/uid/extra is answered only by a refusal that names it: the API server
+ * authorizes the Impersonate-User first, and a refusal of that user means the asked header was never
+ * checked (error, not denied). A denial naming neither is not proof either.
+ */
+export function scopeImpersonation(c: Classified, imp: { asked: 'groups' | 'uids' | 'userextras'; viaUser: string }): Classified {
+  if (c.outcome !== 'denied') return c;
+  const m = c.result;
+  const names = (resource: string) => new RegExp(String.raw`cannot impersonate resource "${resource}(?:/[^"]*)?"`).test(m);
+  if (names(imp.asked)) return c;
+  if (names('users') || names('serviceaccounts')) {
+    return {
+      outcome: 'error',
+      result: c.result,
+      error: `the API server refused to impersonate user ${imp.viaUser}, which it checks first: the ${imp.asked} question was never asked (set asUser to a user this identity may impersonate)`,
+    };
+  }
+  return { outcome: 'error', result: c.result, error: `a refusal that does not name ${imp.asked}: cannot tell` };
+}
+
+/**
+ * What an allowed watch saw, without object contents: one "TYPE Kind namespace/name" per event
+ * (a watch stream is one JSON event per line). Undefined when the text is not a watch stream.
+ */
+export function watchSummary(text: string, max = 20): string | undefined {
+  const events: string[] = [];
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t) continue;
+    let ev: { type?: unknown; object?: { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } };
+    try {
+      ev = JSON.parse(t) as typeof ev;
+    } catch {
+      return undefined;
+    }
+    if (typeof ev.type !== 'string') return undefined;
+    total++;
+    if (events.length >= max) continue;
+    const md = ev.object?.metadata ?? {};
+    const name = typeof md.name === 'string' ? md.name : '?';
+    const where = typeof md.namespace === 'string' ? `${md.namespace}/${name}` : name;
+    const kind = typeof ev.object?.kind === 'string' ? ev.object.kind : 'object';
+    events.push(`${ev.type} ${kind} ${where}`);
+  }
+  if (total === 0) return 'no event within the watch window';
+  return `${total} event(s): ${events.join('; ')}${total > events.length ? `; ... ${total - events.length} more` : ''}`;
+}
+
+/**
+ * A bind attempt answered 404 NotFound: the API server authorized the create, then RBAC's bind check
+ * could not resolve the role to bind (v1.34 answers `rolebindings... "<role>" not found`): whether the
+ * identity may bind it was never decided (error, never allowed).
+ */
+export function bindAnswer(c: Classified, a: Answer, role: string): Classified {
+  if (a.status !== 404) return c;
+  return { outcome: 'error', result: c.result, error: `the role to bind (${role}) does not exist: RBAC's bind check could not run, so it cannot tell` };
 }

@@ -73,7 +73,8 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
     async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
       sections = [];
       const admin = loadKube(ctx.kubeconfigPath, ctx.context);
-      const clients = new IdentityClients(admin);
+      const clients = new IdentityClients(admin, ctx.run.id);
+      try {
       const podCache = new Map<string, Promise<string | undefined>>();
       const resolvePod = (ns: string, sel: Record<string, string>) => {
         const key = `${ns}|${JSON.stringify(sel)}`;
@@ -108,7 +109,10 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
           if (!podName) return errorObservation(`${attemptLabel(a)} as ${who}`, `no running pod matches ${JSON.stringify(a.selector)} in ${a.namespace}`);
         }
         const pc = podName ? { runId: ctx.run.id, identity: id, podName } : { runId: ctx.run.id, identity: id };
-        return await runAttempt(handle, planAttempt(a, pc), who);
+        const r = await runAttempt(handle, planAttempt(a, pc), who);
+        const minted = clients.tokenNotes.get(identityKey(id));
+        if (minted) r.observation.evidence.notes = [...(r.observation.evidence.notes ?? []), minted];
+        return r;
       };
       const obsOf = (r: AttemptResult | Observation): Observation => ('observation' in r ? r.observation : r);
 
@@ -213,6 +217,11 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
         note: dis.length === 0 ? 'No disagreement: the review and the real attempts agreed on every cell.' : 'The real attempt decides; the review is only a cross-check.',
       });
       return out;
+      } finally {
+        // revoke the ServiceAccount tokens this run minted (their anchor Secrets go)
+        const left = await clients.close();
+        if (left.length) ctx.log(`rbac: could not delete the token anchor Secrets ${left.join(', ')} (their tokens expire within 600 s)`);
+      }
     },
   };
 }

@@ -33,7 +33,19 @@ export interface PlannedRequest {
   dryRun: boolean;
   /** Said in the evidence notes (how to read the answer). */
   note?: string;
+  /**
+   * Impersonation of a group, uid or extra: asked together with `viaUser`, which the API server
+   * checks first. Only a refusal naming `asked` answers the question (see scopeImpersonation).
+   */
+  impersonation?: { asked: 'groups' | 'uids' | 'userextras'; viaUser: string };
+  /** A watch: evidence keeps event types and object names only (see watchSummary). */
+  watch?: boolean;
+  /** A bind attempt: the role it binds (a 404 means the role was not found, see bindAnswer). */
+  bindRole?: string;
 }
+
+/** The user impersonated alongside a group/uid/extra when the attempt names none (asUser). */
+export const IMPERSONATED_USER = 'isoproof:impersonated';
 
 export interface PlanContext {
   runId: string;
@@ -142,11 +154,17 @@ export function probeBody(info: ResourceInfo, name: string, runId: string, names
   }
 }
 
-function attrs(info: ResourceInfo, verb: string, namespace: string | undefined, name?: string): RequestAttributes {
+/**
+ * The request attributes as the API server derives them from the request (RequestInfo): a path
+ * /api/v1/namespaces/{name}[/subresource] is read as namespace = name, so the SelfSubjectAccessReview
+ * of such a request carries it too (RBAC matches a RoleBinding in that namespace).
+ */
+function attrs(info: ResourceInfo, verb: string, namespace: string | undefined, name?: string, byPath = true): RequestAttributes {
   const a: RequestAttributes = { verb, group: info.group, resource: info.resource };
   if (info.subresource) a.subresource = info.subresource;
   if (name !== undefined) a.name = name;
   if (info.namespaced && namespace) a.namespace = namespace;
+  else if (byPath && info.group === '' && info.resource === 'namespaces' && name !== undefined) a.namespace = name;
   return a;
 }
 
@@ -187,12 +205,12 @@ export function planAttempt(a: AttemptSpec, pc: PlanContext): PlannedRequest {
         case 'list': {
           const q: Record<string, string> = { limit: '1' };
           if (name) q.fieldSelector = `metadata.name=${name}`;
-          return { method: 'GET', path: resourcePath(info, ns), query: q, ssar: attrs(info, 'list', ns, name), explain: [attrs(info, 'list', ns, name)], target: ref(info, name ?? '*', ns), dryRun: false };
+          return { method: 'GET', path: resourcePath(info, ns), query: q, ssar: attrs(info, 'list', ns, name, false), explain: [attrs(info, 'list', ns, name, false)], target: ref(info, name ?? '*', ns), dryRun: false };
         }
         case 'watch': {
           const q: Record<string, string> = { watch: 'true', timeoutSeconds: '1', allowWatchBookmarks: 'false' };
           if (name) q.fieldSelector = `metadata.name=${name}`;
-          return { method: 'GET', path: resourcePath(info, ns), query: q, ssar: attrs(info, 'watch', ns, name), explain: [attrs(info, 'watch', ns, name)], target: ref(info, name ?? '*', ns), dryRun: false };
+          return { method: 'GET', path: resourcePath(info, ns), query: q, ssar: attrs(info, 'watch', ns, name, false), explain: [attrs(info, 'watch', ns, name, false)], target: ref(info, name ?? '*', ns), dryRun: false, watch: true };
         }
         case 'create': {
           const n = name ?? synthetic;
@@ -276,29 +294,55 @@ export function planAttempt(a: AttemptSpec, pc: PlanContext): PlannedRequest {
         explain: [bindAttrs, attrs(info, 'create', ns)],
         target: ref(info, n, ns),
         dryRun: true,
+        bindRole: `${roleRef.kind} ${roleRef.name}`,
       };
     }
     case 'impersonate': {
       const who = a.name ?? 'system:admin';
-      const header: Record<string, string> =
-        a.resource === 'groups' ? { 'Impersonate-User': 'isoproof:impersonated', 'Impersonate-Group': who } : { 'Impersonate-User': a.resource === 'serviceaccounts' ? `system:serviceaccount:${ns ?? 'default'}:${who}` : who };
-      const resource = a.resource === 'groups' ? 'groups' : a.resource === 'serviceaccounts' ? 'serviceaccounts' : 'users';
+      const viaUser = a.asUser ?? IMPERSONATED_USER;
+      const extraKey = a.resource.startsWith('userextras/') ? a.resource.slice('userextras/'.length) : undefined;
+      const resource = extraKey !== undefined ? 'userextras' : a.resource;
+      let headers: Record<string, string>;
       const ssar: RequestAttributes = { verb: 'impersonate', group: '', resource, name: who };
-      if (resource === 'serviceaccounts' && ns) ssar.namespace = ns;
-      return {
+      switch (resource) {
+        case 'serviceaccounts':
+          headers = { 'Impersonate-User': `system:serviceaccount:${ns ?? 'default'}:${who}` };
+          if (ns) ssar.namespace = ns;
+          break;
+        case 'groups':
+          headers = { 'Impersonate-User': viaUser, 'Impersonate-Group': who };
+          break;
+        case 'uids':
+          headers = { 'Impersonate-User': viaUser, 'Impersonate-Uid': who };
+          ssar.group = 'authentication.k8s.io';
+          break;
+        case 'userextras':
+          headers = { 'Impersonate-User': viaUser, [`Impersonate-Extra-${extraKey}`]: who };
+          ssar.group = 'authentication.k8s.io';
+          ssar.subresource = extraKey as string;
+          break;
+        default:
+          headers = { 'Impersonate-User': who };
+      }
+      const p: PlannedRequest = {
         method: 'POST',
         path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
         query: {},
         body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-        headers: header,
+        headers,
         ssar,
         explain: [ssar],
-        target: { kind: resource === 'users' ? 'User' : resource === 'groups' ? 'Group' : 'ServiceAccount', name: who },
+        target: { kind: resource === 'users' ? 'User' : resource === 'groups' ? 'Group' : resource === 'serviceaccounts' ? 'ServiceAccount' : resource === 'uids' ? 'UID' : 'UserExtra', name: who },
         dryRun: false,
-        ...(resource === 'groups'
-          ? { note: `Impersonate-Group needs an Impersonate-User too; the API server refuses the request if either is not allowed, so a refusal (whichever header it names) means ${who} cannot be taken on through impersonation` }
-          : {}),
       };
+      if (resource === 'groups' || resource === 'uids' || resource === 'userextras') {
+        p.impersonation = { asked: resource, viaUser };
+        // The API server needs an Impersonate-User with any other impersonation header and authorizes
+        // the user FIRST: a refusal of the user says nothing about the group/uid/extra. Only a refusal
+        // naming the asked resource is a denial; a refused user leaves the attempt INCONCLUSIVE.
+        p.note = `impersonating ${resource} ${who} together with user ${viaUser}${a.asUser ? '' : ' (default; set asUser to a user this identity may impersonate)'}: the API server checks the user first, so only a refusal naming ${resource} "${who}" is a denial`;
+      }
+      return p;
     }
   }
   throw new RbacPlanError(`unsupported verb ${String(a.verb)}`);
@@ -335,15 +379,24 @@ function planSubresource(a: AttemptSpec, info: ResourceInfo, ns: string | undefi
   }
   if (info.resource === 'serviceaccounts' && sub === 'token') {
     const sa = a.name ?? 'default';
+    // A TokenRequest mints a real token even under dryRun (v1.34). Bound to a Secret that does not
+    // exist, the API server answers 404 for that Secret after authorization (so the question is
+    // answered: 404 = authorized) and before signing anything: no token is minted.
+    const anchor = probeName(pc.runId, 'never');
     return {
       method: 'POST',
       path: resourcePath(info, ns, sa),
       query: DRY,
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } },
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 600, boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: anchor } },
+      },
       ssar: attrs(info, 'create', ns, sa),
       explain: [attrs(info, 'create', ns, sa)],
       target: ref(resourceInfo('serviceaccounts')!, sa, ns),
       dryRun: true,
+      note: `a TokenRequest mints a real token even with dryRun=All; this one is bound to Secret ${anchor}, which does not exist, so an authorized request is answered 404 for that Secret and no token is minted (a 201 would mean a token was minted: it is never stored or shown and expires in 600 s)`,
     };
   }
   // other subresources (status, scale, ephemeralcontainers): the verb as given

@@ -41,7 +41,7 @@ export interface PolicyRuleSpec {
 export interface AttemptSpec {
   verb: Verb;
   /** `secrets`, `pods/log`, `serviceaccounts/token`; for exec/attach/portforward `pods`; for escalate
-   * `roles|clusterroles`; for bind `rolebindings|clusterrolebindings`; for impersonate `users|groups|serviceaccounts`. */
+   * `roles|clusterroles`; for bind `rolebindings|clusterrolebindings`; for impersonate `users|groups|serviceaccounts|uids|userextras/<key>`. */
   resource: string;
   namespace?: string;
   /** Object name (get/update/patch/delete), the pod (exec), the user to impersonate. */
@@ -57,6 +57,12 @@ export interface AttemptSpec {
   roleRef?: RoleRefSpec;
   /** escalate: the rules of the Role to create (default `*` on `*`). */
   rules?: PolicyRuleSpec[];
+  /**
+   * impersonate groups/uids/userextras: the user impersonated alongside (the API server always needs
+   * one and checks it first). Name a user the identity may impersonate: a refusal of this user
+   * leaves the group question unasked (INCONCLUSIVE). Default isoproof:impersonated.
+   */
+  asUser?: string;
 }
 
 export interface RbacSpec {
@@ -102,8 +108,12 @@ const RESOURCE_VERBS: Partial<Record<Verb, string[]>> = {
   portforward: ['pods', 'pods/portforward'],
   escalate: ['roles', 'clusterroles'],
   bind: ['rolebindings', 'clusterrolebindings'],
-  impersonate: ['users', 'groups', 'serviceaccounts'],
+  impersonate: ['users', 'groups', 'serviceaccounts', 'uids', 'userextras/<key>'],
 };
+
+function resourceAllowed(allowed: string[], resource: string): boolean {
+  return allowed.includes(resource) || (allowed.includes('userextras/<key>') && /^userextras\/[a-z0-9.\-_/%]+$/i.test(resource));
+}
 
 export function validateAttempt(v: unknown, where: string): string[] {
   if (!isObj(v)) return [`${where}: must be a mapping {verb, resource, namespace?, name?}`];
@@ -113,7 +123,7 @@ export function validateAttempt(v: unknown, where: string): string[] {
   else {
     const allowed = RESOURCE_VERBS[v.verb as Verb];
     if (allowed) {
-      if (!allowed.includes(v.resource)) errs.push(`${where}.resource: ${String(v.verb)} works on ${allowed.join(' or ')} (got ${v.resource})`);
+      if (!resourceAllowed(allowed, v.resource)) errs.push(`${where}.resource: ${String(v.verb)} works on ${allowed.join(' or ')} (got ${v.resource})`);
     } else if (!resourceInfo(v.resource)) {
       errs.push(`${where}.resource: unknown resource ${v.resource} (known: ${knownResources().join(', ')})`);
     } else {
@@ -132,6 +142,10 @@ export function validateAttempt(v: unknown, where: string): string[] {
     if (!isObj(v.roleRef) || !['Role', 'ClusterRole'].includes(v.roleRef.kind as string) || !isStr(v.roleRef.name)) {
       errs.push(`${where}.roleRef: must be {kind: Role|ClusterRole, name}`);
     }
+  }
+  if (v.asUser !== undefined) {
+    if (!isStr(v.asUser)) errs.push(`${where}.asUser: must be a user name`);
+    else if (v.verb !== 'impersonate' || !/^(groups|uids|userextras\/)/.test(String(v.resource))) errs.push(`${where}.asUser: only for impersonate groups, uids or userextras/<key>`);
   }
   if (v.rules !== undefined && (!Array.isArray(v.rules) || !v.rules.every((r) => isObj(r) && isStrList(r.verbs)))) {
     errs.push(`${where}.rules: must be a list of policy rules with verbs`);

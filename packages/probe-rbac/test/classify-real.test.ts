@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerOf, classifyAdmission, classifyAuthz, isAuthorizerDenial, isPodSecurityDenial } from '../src/classify';
+import { answerOf, bindAnswer, classifyAdmission, classifyAuthz, isAuthorizerDenial, isPodSecurityDenial, scopeImpersonation } from '../src/classify';
 import * as real from './fixtures/api-403';
 
 /** The answer as the probes build it: from the status code and the parsed body. */
@@ -123,5 +123,34 @@ describe('whole real response bodies, parsed as the probes parse them', () => {
   it('the VAP refusal is named as admission in both questions', () => {
     expect(classifyAuthz(parsed(real.rawBodies.vap)).error).toMatch(/^refused by admission, not by authorization: configmaps "fx" is forbidden: ValidatingAdmissionPolicy/);
     expect(classifyAdmission(parsed(real.rawBodies.vap)).error).toMatch(/^refused by admission but not by Pod Security/);
+  });
+});
+
+describe('every refusal written by RBAC itself is a denial (issue 13, real v1.34.4 bodies)', () => {
+  it.each([
+    ['aggregationRule without cluster-admin', real.rbacRegistry.aggregationRule],
+    ['bind prevention (rules not held)', real.rbacRegistry.bindEscalation],
+    ['ClusterRole escalation prevention', real.rbacRegistry.clusterRoleEscalation],
+    ['impersonate groups', real.rbacRegistry.impersonateGroup],
+    ['impersonate uids', real.rbacRegistry.impersonateUid],
+    ['impersonate userextras', real.rbacRegistry.impersonateExtra],
+    ['impersonate users (refused first)', real.rbacRegistry.impersonateUserFirst],
+  ] as const)('%s -> denied', (_n, body) => {
+    const a = ans(body);
+    expect(isAuthorizerDenial(a)).toBe(true);
+    expect(classifyAuthz(a).outcome).toBe('denied');
+  });
+  it('a bind of a role that does not exist (404) cannot tell, never allowed', () => {
+    const a = ans(real.rbacRegistry.bindMissingRole);
+    expect(bindAnswer(classifyAuthz(a), a, 'Role isoproof-no-such-role').outcome).toBe('error');
+  });
+  it('the aggregation message on another resource is not RBAC', () => {
+    const a = { status: 403, reason: 'Forbidden', message: 'configmaps "x" is forbidden: must have cluster-admin privileges to use the aggregationRule' };
+    expect(classifyAuthz(a).outcome).toBe('error');
+  });
+  it('group impersonation: a refusal of the user first is INCONCLUSIVE, one naming the group is denied', () => {
+    const imp = { asked: 'groups' as const, viaUser: 'isoproof:impersonated' };
+    expect(scopeImpersonation(classifyAuthz(ans(real.rbacRegistry.impersonateUserFirst)), imp).outcome).toBe('error');
+    expect(scopeImpersonation(classifyAuthz(ans(real.rbacRegistry.impersonateGroup)), imp).outcome).toBe('denied');
   });
 });

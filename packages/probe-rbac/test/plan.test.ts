@@ -79,6 +79,38 @@ describe('planAttempt', () => {
     expect(p.ssar).toEqual({ verb: 'impersonate', group: '', resource: 'users', name: 'system:admin' });
   });
 
+  it('impersonate groups/uids/userextras goes through asUser, a user the identity may impersonate', () => {
+    const g = planAttempt({ verb: 'impersonate', resource: 'groups', name: 'tenant-b-admins', asUser: 'alice-ok' }, pc);
+    expect(g.headers).toEqual({ 'Impersonate-User': 'alice-ok', 'Impersonate-Group': 'tenant-b-admins' });
+    expect(g.ssar).toEqual({ verb: 'impersonate', group: '', resource: 'groups', name: 'tenant-b-admins' });
+    expect(g.impersonation).toEqual({ asked: 'groups', viaUser: 'alice-ok' });
+    expect(g.note).not.toMatch(/any refusal|whichever header/);
+    const u = planAttempt({ verb: 'impersonate', resource: 'uids', name: '1234', asUser: 'alice-ok' }, pc);
+    expect(u.headers).toEqual({ 'Impersonate-User': 'alice-ok', 'Impersonate-Uid': '1234' });
+    expect(u.ssar).toEqual({ verb: 'impersonate', group: 'authentication.k8s.io', resource: 'uids', name: '1234' });
+    const x = planAttempt({ verb: 'impersonate', resource: 'userextras/scopes', name: 'view', asUser: 'alice-ok' }, pc);
+    expect(x.headers).toEqual({ 'Impersonate-User': 'alice-ok', 'Impersonate-Extra-scopes': 'view' });
+    expect(x.ssar).toEqual({ verb: 'impersonate', group: 'authentication.k8s.io', resource: 'userextras', subresource: 'scopes', name: 'view' });
+  });
+
+  it('SSAR of a namespaces request by name carries the namespace, as the API server sets it', () => {
+    for (const verb of ['get', 'update', 'patch', 'delete'] as const) {
+      const p = planAttempt({ verb, resource: 'namespaces', name: 'rbac-shop' } as AttemptSpec, pc);
+      expect(p.path).toBe('/api/v1/namespaces/rbac-shop');
+      expect(p.ssar, verb).toMatchObject({ resource: 'namespaces', name: 'rbac-shop', namespace: 'rbac-shop' });
+    }
+    // a list is /api/v1/namespaces: no namespace in the request
+    expect(planAttempt({ verb: 'list', resource: 'namespaces', name: 'x' } as AttemptSpec, pc).ssar.namespace).toBeUndefined();
+  });
+
+  it('a TokenRequest probe is bound to a Secret that does not exist: authorization answers, no token is minted', () => {
+    const p = planAttempt({ verb: 'create', resource: 'serviceaccounts/token', namespace: 'shop', name: 'gateway-sa' }, pc);
+    const spec = (p.body as { spec: { boundObjectRef?: { kind: string; name: string } } }).spec;
+    expect(spec.boundObjectRef).toMatchObject({ kind: 'Secret', apiVersion: 'v1' });
+    expect(spec.boundObjectRef?.name).toMatch(/^isoproof-never-/);
+    expect(p.note).toMatch(/mints a real token/);
+  });
+
   it('cluster-scoped resources have no namespace in path or SSAR', () => {
     const p = planAttempt({ verb: 'list', resource: 'namespaces' } as AttemptSpec, pc);
     expect(p.path).toBe('/api/v1/namespaces');

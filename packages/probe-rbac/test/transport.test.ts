@@ -20,6 +20,26 @@ beforeAll(async () => {
       res.end(JSON.stringify({ kind: 'SelfSubjectAccessReview', status: { allowed: true, reason: 'RBAC: allowed by test' } }));
       return;
     }
+    if (req.url?.startsWith('/apis/authentication.k8s.io/v1/selfsubjectreviews')) {
+      // the impersonation filter: the user is checked before groups/uids/extras
+      const user = String(req.headers['impersonate-user'] ?? '');
+      const group = req.headers['impersonate-group'];
+      const refuse = (resource: string, name: string) => {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', reason: 'Forbidden', code: 403, message: `${resource} "${name}" is forbidden: User "system:serviceaccount:ns:imp" cannot impersonate resource "${resource}" in API group "" at the cluster scope` }));
+      };
+      if (user !== 'alice-ok') return refuse('users', user);
+      if (group === 'tenant-b-admins') return refuse('groups', String(group));
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'SelfSubjectReview', status: { userInfo: { username: user } } }));
+      return;
+    }
+    if (req.url?.includes('/watch-secrets')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const ev = (type: string, name: string) => JSON.stringify({ type, object: { kind: 'Secret', apiVersion: 'v1', metadata: { name, namespace: 'ns' }, data: { password: 'c2VjcmV0LXZhbHVlLTEyMzQ=' } } });
+      res.end(`${ev('ADDED', 'db-creds')}\n${ev('ADDED', 'api-key')}\n`);
+      return;
+    }
     if (req.url?.includes('/pods/denied/exec')) {
       res.writeHead(403, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ kind: 'Status', reason: 'Forbidden', message: 'pods "denied" is forbidden: User "u" cannot create resource "pods/exec" in API group "" in the namespace "ns"' }));
@@ -115,3 +135,34 @@ describe('runAttempt over a real socket', () => {
     await expect(perform({ kc, kubeconfigPath: '/dev/null' }, plan, 2_000)).rejects.toMatchObject({ code: 'ISOPROOF_TRANSPORT', name: 'ProbeTransportError' });
   });
 });
+
+describe('impersonation of groups is asked with a user the identity may impersonate (issue 13)', () => {
+  const sa = { runId: 'rabcdefghij', identity: { kind: 'ServiceAccount' as const, namespace: 'ns', name: 'imp' } };
+  it('a refusal of the user is INCONCLUSIVE (the group was never asked), never denied', async () => {
+    const r = await runAttempt(kube, planAttempt({ verb: 'impersonate', resource: 'groups', name: 'system:viewers' }, sa), 'imp');
+    expect(r.observation.outcome).toBe('error');
+    expect(r.observation.error).toMatch(/never asked/);
+  });
+  it('a refusal naming the group is a denial', async () => {
+    const r = await runAttempt(kube, planAttempt({ verb: 'impersonate', resource: 'groups', name: 'tenant-b-admins', asUser: 'alice-ok' }, sa), 'imp');
+    expect(r.observation.outcome).toBe('denied');
+  });
+  it('an accepted group is allowed', async () => {
+    const r = await runAttempt(kube, planAttempt({ verb: 'impersonate', resource: 'groups', name: 'system:viewers', asUser: 'alice-ok' }, sa), 'imp');
+    expect(r.observation.outcome).toBe('allowed');
+  });
+});
+
+describe('watch evidence (issue 13)', () => {
+  it('keeps event types and object names, never object contents', async () => {
+    const plan = { ...planAttempt({ verb: 'watch', resource: 'secrets', namespace: 'ns' }, pc), path: '/api/v1/namespaces/ns/watch-secrets' };
+    const r = await runAttempt(kube, plan, 'u');
+    expect(r.observation.outcome).toBe('allowed');
+    const text = JSON.stringify(r.observation);
+    expect(text).toContain('ADDED Secret ns/db-creds');
+    expect(text).toContain('ADDED Secret ns/api-key');
+    expect(text).not.toContain('c2VjcmV0');
+    expect(text).not.toContain('password');
+  });
+});
+

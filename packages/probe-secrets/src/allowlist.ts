@@ -48,9 +48,7 @@ const PLACEHOLDER_SUBSTRINGS = [
   'placeholder',
   'dummy',
   'redacted',
-  'xxxx',
   '****',
-  '....',
   'your_',
   'your-',
   'insert',
@@ -86,6 +84,8 @@ export function isPlaceholder(value: string): boolean {
   if (/^\$\{[^}]*\}$|^\$\([^)]*\)$|^\{\{.*\}\}$|^<[^>]*>$|^%\([^)]*\)s?$|^\$[A-Za-z_][A-Za-z0-9_]*$/.test(value.trim())) return true;
   if (/\$\{[^}]+\}|\{\{[^}]+\}\}|\$\([A-Za-z_][A-Za-z0-9_]*\)/.test(value)) return true;
   if (/^(.)\1+$/.test(v)) return true; // "aaaaaaaa", "********"
+  // a run of six same-case x marks a template ("ghp_xxxxxxxx..."); four random letters "xXxX" are not one
+  if (/x{6,}|X{6,}|\.{6,}/.test(value)) return true;
   return PLACEHOLDER_SUBSTRINGS.some((p) => v.includes(p));
 }
 

@@ -2,6 +2,8 @@ import type { Check, Observation, ResourceRef } from '@isoproof/core';
 import type { FoundSecret, SecretFinding, SecretSource } from './findings';
 import { describeFinding, resourceLocation } from './findings';
 import type { K8sObject } from './sources';
+import type { Dismissals } from './rules';
+import { describeDismissals } from './rules';
 import { refOf } from './sources';
 
 /** One scanned place (an object for one source, or one container log) and what was found there. */
@@ -17,6 +19,8 @@ export interface ScanUnit {
   error?: string;
   /** Set when the unit was skipped on purpose (e.g. a container not started): no check. */
   skipped?: string;
+  /** Candidates under secret-named keys that were looked at and dismissed, by reason. */
+  dismissed?: Dismissals;
 }
 
 export function unitId(u: Pick<ScanUnit, 'source' | 'resource' | 'part'>): string {
@@ -34,13 +38,20 @@ export function scanCheck(u: ScanUnit): Check {
     };
   }
   const findings = u.found.map((f) => f.finding);
+  const dismissed = describeDismissals(u.dismissed);
   const observation: Observation =
     findings.length === 0
-      ? { outcome: 'holds', result: 'no secret found', evidence: { sent: u.sent, received: 'no finding', resources: [u.resource] } }
+      ? { outcome: 'holds', result: 'no secret found', evidence: { sent: u.sent, received: 'no finding', resources: [u.resource], ...(dismissed ? { notes: [dismissed] } : {}) } }
       : {
           outcome: 'violated',
-          result: `${findings.length} secret(s) found: ${[...new Set(findings.map((f) => f.rule))].join(', ')}`,
-          evidence: { sent: u.sent, received: findings.map(describeFinding).join('; '), resources: [u.resource], notes: findings.map(describeFinding) },
+          result: `${findings.length} secret(s) found: ${[...new Set(findings.map((f) => `${f.rule} [${f.severity}]`))].join(', ')}`,
+          evidence: {
+            sent: u.sent,
+            received: findings.map(describeFinding).join('; '),
+            resources: [u.resource],
+            notes: [...findings.map(describeFinding), ...(dismissed ? [dismissed] : [])],
+            findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, resource: f.resource, path: f.location.slice(f.location.indexOf(':') + 1), hash: f.hash })),
+          },
         };
   return { id, expect: 'holds', observation };
 }

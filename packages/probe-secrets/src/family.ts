@@ -8,6 +8,7 @@ import type { ScanUnit, TokenReviewResult } from './checks';
 import { accessObservation, automountCheck, liveTokenCheck, scanCheck } from './checks';
 import type { FoundSecret, SecretFinding, SecretSource } from './findings';
 import { resourceLocation } from './findings';
+import type { Dismissals } from './rules';
 import type { K8sObject, ScanOptions } from './sources';
 import { isHelmRelease, podSpecPath, refOf, scanAnnotations, scanConfigMap, scanEnvLiterals, scanHelmRelease, scanLog } from './sources';
 import type { SecretsSpec } from './spec';
@@ -146,7 +147,9 @@ class NamespaceCache {
         try {
           const res = await rawRequest(this.admin, { method: 'GET', path, query, timeoutMs: 20_000 });
           if (res.status === 200) {
-            unit.found = scanLog(ref, container, res.text);
+            const dismissed: Dismissals = {};
+            unit.found = scanLog(ref, container, res.text, { dismissed });
+            if (Object.keys(dismissed).length) unit.dismissed = dismissed;
             unit.sent += ` (${res.text.split('\n').filter(Boolean).length} lines)`;
           } else if (res.status === 400) {
             unit.skipped = `no log yet (${statusReason(res.body) ?? 'BadRequest'})`;
@@ -165,12 +168,23 @@ class NamespaceCache {
 
 /** Scan units of one source in one namespace. */
 export async function scanNamespace(cache: NamespaceCache, ns: string, source: SecretSource, o: { tailLines: number; signal?: AbortSignal; opts?: ScanOptions }): Promise<ScanUnit[]> {
-  const opts = o.opts ?? {};
-  const unit = (resource: ResourceRef, sent: string, found: FoundSecret[]): ScanUnit => ({ source, resource, sent, found });
+  const base = o.opts ?? {};
+  // one scanned object = one unit, with its own tally of dismissed candidates
+  const unit = (resource: ResourceRef, sent: string, scan: (opts: ScanOptions) => FoundSecret[]): ScanUnit => {
+    const dismissed: Dismissals = {};
+    const u: ScanUnit = { source, resource, sent, found: [] };
+    try {
+      u.found = scan({ ...base, dismissed });
+    } catch (e) {
+      u.error = e instanceof Error ? e.message : String(e);
+    }
+    if (Object.keys(dismissed).length) u.dismissed = dismissed;
+    return u;
+  };
   switch (source) {
     case 'configmap': {
       const cms = (await cache.list(ns, 'configmaps')).filter((c) => !isHelmRelease(c) && c.metadata?.name !== 'kube-root-ca.crt');
-      return cms.map((cm) => unit(refOf(cm), `GET ${LIST_PATHS.configmaps!(ns)} (${Object.keys((cm['data'] as object) ?? {}).length} keys)`, scanConfigMap(cm, opts)));
+      return cms.map((cm) => unit(refOf(cm), `GET ${LIST_PATHS.configmaps!(ns)} (${Object.keys((cm['data'] as object) ?? {}).length} keys)`, (opts) => scanConfigMap(cm, opts)));
     }
     case 'env': {
       const out: ScanUnit[] = [];
@@ -178,7 +192,7 @@ export async function scanNamespace(cache: NamespaceCache, ns: string, source: S
         for (const obj of await cache.list(ns, r)) {
           if (r === 'pods' && (obj.metadata?.ownerReferences?.length ?? 0) > 0) continue; // its template is scanned
           if (!podSpecPath(obj.kind)) continue;
-          out.push(unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)}`, scanEnvLiterals(obj, opts)));
+          out.push(unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)}`, (opts) => scanEnvLiterals(obj, opts)));
         }
       }
       return out;
@@ -188,7 +202,7 @@ export async function scanNamespace(cache: NamespaceCache, ns: string, source: S
       for (const r of ['configmaps', 'secrets', 'pods', 'deployments', 'statefulsets', 'daemonsets', 'services', 'serviceaccounts', 'jobs', 'cronjobs'] as const) {
         for (const obj of await cache.list(ns, r)) {
           if (Object.keys(obj.metadata?.annotations ?? {}).length === 0) continue;
-          out.push(unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)} (metadata.annotations)`, scanAnnotations(obj, opts)));
+          out.push(unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)} (metadata.annotations)`, (opts) => scanAnnotations(obj, opts)));
         }
       }
       return out;
@@ -199,13 +213,7 @@ export async function scanNamespace(cache: NamespaceCache, ns: string, source: S
       const out: ScanUnit[] = [];
       for (const r of ['secrets', 'configmaps'] as const) {
         for (const obj of (await cache.list(ns, r)).filter(isHelmRelease)) {
-          const u = unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)}/${obj.metadata?.name ?? ''} (release decoded: base64, gzip, JSON)`, []);
-          try {
-            u.found = scanHelmRelease(obj, opts);
-          } catch (e) {
-            u.error = e instanceof Error ? e.message : String(e);
-          }
-          out.push(u);
+          out.push(unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)}/${obj.metadata?.name ?? ''} (release decoded: base64, gzip, JSON)`, (opts) => scanHelmRelease(obj, opts)));
         }
       }
       return out;
@@ -354,6 +362,9 @@ export function createSecretsFamily(): ProbeFamily {
       const client = clients.get(sa);
       const sent = `GET ${path} as system:serviceaccount:${ns}:${sa}`;
       if (!client || client instanceof Error) return accessObservation({ sent, error: `no token for ${sa}: ${client?.message ?? 'unknown'}`, resources });
+      // acting as the ServiceAccount minted a token for it: say so (it is never stored or shown)
+      const minted = `acting as ${sa} minted a TokenRequest token (600 s, never stored or shown)`;
+      note = note ? `${note}; ${minted}` : minted;
       try {
         const res = await rawRequest(client, { method: 'GET', path, timeoutMs: 15_000 });
         if (res.status === 200) registerSecretValues(res.body);

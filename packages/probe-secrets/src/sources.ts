@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { isEncryptedByDesign, isStructuralKey } from './allowlist';
 import type { FoundSecret, SecretSource } from './findings';
 import { jsonPath, toFound } from './findings';
+import type { Dismissals } from './rules';
 import { scanKeyValue, scanText } from './rules';
 
 /** The parts of a Kubernetes object the scanners read. */
@@ -26,6 +27,16 @@ export interface ScanOptions {
   /** Restrict to these rule ids (default: all). */
   rules?: readonly string[];
   redactor?: Redactor;
+  /** Tally of candidates looked at and dismissed (by reason), filled by the scan. */
+  dismissed?: Dismissals;
+}
+
+/** The scan options passed to the rules: rule filter and dismissal tally. */
+function ruleOpts(opts: ScanOptions): { rules?: readonly string[]; dismissed?: Dismissals } {
+  const o: { rules?: readonly string[]; dismissed?: Dismissals } = {};
+  if (opts.rules) o.rules = opts.rules;
+  if (opts.dismissed) o.dismissed = opts.dismissed;
+  return o;
 }
 
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -73,7 +84,7 @@ function scanLeaf(
   at: { resource: ResourceRef; source: SecretSource; path: string },
   opts: ScanOptions,
 ): FoundSecret[] {
-  const hits = scanKeyValue(key, value, opts.rules ? { rules: opts.rules } : {});
+  const hits = scanKeyValue(key, value, ruleOpts(opts));
   return toFound(hits, { ...at, multiline: value.includes('\n') }, opts.redactor ?? defaultRedactor);
 }
 
@@ -152,7 +163,7 @@ export function scanEnvLiterals(obj: K8sObject, opts: ScanOptions = {}): FoundSe
         if (!Array.isArray(items)) continue;
         items.forEach((a: unknown, ai) => {
           if (typeof a !== 'string') return;
-          const hits = scanText(a, opts.rules ? { rules: opts.rules } : {});
+          const hits = scanText(a, ruleOpts(opts));
           out.push(...toFound(hits, { resource, source: 'env', path: jsonPath([...base, field, ai]) }, opts.redactor ?? defaultRedactor));
         });
       }
@@ -219,7 +230,7 @@ export function scanLog(
   text: string,
   opts: ScanOptions & { lineOffset?: number } = {},
 ): FoundSecret[] {
-  const hits = scanText(text, opts.rules ? { rules: opts.rules } : {});
+  const hits = scanText(text, ruleOpts(opts));
   const found = toFound(hits, { resource: pod, source: 'log', path: `log[${container}]`, lineOffset: opts.lineOffset ?? 0 }, opts.redactor ?? defaultRedactor);
   return found;
 }

@@ -54,7 +54,9 @@ function truePositives(): Array<[string, string, string]> {
     ['basic-auth-url', `proxy https://builder:${basicPw}@proxy.internal:3128`, basicPw],
     ['database-connection-string', `Server=tcp:sql.internal,1433;User ID=app;Password=${sqlPw};Encrypt=true`, sqlPw],
     ['docker-config-auth', `{"auths":{"registry.example.test":{"auth":"${dockerAuth}"}}}`, dockerAuth],
-    ['generic-secret', `db.password=${pw}`, pw],
+    ['database-password', `db.password=${pw}`, pw],
+    ['generic-secret', `payments.api_key=${pw}`, pw],
+    ['password', `ADMIN_PASSWORD=${pw}`, pw],
   ];
 }
 
@@ -101,6 +103,7 @@ describe('rules: true positives', () => {
   it('every rule of the rule set has at least one true positive above', () => {
     const covered = new Set(truePositives().map(([r]) => r));
     covered.add('url-credentials'); // reported as basic-auth-url / database-connection-string
+    covered.add('keyed-assignment'); // reported as its keyed family (database-password, password, ...)
     for (const r of RULES) expect(covered, r.id).toContain(r.id);
   });
 });
@@ -137,7 +140,7 @@ describe('line numbers and overlaps', () => {
 describe('keyed values (structured data)', () => {
   it('flags a random value under a secret-named key', () => {
     const v = `isoproof-canary-${mixed(20)}`;
-    expect(scanKeyValue('DB_PASSWORD', v).map((h) => h.rule)).toEqual(['generic-secret']);
+    expect(scanKeyValue('DB_PASSWORD', v).map((h) => h.rule)).toEqual(['database-password']);
     expect(scanKeyValue('PAYMENTS_API_KEY', v)[0]?.value).toBe(v);
   });
 

@@ -34,7 +34,7 @@ describe('ConfigMaps', () => {
     expect(found).toHaveLength(1);
     const f = found[0]!.finding;
     expect(f.location).toBe('configmap/shop/orders-config:data.DB_PASSWORD');
-    expect(f.rule).toBe('generic-secret');
+    expect(f.rule).toBe('database-password');
     expect(f.hash).toBe(defaultRedactor.hash(pw));
     expect(f.hash).toMatch(/^hmac:[0-9a-f]{16}$/);
     expect(report(found.map((x) => x.finding))).not.toContain(pw);

@@ -29,8 +29,12 @@ export interface TlsSpec {
   hosts?: string[];
   /** Namespaces searched besides the scenario's own. */
   namespaces: string[];
+  /** Versions every handshake pinned to must fail. */
   refuse: SecureVersion[];
+  /** Versions every handshake pinned to must succeed. */
   accept: SecureVersion[];
+  /** Versions of which at least one must succeed (default TLS 1.2, TLS 1.3). */
+  acceptAny: SecureVersion[];
   allowedCiphers: string[];
   minDaysLeft: number;
   minRsaBits: number;
@@ -40,8 +44,11 @@ export interface TlsSpec {
 }
 
 export const DEFAULTS = {
+  // The security property is "nothing below 1.2"; offering 1.2 next to 1.3 is a compatibility
+  // choice, so by default one of 1.2/1.3 suffices (a TLS 1.3-only endpoint passes).
   refuse: ['TLSv1', 'TLSv1.1'] as SecureVersion[],
-  accept: ['TLSv1.2', 'TLSv1.3'] as SecureVersion[],
+  accept: [] as SecureVersion[],
+  acceptAny: ['TLSv1.2', 'TLSv1.3'] as SecureVersion[],
   minDaysLeft: 14,
   minRsaBits: 2048,
   minEcBits: 256,
@@ -73,6 +80,7 @@ const KNOWN_KEYS = new Set([
   'namespaces',
   'refuse',
   'accept',
+  'acceptAny',
   'allowedCiphers',
   'minDaysLeft',
   'minRsaBits',
@@ -95,11 +103,16 @@ export function specProblems(c: Criterion): string[] {
   for (const k of ['hosts', 'namespaces', 'allowedCiphers'] as const) {
     if (s[k] !== undefined && !strings(s[k])) p.push(`${at}.${k}: must be a list of non-empty strings`);
   }
-  for (const k of ['refuse', 'accept'] as const) {
+  for (const k of ['refuse', 'accept', 'acceptAny'] as const) {
     const v = s[k];
-    if (v !== undefined && !(strings(v) && v.every((x) => (PROTOCOLS as readonly string[]).includes(x)))) {
+    if (v !== undefined && !((Array.isArray(v) && v.length === 0) || (strings(v) && v.every((x) => (PROTOCOLS as readonly string[]).includes(x))))) {
       p.push(`${at}.${k}: must be a list of ${PROTOCOLS.join(', ')}`);
     }
+  }
+  if (s.check === 'protocols') {
+    const refuse = (s.refuse as string[] | undefined) ?? DEFAULTS.refuse;
+    const both = [...((s.accept as string[] | undefined) ?? []), ...((s.acceptAny as string[] | undefined) ?? [])].filter((v) => refuse.includes(v));
+    if (both.length) p.push(`${at}: ${both.join(', ')} cannot be both refused and accepted`);
   }
   for (const k of ['minDaysLeft', 'minRsaBits', 'minEcBits', 'hstsMinMaxAge'] as const) {
     const v = s[k];
@@ -119,6 +132,7 @@ export function parseSpec(c: Criterion): TlsSpec {
     namespaces: s.namespaces ?? [],
     refuse: s.refuse ?? DEFAULTS.refuse,
     accept: s.accept ?? DEFAULTS.accept,
+    acceptAny: s.acceptAny ?? DEFAULTS.acceptAny,
     allowedCiphers: s.allowedCiphers ?? [...MOZILLA_INTERMEDIATE_TLS12],
     minDaysLeft: s.minDaysLeft ?? DEFAULTS.minDaysLeft,
     minRsaBits: s.minRsaBits ?? DEFAULTS.minRsaBits,
@@ -172,8 +186,10 @@ export interface CheckInput {
   inspection: HostInspection | undefined;
   /** Why the host could not be inspected at all (missing ingress address, ...). */
   unavailable?: string;
-  /** The configured CA, if any. */
+  /** The configured CA(s), if any (PEM, one or more certificates). */
   caPem?: string;
+  /** The chain is judged by the default trust store (a configured endpoint without a CA file). */
+  systemTrust?: boolean;
   hasClientCertificate: boolean;
   /** Where the TLS attempts went, e.g. "127.0.0.1:18443". */
   via: string;
@@ -222,7 +238,9 @@ export function observe(i: CheckInput): { observation: Observation; control?: Ob
   }
   const sentHs = `TLS ClientHello SNI=${target.host} to ${i.via}`;
   if (base && base.class !== 'ok' && spec.check !== 'redirect' && spec.check !== 'mtls') {
-    if (spec.check === 'tls-configured') {
+    // only the server's refusal (alert, reset, close, not TLS at all) proves a missing TLS endpoint; a
+    // handshake that did not finish by the deadline is a slow or silent server: cannot tell
+    if (spec.check === 'tls-configured' && base.class === 'refused') {
       return { expect, observation: violated('handshake refused', ev(sentHs, handshakeLine(base), ['the host is declared in spec.tls but no TLS handshake succeeds']), base.latencyMs) };
     }
     return { expect, observation: error(`no TLS handshake with ${target.host}: ${handshakeLine(base)}`, ev(sentHs, handshakeLine(base))) };
@@ -254,10 +272,23 @@ export function observe(i: CheckInput): { observation: Observation; control?: Ob
         if (!r || r.class === 'unsupported' || r.class === 'unreachable' || r.class === 'timeout') unknown.push(`${v}: ${r ? handshakeLine(r) : 'not probed'}`);
         else if (r.class !== 'ok') bad.push(`${v} refused (${r.error ?? ''})`);
       }
+      if (spec.acceptAny.length) {
+        const any = spec.acceptAny.map((v) => [v, p[v]] as const);
+        if (!any.some(([, r]) => r?.class === 'ok')) {
+          const open = any.filter(([, r]) => !r || r.class !== 'refused');
+          if (open.length) unknown.push(`none of ${spec.acceptAny.join(', ')} accepted, and ${open.map(([v, r]) => `${v}: ${r ? handshakeLine(r) : 'not probed'}`).join(', ')}`);
+          else bad.push(`none of ${spec.acceptAny.join(', ')} accepted`);
+        }
+      }
       const sent = `one ClientHello per version (${PROTOCOLS.join(', ')}) SNI=${target.host} to ${i.via}`;
       if (bad.length) return { expect, observation: violated(bad.join('; '), ev(sent, seen)) };
       if (unknown.length) return { expect, observation: error(`could not tell: ${unknown.join('; ')}`, ev(sent, seen)) };
-      return { expect, observation: holds(`refuses ${spec.refuse.join(',')}; accepts ${spec.accept.join(',')}`, ev(sent, seen)) };
+      const said = [
+        spec.refuse.length ? `refuses ${spec.refuse.join(',')}` : '',
+        spec.accept.length ? `accepts ${spec.accept.join(',')}` : '',
+        spec.acceptAny.length ? `accepts at least one of ${spec.acceptAny.join(',')} (${spec.acceptAny.filter((v) => p[v]?.class === 'ok').join(',')})` : '',
+      ].filter(Boolean);
+      return { expect, observation: holds(said.join('; '), ev(sent, seen)) };
     }
 
     case 'ciphers': {
@@ -277,11 +308,20 @@ export function observe(i: CheckInput): { observation: Observation; control?: Ob
     }
 
     case 'chain': {
-      if (!i.caPem) return { expect, observation: error('no CA configured: set facts.tlsCaFile or give the family a CA', ev(sentHs)) };
-      const ca = new X509Certificate(i.caPem);
       const chain = base?.chain ?? [];
-      const why = chainToCa(chain, ca);
       const received = `chain: ${chain.map((c) => c.subject.replace(/\n/g, ',')).join(' <- ') || 'none'}; openssl verify: ${base?.verifyError ?? 'ok'}`;
+      if (i.systemTrust) {
+        // The handshake verified the chain against the default trust store (no CA given to it): Node's
+        // bundled Mozilla roots plus NODE_EXTRA_CA_CERTS.
+        return base?.verifyError
+          ? { expect, observation: violated(`not trusted by the default trust store: ${base.verifyError}`, ev(sentHs, received)) }
+          : { expect, observation: holds('chain verified by the default trust store', ev(sentHs, received)) };
+      }
+      if (!i.caPem) return { expect, observation: error('no CA configured: set facts.tlsCaFile or give the family a CA', ev(sentHs)) };
+      // A CA file may hold several certificates (a bundle): the chain must lead to one of them.
+      const pems = i.caPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [i.caPem];
+      const reasons = pems.map((p) => chainToCa(chain, new X509Certificate(p)));
+      const why = reasons.includes(undefined) ? undefined : reasons[0];
       return why
         ? { expect, observation: violated(why, ev(sentHs, received)) }
         : { expect, observation: holds('chain leads to the configured CA', ev(sentHs, received)) };

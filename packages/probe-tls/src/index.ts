@@ -31,3 +31,5 @@ export { signatureAlgorithm, isWeakSignature, keyFacts, keyWeakness, chainToCa, 
 export type { TlsProbeOptions, TlsProbeRun } from './probe';
 export { TlsProbeFamily, createTlsProbe, FACTS } from './probe';
 export { hostTable } from './report';
+export type { ConfiguredEndpoint } from './endpoints';
+export { ENDPOINTS_FACT, parseEndpoints, endpointTargets } from './endpoints';

@@ -84,8 +84,9 @@ export async function inspectHost(r: InspectRequest): Promise<HostInspection> {
   if (r.https) {
     const base = hs(r.caPem ? { ca: r.caPem } : {});
     jobs.push(base.then((h) => (out.handshake = h)));
-    // Everything else waits for the base handshake: an unreachable host is not hammered.
-    const reachable = base.then((h) => h.class !== 'unreachable');
+    // Everything else waits for the base handshake: an unreachable or silent host (no answer by the
+    // deadline) is not hammered; its criteria end INCONCLUSIVE on the base handshake.
+    const reachable = base.then((h) => h.class !== 'unreachable' && h.class !== 'timeout');
 
     if (r.aspects.has('protocols')) {
       jobs.push(

@@ -5,6 +5,7 @@ import { aspectOf, observe, parseSpec, selectTargets, specProblems, type TlsSpec
 import { type Address, formatAddress, parseAddress } from './handshake';
 import { type Aspect, type ClientCertificate, createLimiter, type HostInspection, inspectHost } from './inspect';
 import { hostTable } from './report';
+import { ENDPOINTS_FACT, endpointTargets, parseEndpoints, readCaFile } from './endpoints';
 import { discoverTargets, type EnumerationNote, scenarioNamespaces, targetKey, type TlsTarget } from './targets';
 
 /** Facts read from ProbeContext.facts. */
@@ -96,6 +97,23 @@ export class TlsProbeFamily implements ProbeFamily {
       ctx.log(`tls: ${targets.length} public endpoints in ${namespaces.join(', ') || 'no namespace'}`);
     }
 
+    // Endpoints the user configured for this scenario (tls.endpoints): real hosts with their own trust.
+    const configured = ctx.facts[ENDPOINTS_FACT] ? endpointTargets(parseEndpoints(ctx.facts[ENDPOINTS_FACT] as string), ctx.scenario) : [];
+    if (configured.length) {
+      targets = [...targets, ...configured];
+      ctx.log(`tls: ${configured.length} configured endpoint(s): ${configured.map((t) => t.host).join(', ')}`);
+    }
+    // The CA each target's chain must lead to: an endpoint's own CA file or the system trust store
+    // (caPem undefined, systemTrust); the scenario's CA (family option or facts) for the cluster's hosts.
+    const trustOf = (t: TlsTarget): { caPem?: string; systemTrust?: boolean; caError?: string } => {
+      if (t.trust === 'system') return { systemTrust: true };
+      if (t.trust) {
+        const r = readCaFile(t.trust.caFile);
+        return r.pem ? { caPem: r.pem } : { caError: r.error ?? 'CA file unreadable' };
+      }
+      return caPem ? { caPem } : {};
+    };
+
     // 2. what each host needs
     const https = ctx.facts[FACTS.ingressAddress] ? parseAddress(ctx.facts[FACTS.ingressAddress] as string, 443) : undefined;
     const http = ctx.facts[FACTS.ingressHttpAddress] ? parseAddress(ctx.facts[FACTS.ingressHttpAddress] as string, 80) : undefined;
@@ -115,6 +133,7 @@ export class TlsProbeFamily implements ProbeFamily {
 
     // 3. inspect every host concurrently (bounded connections)
     const addressOf = (t: TlsTarget): { https?: Address; http?: Address } => {
+      if (t.kind === 'endpoint') return { ...(t.address ? { https: t.address } : {}), ...(t.httpAddress ? { http: t.httpAddress } : {}) };
       if (t.kind === 'service') return nodeHost ? { https: { host: nodeHost, port: t.port } } : {};
       const a: { https?: Address; http?: Address } = {};
       if (https) a.https = https;
@@ -131,7 +150,8 @@ export class TlsProbeFamily implements ProbeFamily {
         const req: Parameters<typeof inspectHost>[0] = { host: n.target.host, aspects: n.aspects, timeoutMs: n.timeoutMs, limit };
         if (a.https) req.https = a.https;
         if (a.http) req.http = a.http;
-        if (caPem) req.caPem = caPem;
+        const trust = trustOf(n.target);
+        if (trust.caPem) req.caPem = trust.caPem;
         if (client) req.client = client;
         inspections.set(key, await inspectHost(req));
       }),
@@ -155,8 +175,13 @@ export class TlsProbeFamily implements ProbeFamily {
           now,
         };
         if (a.http) input.viaHttp = formatAddress(a.http);
-        if (caPem) input.caPem = caPem;
-        if (!a.https && spec.check !== 'redirect') {
+        const trust = trustOf(t);
+        if (trust.caPem) input.caPem = trust.caPem;
+        if (trust.systemTrust) input.systemTrust = true;
+        if (trust.caError && spec.check === 'chain') input.unavailable = trust.caError;
+        if (t.kind === 'endpoint' && spec.check === 'redirect' && !a.http) {
+          input.unavailable = `no httpAddress configured for endpoint ${t.host} (tls.endpoints[].httpAddress)`;
+        } else if (!a.https && spec.check !== 'redirect') {
           input.unavailable = t.kind === 'service' ? 'facts.nodeAddress is not set: the provider gives no node address' : 'facts.ingressAddress is not set: the provider gives no ingress address';
         } else if (spec.check === 'redirect' && !a.http) {
           input.unavailable = 'facts.ingressHttpAddress is not set: the provider gives no HTTP ingress address';

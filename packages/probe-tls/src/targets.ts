@@ -1,6 +1,7 @@
 import type { ResourceRef } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { rawRequest, SCENARIO_LABEL } from '@isoproof/kube';
+import type { Address } from './handshake';
 
 /** Marks a LoadBalancer/NodePort Service as a public endpoint that must speak TLS. */
 export const PUBLIC_ANNOTATION = 'isoproof.dev/public';
@@ -11,7 +12,8 @@ export const TLS_PORT_ANNOTATION = 'isoproof.dev/tls-port';
 
 /** One public endpoint to verify. */
 export interface TlsTarget {
-  kind: 'ingress' | 'service';
+  /** endpoint: named in the config file (tls.endpoints), not discovered from the cluster. */
+  kind: 'ingress' | 'service' | 'endpoint';
   /** Name presented in SNI and Host. */
   host: string;
   /** Public port: 443 for an Ingress host, the node port for a Service. */
@@ -24,6 +26,11 @@ export interface TlsTarget {
   tlsDeclared: boolean;
   secretName?: string;
   annotations: Record<string, string>;
+  /** endpoint: where to connect for TLS (and for the plain-HTTP redirect check). */
+  address?: Address;
+  httpAddress?: Address;
+  /** endpoint: what its chain must lead to: a CA file, or the system trust store. */
+  trust?: 'system' | { caFile: string };
 }
 
 interface Meta {

@@ -144,10 +144,28 @@ describe('protocols', () => {
     expect(o.checks[0]?.observation.evidence.received).toMatch(/TLSv1=refused \(ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION\)/);
     expect(o.checks[0]?.observation.evidence.received).toMatch(/TLSv1\.3=ok \(TLSv1\.3 TLS_AES/);
   });
-  it('FAIL on a server that refuses TLS 1.3', async () => {
-    const o = await probe('protocols', { https: await tlsServer({ maxVersion: 'TLSv1.2' }) });
+  it('FAIL on a server that refuses TLS 1.3 when the spec requires 1.3 (accept)', async () => {
+    const o = await probe('protocols', { https: await tlsServer({ maxVersion: 'TLSv1.2' }), spec: { accept: ['TLSv1.3'] } });
     expect(o.verdict, o.reason).toBe('FAIL');
     expect(o.reason).toContain('TLSv1.3 refused');
+  });
+  // The security property is "nothing below 1.2"; offering 1.2 is a compatibility choice.
+  it('PASS by default on a TLS 1.3-only server (nothing below 1.2, at least one of 1.2/1.3)', async () => {
+    const o = await probe('protocols', { https: await tlsServer({ minVersion: 'TLSv1.3' }) });
+    expect(o.verdict, o.reason).toBe('PASS');
+    expect(o.checks[0]?.observation.result).toMatch(/at least one of TLSv1.2,TLSv1.3 \(TLSv1.3\)/);
+  });
+  it('PASS by default on a TLS 1.2-only server', async () => {
+    const o = await probe('protocols', { https: await tlsServer({ maxVersion: 'TLSv1.2' }) });
+    expect(o.verdict, o.reason).toBe('PASS');
+  });
+  it('FAIL when none of acceptAny is accepted (a TLS 1.1-only server)', async () => {
+    const o = await probe('protocols', {
+      https: await tlsServer({ minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'ECDHE-RSA-AES128-SHA' }),
+      spec: { refuse: [], acceptAny: ['TLSv1.2', 'TLSv1.3'] },
+    });
+    expect(o.verdict, o.reason).toBe('FAIL');
+    expect(o.reason).toMatch(/none of TLSv1.2, TLSv1.3 accepted/);
   });
 });
 

@@ -59,7 +59,7 @@ describe('spec', () => {
   it('accepts a minimal spec and applies defaults', () => {
     expect(specProblems(crit({ check: 'hsts' }))).toEqual([]);
     const s = parseSpec(crit({ check: 'hsts' }));
-    expect(s).toMatchObject({ hstsMinMaxAge: 15552000, minDaysLeft: 14, timeoutMs: 3000, refuse: ['TLSv1', 'TLSv1.1'], accept: ['TLSv1.2', 'TLSv1.3'] });
+    expect(s).toMatchObject({ hstsMinMaxAge: 15552000, minDaysLeft: 14, timeoutMs: 3000, refuse: ['TLSv1', 'TLSv1.1'], accept: [], acceptAny: ['TLSv1.2', 'TLSv1.3'] });
     expect(s.allowedCiphers).toEqual(MOZILLA_INTERMEDIATE_TLS12);
   });
   it.each([

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { defaultRedactor } from '@isoproof/core';
 import type { Redactor } from '@isoproof/core';
 import type { Report } from './model';
+import { renderHtml } from './render-html';
 import { renderJUnit } from './render-junit';
 import { renderJson } from './render-json';
 import { renderMarkdown } from './render-markdown';
@@ -13,6 +14,8 @@ export interface ArtifactPaths {
   junit: string;
   markdown: string;
   sarif: string;
+  /** report.html: the self-contained page (no network fetch; opens from file://). */
+  html: string;
   /** Set when the Markdown was appended to $GITHUB_STEP_SUMMARY. */
   stepSummary?: string;
 }
@@ -21,7 +24,7 @@ export interface ArtifactPaths {
 const STEP_SUMMARY_MAX = 1_000_000;
 
 /**
- * Writes report.json, junit.xml, report.md and report.sarif into `dir` (created if needed), and
+ * Writes report.json, junit.xml, report.md, report.sarif and report.html into `dir` (created if needed), and
  * appends the Markdown to $GITHUB_STEP_SUMMARY when set. The report is scrubbed once before anything is
  * rendered (and every renderer scrubs again): no registered secret can reach a file.
  */
@@ -39,12 +42,14 @@ export async function writeArtifacts(
     junit: join(dir, 'junit.xml'),
     markdown: join(dir, 'report.md'),
     sarif: join(dir, 'report.sarif'),
+    html: join(dir, 'report.html'),
   };
   const md = renderMarkdown(safe, { redactor });
   await writeFile(paths.json, renderJson(safe, { redactor }));
   await writeFile(paths.junit, renderJUnit(safe, { redactor }));
   await writeFile(paths.markdown, md);
   await writeFile(paths.sarif, renderSarif(safe, { redactor }));
+  await writeFile(paths.html, renderHtml(safe, { redactor }));
   const summary = env.GITHUB_STEP_SUMMARY;
   if (summary) {
     let text = md;

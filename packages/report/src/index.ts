@@ -1,6 +1,6 @@
 export * from './model';
 export { REPORT_SCHEMA, ReportError, reportProblems, assertValidReport } from './schema';
-export { renderJson, parseReport, readReport } from './render-json';
+export { renderJson, parseReport, parseReportFile, readReport } from './render-json';
 export { renderJUnit, xmlEscape } from './render-junit';
 export { renderMarkdown, renderGrid, renderSection, mdCell } from './render-markdown';
 export type { MarkdownOptions } from './render-markdown';
@@ -12,3 +12,6 @@ export type { ConsoleReporter, ConsoleReporterOptions } from './console';
 export { resourceUri } from './util';
 export { copyRedacted, REDACTION_README } from './redacted-copy';
 export type { RedactedCopyOptions, RedactedCopyResult } from './redacted-copy';
+export { renderHtml, htmlEscape } from './render-html';
+export { diffReports, diffExitCode, renderDiffMarkdown, renderDiffJson, DIFF_STATUSES } from './diff';
+export type { DiffStatus, DiffEntry, DiffSide, DiffRunInfo, ReportDiff } from './diff';

@@ -67,3 +67,11 @@ export async function readReport(file: string): Promise<Report> {
   }
   return parseReport(text, file);
 }
+
+/**
+ * Parses and validates the text of a report file; `name` (a path or bundle member) starts every error
+ * message (a report of another schemaVersion is named as such).
+ */
+export function parseReportFile(text: string, name: string): Report {
+  return parseReport(text, name);
+}

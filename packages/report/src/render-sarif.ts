@@ -7,6 +7,8 @@ import { checkResources, resourceText, resourceUri } from './util';
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
 const SECURITY_SEVERITY: Record<string, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0' };
+/** SARIF level of a located finding by its severity. */
+const FINDING_LEVEL: Record<string, string> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
 
 interface SarifLocation {
   physicalLocation: { artifactLocation: { uri: string } };
@@ -36,7 +38,9 @@ function fingerprint(o: Outcome, sc: ScenarioReport): string {
 /**
  * SARIF 2.1.0: one rule per criterion id; one result per FAIL (level error) or INCONCLUSIVE (level
  * warning) outcome, located at the objects named in its evidence (`k8s://namespace/kind/name`,
- * cluster-scoped objects under `k8s://_cluster/...`). Redacted.
+ * cluster-scoped objects under `k8s://_cluster/...`). An outcome whose failing checks carry located
+ * findings (evidence.findings: leaked secrets) gets one result per finding instead, at its object
+ * (logical location `namespace/Kind/name:path`), leveled by the finding's severity. Redacted.
  */
 export function renderSarif(report: Report, opts: { redactor?: Redactor } = {}): string {
   const r = (opts.redactor ?? defaultRedactor).scrub(report);
@@ -71,6 +75,30 @@ export function renderSarif(report: Report, opts: { redactor?: Redactor } = {}):
       const props: Record<string, unknown> = { verdict: o.verdict, scenario: sc.scenario, failingChecks: failing };
       if (sc.overlay) props.overlay = sc.overlay;
       if (o.waiver) props.waiver = { state: o.waiver.state, owner: o.waiver.owner, expires: o.waiver.expires };
+      // findings located inside objects (leaked secrets): one result each, at its object and path
+      const findings = o.checks.filter((c) => c.verdict === o.verdict).flatMap((c) => c.observation.evidence.findings ?? []);
+      if (findings.length) {
+        for (const f of findings) {
+          const fq = `${f.resource.namespace ?? '_cluster'}/${f.resource.kind}/${f.resource.name}:${f.path}`;
+          results.push({
+            ruleId: o.criterion.id,
+            ruleIndex: ruleIndex.get(o.criterion.id),
+            level: FINDING_LEVEL[f.severity] ?? 'warning',
+            kind: 'fail',
+            message: { text: `${o.verdict}: ${f.rule} [${f.severity}] at ${resourceText(f.resource)} ${f.path} (${f.hash})` },
+            locations: [
+              {
+                physicalLocation: { artifactLocation: { uri: resourceUri(f.resource) } },
+                logicalLocations: [{ name: f.path, kind: 'member', fullyQualifiedName: fq }],
+                message: { text: `${resourceText(f.resource)} ${f.path}` },
+              },
+            ],
+            partialFingerprints: { 'isoproofFinding/v1': createHash('sha256').update([sc.scenario, sc.overlay ?? '', o.criterion.id, f.rule, fq].join('\n')).digest('hex').slice(0, 32) },
+            properties: { ...props, finding: f.rule, severity: f.severity, 'security-severity': SECURITY_SEVERITY[f.severity] },
+          });
+        }
+        continue;
+      }
       results.push({
         ruleId: o.criterion.id,
         ruleIndex: ruleIndex.get(o.criterion.id),

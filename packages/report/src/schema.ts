@@ -38,6 +38,14 @@ export const REPORT_SCHEMA = {
         received: str,
         resources: { type: 'array', items: { $ref: '#/definitions/resource' } },
         notes: strList,
+        findings: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['rule', 'severity', 'resource', 'path', 'hash'],
+            properties: { rule: str, severity: { type: 'string', enum: ['critical', 'high', 'medium', 'low'] }, resource: { $ref: '#/definitions/resource' }, path: str, hash: str },
+          },
+        },
       },
     },
     observation: {

@@ -11,6 +11,7 @@ import { overlayProof } from './exit-code';
 import { overlayNames } from './load';
 import { TOOL } from './run-all';
 import { type ScenarioResult, destroyScenario, runScenario } from './scenario';
+import { type Settings, mergeFacts, parseFactsJson, resolveSettings } from './settings';
 
 /** Above the sum of a scenario run's step budgets (apply, ready, prepare, families). */
 export const E2E_TEST_TIMEOUT_MS = 1_200_000;
@@ -64,15 +65,26 @@ async function providerFacts(provider: string): Promise<Record<string, string>> 
 /**
  * Registers the cluster e2e tests of one scenario (call it from `test/<name>.e2e.test.ts`):
  * one test for the baseline (every criterion PASS) and one per overlay (exactly its `flips` FAIL,
- * everything else PASS), then removes the scenario's objects. Skips when ISOPROOF_KUBECONFIG is unset.
+ * everything else PASS), then removes the scenario's objects. Skips when ISOPROOF_KUBECONFIG is unset,
+ * except under CI (CI=true), where that fails.
  * Env: ISOPROOF_KUBECONFIG, ISOPROOF_CONTEXT, ISOPROOF_PROVIDER (default existing; kind and local
  * add their provider facts, ISOPROOF_CLUSTER_NAME names the cluster), ISOPROOF_FACTS (JSON object of
- * extra facts), ISOPROOF_ARTIFACTS (report directory), ISOPROOF_E2E_VERBOSE, ISOPROOF_E2E_KEEP.
+ * extra facts, ranked as --fact), ISOPROOF_CONFIG (a config file as for --config: facts, criteria
+ * parameters, timeouts), ISOPROOF_ARTIFACTS (report directory), ISOPROOF_E2E_VERBOSE, ISOPROOF_E2E_KEEP.
+ * Facts are resolved as `isoproof run` does (resolveSettings, mergeFacts): flags > config > provider.
  */
 export function scenarioE2E(def: ScenarioDefinition): void {
   const kubeconfig = process.env.ISOPROOF_KUBECONFIG;
   describe(`scenario ${def.name}`, () => {
     if (!kubeconfig) {
+      const ci = (process.env.CI ?? '').toLowerCase();
+      if (ci !== '' && ci !== 'false' && ci !== '0') {
+        // under CI a skipped e2e would let the job pass without proving anything
+        it(`${def.name}: CI is set but ISOPROOF_KUBECONFIG is empty`, () => {
+          throw new Error(`CI=${process.env.CI} and ISOPROOF_KUBECONFIG is unset: the ${def.name} e2e cannot run; under CI that is a failure, not a skip`);
+        });
+        return;
+      }
       it.skip(`${def.name}: ${E2E_SKIP_MESSAGE}`, () => undefined);
       return;
     }
@@ -84,9 +96,8 @@ export function scenarioE2E(def: ScenarioDefinition): void {
     }
     const run = newRun();
     const provider = process.env.ISOPROOF_PROVIDER ?? 'existing';
-    const facts: Record<string, string> = process.env.ISOPROOF_FACTS
-      ? (JSON.parse(process.env.ISOPROOF_FACTS) as Record<string, string>)
-      : {};
+    const facts: Record<string, string> = {};
+    let settings: Settings | undefined;
     let kube: KubeHandle | undefined;
     let serverVersion = 'unknown';
     const log = (l: string) => {
@@ -96,7 +107,12 @@ export function scenarioE2E(def: ScenarioDefinition): void {
     beforeAll(async () => {
       kube = loadKube(kubeconfig, process.env.ISOPROOF_CONTEXT || undefined);
       serverVersion = (await checkReachable(kube, 15_000)).serverVersion;
-      Object.assign(facts, { ...(await providerFacts(provider)), ...facts });
+      settings = await resolveSettings({
+        noImplicitConfig: true,
+        ...(process.env.ISOPROOF_CONFIG ? { configFile: process.env.ISOPROOF_CONFIG } : {}),
+        ...(process.env.ISOPROOF_FACTS ? { facts: parseFactsJson(process.env.ISOPROOF_FACTS, 'ISOPROOF_FACTS') } : {}),
+      });
+      Object.assign(facts, mergeFacts(await providerFacts(provider), settings.facts));
     });
     afterAll(async () => {
       if (kube && !process.env.ISOPROOF_E2E_KEEP) await destroyScenario(def, { kube, log });
@@ -104,7 +120,15 @@ export function scenarioE2E(def: ScenarioDefinition): void {
 
     const runOnce = async (overlay?: string): Promise<ScenarioResult> => {
       if (!kube) throw new Error('cluster not reachable (see beforeAll)');
-      const r = await runScenario(def, { kube, run, provider, facts, overlay, log });
+      const r = await runScenario(def, {
+        kube,
+        run,
+        provider,
+        facts,
+        overlay,
+        log,
+        ...(settings ? { criteriaParams: settings.criteria, timeouts: settings.timeouts } : {}),
+      });
       await saveReport(r, run.id, provider, serverVersion);
       return r;
     };

@@ -36,3 +36,30 @@ export {
   APPLY_VERBS,
 } from './preflight';
 export type { Right } from './preflight';
+export {
+  resolveSettings,
+  mergeFacts,
+  describeFacts,
+  parseFactFlags,
+  parseFactsJson,
+  withCriterionParams,
+  checkCriterionIds,
+  FactError,
+  NO_CRITERION_PARAMS,
+} from './settings';
+export type { Settings, SettingsInput, CriterionParams, FactSource } from './settings';
+export { parseConfig, loadConfigFile, durationMs, ConfigError, CONFIG_SCHEMA, CONFIG_FILE_NAME, CONFIG_KEYS } from './config-file';
+export type { ConfigFile, TimeoutName } from './config-file';
+export {
+  loadScenarioDir,
+  findScenarioDirs,
+  withScenarioDirs,
+  familyForKind,
+  readScenarioManifests,
+  assertObserveOnly,
+  OBSERVE_ONLY_KINDS,
+  SCENARIO_NAME_PATTERN,
+} from './data-scenario';
+export { validateScenarioDir } from './validate';
+export type { ValidationResult } from './validate';
+export { renameNamespaces, namespaceMap, checkNamespacePrefix, NamespacePrefixError, NAMESPACE_PREFIX_PATTERN } from './namespace-prefix';

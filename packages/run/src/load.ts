@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScenarioDefinition } from '@isoproof/core';
 import { IsoproofError } from '@isoproof/core';
+import { loadScenarioDir } from './data-scenario';
 
 /** The repository root: the nearest ancestor of this package holding `scenarios/`. */
 export function repoRoot(): string {
@@ -34,7 +35,8 @@ export function scenarioDirs(root = repoRoot()): string[] {
 }
 
 /**
- * Imports every `scenarios/<name>/src/index.ts` and returns its `scenario` export, sorted by name.
+ * Imports every `scenarios/<name>/src/index.ts` and returns its `scenario` export, sorted by name; a
+ * `scenarios/<name>/` with a criteria.yaml and no src/index.ts is loaded as data (loadScenarioDir).
  * A package without a valid `scenario` export is an error naming the file.
  */
 export async function loadScenarios(root = repoRoot()): Promise<ScenarioDefinition[]> {
@@ -44,7 +46,11 @@ export async function loadScenarios(root = repoRoot()): Promise<ScenarioDefiniti
   const out: ScenarioDefinition[] = [];
   for (const e of entries.filter((d) => d.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
     const file = join(base, e.name, 'src', 'index.ts');
-    if (!existsSync(file)) continue;
+    if (!existsSync(file)) {
+      // A scenario kept as data (criteria.yaml, manifests/, overlays/; no code) is as good as a package.
+      if (existsSync(join(base, e.name, 'criteria.yaml'))) out.push(loadScenarioDir(join(base, e.name)));
+      continue;
+    }
     let mod: Record<string, unknown>;
     try {
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

@@ -2,17 +2,21 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Criterion, Outcome, ResourceRef, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
-import type { KubeHandle } from '@isoproof/kube';
-import { checkReachable, composeOverlay, loadKube, readManifests } from '@isoproof/kube';
-import { selectProvider } from '@isoproof/cluster';
+import type { KubeHandle, KubeObject } from '@isoproof/kube';
+import { assertNoForeignObjects, checkReachable, composeOverlay, loadKube } from '@isoproof/kube';
+import { infrastructureNamespaceObjects, selectProvider } from '@isoproof/cluster';
+import type { KindSettings } from '@isoproof/cluster';
 import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
 import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
 import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
 import { evaluate } from '@isoproof/core';
 import { errorMessage, undecided } from './families';
+import { assertObserveOnly, readScenarioManifests } from './data-scenario';
 import { overlayNames } from './load';
 import { assertRights, requiredRights } from './preflight';
 import { type ScenarioResult, loadScenarioCriteria, runScenario } from './scenario';
+import { namespaceMap, renameNamespaces } from './namespace-prefix';
+import { type CriterionParams, type FactSource, describeFacts, mergeFacts } from './settings';
 import { type ViolationRefs, cleanupRun, describeRefs, violationRefs } from './cleanup';
 import { checkArtifactsDir } from './inputs';
 import { InterruptedError, Shutdown, type StopSignal } from './shutdown';
@@ -27,6 +31,8 @@ export interface ProviderChoice {
   kubeconfig?: string;
   context?: string;
   clusterName?: string;
+  /** kind provider settings from flags (node image, config); the environment fills the rest. */
+  kind?: KindSettings;
 }
 
 /** Live progress of a run; @isoproof/report's createConsoleReporter() fits it. */
@@ -51,10 +57,19 @@ export interface RunAllOptions {
   log: (line: string) => void;
   reporter?: RunReporter;
   /** Install a SIGINT/SIGTERM shutdown owner for this run (ignored when `shutdown` is given). */
+  /** Export the cluster's (redacted) logs into artifactsDir/logs even when every criterion passed (for a bundle). */
+  exportLogs?: boolean;
   handleSignals?: boolean;
   /** The shutdown owner (the CLI installs one before its first cluster call). */
   shutdown?: Shutdown;
   timeouts?: Partial<Timeouts>;
+  /** The user's facts (--fact, config file): they override the provider's (see resolveSettings). */
+  facts?: Record<string, string>;
+  factSources?: Record<string, FactSource>;
+  /** The user's per-criterion parameters (config file). */
+  criteriaParams?: CriterionParams;
+  /** Prefix of every scenario namespace name (--namespace-prefix), for clusters where the names are taken. */
+  namespacePrefix?: string;
 }
 
 /** What one overlay run proved (only with `overlays: true`); the report's OverlayProof. */
@@ -94,11 +109,13 @@ const refOf = (o: { apiVersion: string; kind: string; metadata: { name: string; 
  * Everything that can be checked without a cluster: criteria valid against the families, manifests
  * parse, overlays exist and compose. Bad input fails here, before any cluster is created.
  */
-export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays'>): Promise<{
+export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays' | 'criteriaParams' | 'namespacePrefix'>): Promise<{
   steps: Step[];
   criteria: Map<string, Criterion[]>;
   /** Kinds the steps apply (base manifests and composed overlays), one entry per apiVersion+kind. */
   kinds: Array<{ apiVersion: string; kind: string }>;
+  /** Every object the steps apply (base manifests and composed overlays). */
+  objects: KubeObject[];
 }> {
   if (o.scenarios.length === 0) {
     throw new IsoproofError('ISOPROOF_NO_SCENARIO', 'no scenario selected; name one with --scenario NAME or use --all');
@@ -106,12 +123,26 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   const steps: Step[] = [];
   const criteria = new Map<string, Criterion[]>();
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
-  const note = (objects: Array<{ apiVersion: string; kind: string }>) => {
+  const all: KubeObject[] = [];
+  let scenarioName = '';
+  const note = (objects: KubeObject[], where = 'manifests') => {
+    // Never into a namespace of the cluster's own: the forced apply would adopt it and the scenario's
+    // prune or cleanup delete what lives there (e.g. the kind provider's Traefik).
+    const infra = infrastructureNamespaceObjects(objects);
+    if (infra.length) {
+      throw new IsoproofError(
+        'ISOPROOF_INFRASTRUCTURE_NAMESPACE',
+        `scenario ${scenarioName} (${where}) uses an infrastructure namespace: ${infra[0]}${infra.length > 1 ? ` (and ${infra.length - 1} more)` : ''}; rename its namespace`,
+      );
+    }
+    all.push(...(o.namespacePrefix ? renameNamespaces(objects, namespaceMap(objects, o.namespacePrefix)) : objects));
     for (const x of objects) kinds.set(`${x.apiVersion} ${x.kind}`, { apiVersion: x.apiVersion, kind: x.kind });
   };
   for (const def of o.scenarios) {
-    criteria.set(def.name, await loadScenarioCriteria(def));
-    const base = await readManifests(join(def.dir, 'manifests'));
+    scenarioName = def.name;
+    criteria.set(def.name, await loadScenarioCriteria(def, o.criteriaParams));
+    const base = await readScenarioManifests(def.dir);
+    assertObserveOnly(def, criteria.get(def.name) ?? [], base);
     const names = overlayNames(def.dir);
     if (o.overlay) {
       if (!names.includes(o.overlay)) {
@@ -124,7 +155,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
         continue;
       }
       const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', o.overlay));
-      note(objects);
+      note(objects, `overlay ${o.overlay}`);
       steps.push({ def, overlay: o.overlay, flips: overlay.flips, refs: objects.map(refOf), violations: violationRefs(base, objects) });
       continue;
     }
@@ -133,7 +164,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
     if (o.overlays) {
       for (const name of names) {
         const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', name));
-        note(objects);
+        note(objects, `overlay ${name}`);
         steps.push({ def, overlay: name, flips: overlay.flips, refs: objects.map(refOf), violations: violationRefs(base, objects) });
       }
     }
@@ -141,7 +172,7 @@ export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | '
   if (steps.length === 0) {
     throw new IsoproofError('ISOPROOF_UNKNOWN_OVERLAY', `no selected scenario has an overlay '${o.overlay}'; see 'isoproof list'`);
   }
-  return { steps, criteria, kinds: [...kinds.values()] };
+  return { steps, criteria, kinds: [...kinds.values()], objects: all };
 }
 
 /** Name and version of the tool as reports carry them (one definition: @isoproof/report's). */
@@ -182,7 +213,7 @@ type Stage = string;
  */
 export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
   const log = o.log;
-  const { steps, criteria, kinds } = await planRun(o);
+  const { steps, criteria, kinds, objects } = await planRun(o);
   let waivers: Waiver[] = [];
   if (o.waiversFile) {
     if (!existsSync(o.waiversFile)) {
@@ -210,6 +241,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     kubeconfig: o.provider.kubeconfig,
     context: o.provider.context,
     name: o.provider.clusterName,
+    ...(o.provider.kind ? { kind: o.provider.kind } : {}),
     log,
   });
   let cluster: Awaited<ReturnType<typeof provider.up>> | undefined;
@@ -221,6 +253,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
   const results: ScenarioResult[] = [];
   const proofs: OverlayProofResult[] = [];
   let serverVersion = 'unknown';
+  let facts: Record<string, string> = {};
 
   const sweepCommand = (): string =>
     kube ? `isoproof sweep --kubeconfig ${kube.kubeconfigPath}${kube.context ? ` --context ${kube.context}` : ''} --run ${run.id}` : 'isoproof sweep';
@@ -301,6 +334,12 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
       await assertRights(kube, rights);
       log(`rights: the ${rights.length} the run needs are granted`);
       check();
+      // Never adopt what isoproof did not create: any object of the plan that exists without the run label stops the run here.
+      const reused = await assertNoForeignObjects(kube, objects);
+      if (reused.length > 0) log(`re-applying ${reused.length} object(s) an earlier isoproof run left`);
+      facts = mergeFacts(cluster.facts ?? {}, o.facts ?? {});
+      log(describeFacts(cluster.facts ?? {}, { facts: o.facts ?? {}, factSources: o.factSources ?? {} }));
+      check();
       o.reporter?.runStarted?.({ runId: run.id, provider: provider.name, scenarios: steps.length });
 
       for (const [i, step] of steps.entries()) {
@@ -316,13 +355,15 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
             kube,
             run,
             provider: provider.name,
-            facts: cluster.facts ?? {},
+            facts,
             overlay: step.overlay,
             waivers,
             log,
             artifactsDir: join(artifactsDir, 'evidence', step.def.name, step.overlay ?? 'baseline'),
             signal: ac.signal,
             timeouts: o.timeouts,
+            ...(o.criteriaParams ? { criteriaParams: o.criteriaParams } : {}),
+            ...(o.namespacePrefix ? { namespacePrefix: o.namespacePrefix } : {}),
             onStage: (s) => (stage = `${label}: ${s}`),
           });
         } catch (err) {
@@ -399,7 +440,7 @@ export async function runAll(o: RunAllOptions): Promise<RunAllResult> {
     });
     let artifacts = await writeArtifacts(report, artifactsDir);
     o.reporter?.finish?.(report);
-    if (exitCode !== 0 && cluster) {
+    if ((exitCode !== 0 || o.exportLogs) && cluster) {
       await cluster.exportLogs(join(artifactsDir, 'logs')).catch((e: unknown) => log(`log export failed: ${errorMessage(e)}`));
     }
     await teardown('done');

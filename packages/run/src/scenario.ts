@@ -3,9 +3,20 @@ import { join } from 'node:path';
 import type { Criterion, Outcome, ProbeContext, ReportSection, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
 import { IsoproofError, defaultRedactor, evaluate, loadCriteria } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { applyObjects, composeOverlay, listOverlays, pruneObjects, readManifests, removeTempKubeconfigs, waitForReady } from '@isoproof/kube';
+import {
+  applyObjects,
+  assertNoForeignObjects,
+  composeOverlay,
+  listOverlays,
+  pruneObjects,
+  removeTempKubeconfigs,
+  waitForReady,
+} from '@isoproof/kube';
 import { countVerdicts } from '@isoproof/report';
+import { assertObserveOnly, readScenarioManifests } from './data-scenario';
 import { collectSections, groupByFamily, outcomesFrom, runFamilies, validateFamilySpecs } from './families';
+import { namespaceMap, renameNamespaces } from './namespace-prefix';
+import { type CriterionParams, NO_CRITERION_PARAMS, withCriterionParams } from './settings';
 import { DEFAULT_TIMEOUTS, SETTLE_MS, type Timeouts, withTimeout } from './timeout';
 
 export interface ScenarioResult {
@@ -29,8 +40,12 @@ export interface RunScenarioOptions {
   signal?: AbortSignal;
   /** Step budgets; defaults in DEFAULT_TIMEOUTS. */
   timeouts?: Partial<Timeouts>;
+  /** The user's per-criterion parameters (config file), merged over the criteria's specs. */
+  criteriaParams?: CriterionParams;
   /** Told when the run enters a step (shutdown messages and interrupted reports name it). */
   onStage?: (stage: ScenarioStage) => void;
+  /** Prefix of the scenario's namespace names (--namespace-prefix): manifests and criteria are renamed alike. */
+  namespacePrefix?: string;
 }
 
 /** The steps of a scenario run, in order. */
@@ -42,15 +57,18 @@ export function criteriaFile(def: ScenarioDefinition): string {
   return join(def.dir, 'criteria.yaml');
 }
 
-/** Loads a scenario's criteria and checks them against its families (no cluster needed). */
-export async function loadScenarioCriteria(def: ScenarioDefinition): Promise<Criterion[]> {
+/**
+ * Loads a scenario's criteria and checks them against its families (no cluster needed); the user's
+ * per-criterion parameters are merged over their specs and checked by the same families.
+ */
+export async function loadScenarioCriteria(def: ScenarioDefinition, params: CriterionParams = NO_CRITERION_PARAMS): Promise<Criterion[]> {
   const file = criteriaFile(def);
   if (!existsSync(file)) {
     throw new IsoproofError('ISOPROOF_INVALID_SCENARIO', `${file}: missing; every scenario needs a criteria.yaml`);
   }
   const criteria = await loadCriteria(file);
   validateFamilySpecs(criteria, def.families, file);
-  return criteria;
+  return withCriterionParams(criteria, params, def.families);
 }
 
 /**
@@ -76,9 +94,10 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
   const label = o.overlay ? `${def.name}/${o.overlay}` : def.name;
   const say = (l: string) => log(`[${label}] ${l}`);
 
-  const criteria = await loadScenarioCriteria(def);
+  let criteria = await loadScenarioCriteria(def, o.criteriaParams);
 
-  let objects = await readManifests(join(def.dir, 'manifests'));
+  let objects = await readScenarioManifests(def.dir);
+  assertObserveOnly(def, criteria, objects);
   if (o.overlay) {
     const overlayDir = join(def.dir, 'overlays', o.overlay);
     if (!existsSync(join(overlayDir, 'overlay.yaml'))) {
@@ -91,12 +110,22 @@ async function runScenarioSteps(def: ScenarioDefinition, o: RunScenarioOptions):
     objects = (await composeOverlay(objects, overlayDir)).objects;
   }
 
+  if (o.namespacePrefix) {
+    const map = namespaceMap(objects, o.namespacePrefix);
+    objects = renameNamespaces(objects, map);
+    criteria = renameNamespaces(criteria, map);
+    say(`namespaces renamed: ${[...map.values()].join(', ')}`);
+  }
   o.onStage?.('apply');
   say(`applying ${objects.length} objects`);
   const refs = await withTimeout(
     `apply of ${label}`,
     t.apply,
-    (signal) => applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER, signal }),
+    async (signal) => {
+      // One line naming every object of the user's in the way, before anything is applied.
+      await assertNoForeignObjects(o.kube, objects);
+      return applyObjects(o.kube, objects, { runId: o.run.id, scenario: def.name, fieldManager: FIELD_MANAGER, signal });
+    },
     o.signal,
     { settleMs: SETTLE_MS },
   );

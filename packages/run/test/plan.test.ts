@@ -115,6 +115,18 @@ describe('planRun (no cluster)', () => {
     write(join(def.dir, 'manifests', '10-bad.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: [oops\n');
     await expect(planRun({ scenarios: [def] })).rejects.toMatchObject({ code: 'ISOPROOF_INVALID_MANIFEST' });
   });
+  it('a scenario namespace that is an infrastructure namespace (kind Traefik, kube-system...) is refused before any cluster', async () => {
+    write(join(def.dir, 'manifests', '05-infra.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: { name: isoproof-system }\n');
+    const err = (await planRun({ scenarios: [def] }).catch((e: unknown) => e)) as Error;
+    expect(err).toMatchObject({ code: 'ISOPROOF_INFRASTRUCTURE_NAMESPACE' });
+    expect(err.message).toBe('scenario demo (manifests) uses an infrastructure namespace: Namespace/isoproof-system; rename its namespace');
+  });
+  it('an overlay that applies into an infrastructure namespace is refused too', async () => {
+    write(join(def.dir, 'overlays', 'open-door', 'sys.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x, namespace: kube-system }\ndata: {}\n');
+    await expect(planRun({ scenarios: [def], overlays: true })).rejects.toThrow(
+      'scenario demo (overlay open-door) uses an infrastructure namespace: ConfigMap kube-system/x; rename its namespace',
+    );
+  });
   it('a missing criteria.yaml', async () => {
     await expect(planRun({ scenarios: [{ ...def, dir: join(root, 'nowhere') }] })).rejects.toThrow(/criteria.yaml: missing/);
   });

@@ -37,6 +37,14 @@ describe(`${scenario.name}: definition`, () => {
     for (const c of criteria) expect(family?.validateSpec?.(c), c.id).toEqual([]);
   });
 
+  it('TLS-PROTO-01 requires nothing below 1.2 and at least one of 1.2/1.3; the README says so', async () => {
+    const proto = criteria.find((c) => c.id === 'TLS-PROTO-01');
+    expect(proto?.spec).toMatchObject({ check: 'protocols', refuse: ['TLSv1', 'TLSv1.1'], acceptAny: ['TLSv1.2', 'TLSv1.3'] });
+    expect(proto?.spec.accept).toBeUndefined();
+    const readme = await (await import('node:fs/promises')).readFile(join(scenario.dir, 'README.md'), 'utf8');
+    expect(readme).toMatch(/## Required TLS versions[\s\S]*TLS 1\.0 and TLS 1\.1 refused[\s\S]*at least one of TLS 1\.2 and TLS 1\.3 accepted/);
+  });
+
   it('every overlay flips known criteria and composes', async () => {
     const overlays = await listOverlays(scenario.dir);
     expect(overlays.map((o) => o.name).sort()).toEqual([

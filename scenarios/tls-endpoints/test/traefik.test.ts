@@ -44,6 +44,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+// .ci/go-tests.sh runs this file after the local build with ISOPROOF_REQUIRE_TRAEFIK=1: there a missing
+// binary is a failure, not a skip.
+if (process.env.ISOPROOF_REQUIRE_TRAEFIK === '1' && (!bin || !existsSync(bin))) {
+  describe('traefik with the repo dynamic config (no cluster)', () => {
+    it('the local build made a traefik binary', () => {
+      throw new Error(`ISOPROOF_REQUIRE_TRAEFIK=1 but no traefik binary at ${bin ?? '(none found)'}`);
+    });
+  });
+}
+
 describe.skipIf(!bin || !existsSync(bin))('traefik with the repo dynamic config (no cluster)', () => {
   let dir: string;
   let ca: TestCa;

@@ -77,6 +77,10 @@ export function kindGetClustersArgs(): string[] {
   return ['get', 'clusters'];
 }
 
+export function kindGetNodesArgs(name: string): string[] {
+  return ['get', 'nodes', '--name', name];
+}
+
 /** Cluster names from `kind get clusters` output (it prints "No kind clusters found." on stderr). */
 export function parseClusterList(stdout: string): string[] {
   return stdout
@@ -133,7 +137,7 @@ export function kindIngressFacts(text: string): Record<string, string> {
   if (!node) return {};
   const hostSide = (containerPort: number): string | undefined => {
     const m = (node.extraPortMappings ?? []).find((p) => p.containerPort === containerPort && (p.protocol ?? 'TCP').toUpperCase() === 'TCP');
-    if (!m?.hostPort) return undefined;
+    if (!m?.hostPort || m.hostPort < 0) return undefined;
     const addr = !m.listenAddress || m.listenAddress === '0.0.0.0' ? '127.0.0.1' : m.listenAddress;
     return addr.includes(':') ? `[${addr}]:${m.hostPort}` : `${addr}:${m.hostPort}`;
   };
@@ -162,20 +166,85 @@ function parseKindConfig(text: string): { kind?: string; nodes?: KindNode[] } {
   return cfg;
 }
 
+/** A port mapping whose host port the provider chooses: hostPort 0 or absent (TCP or UDP). */
+function autoHostPort(p: PortMapping): boolean {
+  return !p.hostPort;
+}
+
+/** How many host ports of the config the provider must choose (mappings with hostPort 0 or none). Pure. */
+export function autoHostPortCount(text: string): number {
+  return (parseKindConfig(text).nodes ?? []).reduce((n, node) => n + (node.extraPortMappings ?? []).filter(autoHostPort).length, 0);
+}
+
+/** The host ports the local provider's Traefik holds on 127.0.0.1: never chosen for a kind cluster. */
+export const LOCAL_PROVIDER_INGRESS_PORTS: readonly number[] = [18080, 18443];
+
 /**
  * Render a kind config for one cluster: relative extraMounts hostPaths are resolved against the
- * config file's directory (kind would resolve them against its cwd), and the mounts of the audit log
+ * config file's directory (kind would resolve them against its cwd), the mounts of the audit log
  * directory and (with `traefikDir`) of Traefik's directory are pointed at this cluster's own host
- * directories. Pure.
+ * directories, and every port mapping without a host port (0 or absent) gets the next of `freePorts`
+ * (the provider picks free loopback ports, so two clusters, or kind and the local provider, never
+ * clash). Pure; throws when `freePorts` runs short.
  */
-export function renderKindConfig(text: string, o: { configDir: string; auditDir: string; traefikDir?: string }): string {
+export function renderKindConfig(text: string, o: { configDir: string; auditDir: string; traefikDir?: string; freePorts?: number[] }): string {
   const cfg = parseKindConfig(text);
+  const ports = [...(o.freePorts ?? [])];
   for (const node of cfg.nodes ?? []) {
     for (const m of node.extraMounts ?? []) {
       if (m.containerPath === AUDIT_LOG_DIR_IN_NODE) m.hostPath = o.auditDir;
       else if (m.containerPath === TRAEFIK_DIR_IN_NODE && o.traefikDir) m.hostPath = o.traefikDir;
       else if (m.hostPath && !isAbsolute(m.hostPath)) m.hostPath = resolve(o.configDir, m.hostPath);
     }
+    for (const p of node.extraPortMappings ?? []) {
+      if (!autoHostPort(p)) continue;
+      const port = ports.shift();
+      if (port === undefined) throw new ProviderConfigError('kind config: more port mappings without a hostPort than free ports chosen');
+      p.hostPort = port;
+    }
   }
   return JSON.stringify(cfg, null, 2) + '\n';
+}
+
+/**
+ * Container names of a config's nodes, in config order, as kind names them: `<cluster>-control-plane`,
+ * `<cluster>-control-plane2`, ..., `<cluster>-worker`, `<cluster>-worker2`, ... (no config: one
+ * control plane). Pure.
+ */
+export function kindNodeContainers(cluster: string, text?: string): string[] {
+  const nodes = text ? (parseKindConfig(text).nodes ?? []) : [];
+  if (nodes.length === 0) return [`${cluster}-control-plane`];
+  const seen: Record<string, number> = {};
+  return nodes.map((n) => {
+    const role = n.role === 'worker' ? 'worker' : 'control-plane';
+    const i = (seen[role] = (seen[role] ?? 0) + 1);
+    return `${cluster}-${role}${i > 1 ? i : ''}`;
+  });
+}
+
+/** The container of the config's ingress-ready node (label `ingress-ready=true`), if any. Pure. */
+export function kindIngressNodeContainer(cluster: string, text: string): string | undefined {
+  const nodes = parseKindConfig(text).nodes ?? [];
+  const i = nodes.findIndex((n) => n.labels?.['ingress-ready'] === 'true');
+  return i < 0 ? undefined : kindNodeContainers(cluster, text)[i];
+}
+
+/**
+ * Ingress facts from a node container's published ports (`docker inspect` NetworkSettings.Ports:
+ * {"443/tcp": [{"HostIp": "127.0.0.1", "HostPort": "41234"}]}): what is really bound, whatever the
+ * config said. 0.0.0.0 and :: are reached through loopback. Pure.
+ */
+export function kindIngressFactsFromPorts(ports: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | null | undefined): Record<string, string> {
+  const hostSide = (containerPort: number): string | undefined => {
+    const b = (ports?.[`${containerPort}/tcp`] ?? []).find((x) => x.HostPort && /^\d+$/.test(x.HostPort));
+    if (!b) return undefined;
+    const ip = !b.HostIp || b.HostIp === '0.0.0.0' || b.HostIp === '::' ? '127.0.0.1' : b.HostIp;
+    return ip.includes(':') ? `[${ip}]:${b.HostPort}` : `${ip}:${b.HostPort}`;
+  };
+  const facts: Record<string, string> = {};
+  const https = hostSide(443);
+  const http = hostSide(80);
+  if (https) facts.ingressAddress = https;
+  if (http) facts.ingressHttpAddress = http;
+  return facts;
 }

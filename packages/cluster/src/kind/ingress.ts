@@ -89,16 +89,18 @@ function traefikDeployment(objects: KubeObject[]): { pod: PodSpecLike; container
 /**
  * The objects to apply for a kind cluster's ingress: the manifests of clusters/kind/ingress-traefik.yaml
  * plus the local cluster's IngressClass, with the Traefik pod running as `uid` (the owner of the
- * host directory it reads; 65532 kept for uid 0/unknown) and ISOPROOF_INGRESS_HTTPS_PORT set to the
- * public https port (the `redirect-https` middleware's target). Pure.
+ * host directory it reads; 65532 kept for uid 0/unknown), ISOPROOF_INGRESS_HTTPS_PORT set to the
+ * public https port (the `redirect-https` middleware's target) and, with `image`, another Traefik
+ * image (ISOPROOF_KIND_TRAEFIK_IMAGE, e.g. the one an offline node image holds). Pure.
  */
 export function kindTraefikObjects(
   manifestText: string,
   ingressClassText: string,
-  o: { uid?: number; httpsPort?: string } = {},
+  o: { uid?: number; httpsPort?: string; image?: string } = {},
 ): KubeObject[] {
   const objects = [...parseManifests(manifestText, 'clusters/kind/ingress-traefik.yaml'), ...parseManifests(ingressClassText, 'clusters/local/ingress/ingressclass.yaml')];
   const { pod, container } = traefikDeployment(objects);
+  if (o.image) container.image = o.image;
   if (o.uid !== undefined && o.uid > 0) {
     pod.securityContext = { ...pod.securityContext, runAsUser: o.uid, runAsNonRoot: true };
   }

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +18,15 @@ import {
   kindExportLogsArgs,
   kindFacts,
   kindGetClustersArgs,
+  autoHostPortCount,
+  AUDIT_LOG_DIR_IN_NODE,
   kindConfigMountsTraefik,
+  kindGetNodesArgs,
   kindIngressFacts,
-  kindLoadDockerImageArgs,
+  kindIngressFactsFromPorts,
+  kindIngressNodeContainer,
   kindLogExcluded,
+  LOCAL_PROVIDER_INGRESS_PORTS,
   KIND_LOGS_NOTE,
   kindLoadArchiveArgs,
   kubeconfigFile,
@@ -30,6 +35,9 @@ import {
   validateClusterName,
 } from './args';
 import { loadKube } from '@isoproof/kube';
+import { runCommand } from './docker';
+import { freePorts } from './free-ports';
+import { NodeImageLoader, readProjectImages } from './images';
 import { installTraefik, KIND_TRAEFIK_MANIFEST, kindTraefikFacts, kindTraefikObjects, LOCAL_INGRESS_DIR, prepareTraefikDir, traefikImage } from './ingress';
 import { EXTERNAL_LISTENER_IMAGE, ExternalListener, KIND_DOCKER_NETWORK, sweepExternalListeners } from './external-listener';
 import type { StartedExternalListener } from './external-listener';
@@ -39,9 +47,17 @@ export const DEFAULT_KIND_CONFIG = resolve(dirname(fileURLToPath(import.meta.url
 
 export const DEFAULT_KIND_CLUSTER = 'isoproof-kind';
 
+/** The provider's record of an ingress controller it installed (`<cluster dir>/ingress.json`). */
+const INGRESS_MARKER = 'ingress.json';
+/** The rendered kind config of a cluster (`<cluster dir>/kind-config.json`), read again on reuse. */
+const RENDERED_CONFIG = 'kind-config.json';
+
 /**
  * The kind provider: the kind CLI through zx, with `--kubeconfig` (and KUBECONFIG) always pointing at
  * a file of ours under ~/.cache/isoproof/kind/<name>.kubeconfig — never the user's ~/.kube/config.
+ * On create and on reuse it gets the project's images into the nodes itself (NodeImageLoader), keeps
+ * the audit log readable by the user running it, and reports the ingress ports the node container
+ * really publishes (free loopback ports chosen at create).
  *
  *   await using cluster = await new KindProvider().withName('isoproof-x').create();
  */
@@ -52,11 +68,16 @@ export class KindProvider implements ClusterProvider {
   private nodeImage: string | undefined;
   private kubeconfigDir = defaultKubeconfigDir();
   private kindBinary = 'kind';
+  private dockerBinary = 'docker';
   private wait = '120s';
   private log: (line: string) => void = () => {};
   private listenerImage: string | null = EXTERNAL_LISTENER_IMAGE;
   private ingress = true;
   private ingressTimeoutMs = 180_000;
+  private traefikImageOverride: string | undefined;
+  private archivesDir: string | undefined;
+  /** undefined: the tags of clusters/local/versions.env. */
+  private images: string[] | undefined;
   private readonly runId = newRun().id;
 
   withName(name: string): this {
@@ -65,11 +86,12 @@ export class KindProvider implements ClusterProvider {
   }
   /** A kind config file; `null` for kind's defaults. */
   withConfig(file: string | null): this {
-    this.configPath = file ?? undefined;
+    this.configPath = file ? resolve(file) : undefined;
     return this;
   }
-  withNodeImage(image: string): this {
-    this.nodeImage = image;
+  /** The node image (`kind create cluster --image`); kind's default when unset. */
+  withNodeImage(image: string | undefined): this {
+    this.nodeImage = image || undefined;
     return this;
   }
   withKubeconfigDir(dir: string): this {
@@ -78,6 +100,10 @@ export class KindProvider implements ClusterProvider {
   }
   withKindBinary(path: string): this {
     this.kindBinary = path;
+    return this;
+  }
+  withDockerBinary(path: string): this {
+    this.dockerBinary = path;
     return this;
   }
   withWait(wait: string): this {
@@ -106,18 +132,37 @@ export class KindProvider implements ClusterProvider {
     this.ingressTimeoutMs = timeoutMs;
     return this;
   }
+  /** Run this Traefik image instead of the manifest's (e.g. one the node image already holds). */
+  withTraefikImage(image: string | undefined): this {
+    this.traefikImageOverride = image || undefined;
+    return this;
+  }
+  /** Directory of `docker save` archives of the project's images (ISOPROOF_IMAGE_ARCHIVES). */
+  withImageArchives(dir: string | undefined): this {
+    this.archivesDir = dir ? resolve(dir) : undefined;
+    return this;
+  }
+  /** Images every node must hold (default: AGNHOST_TAG and PAUSE_TAG of clusters/local/versions.env). */
+  withImages(images: string[]): this {
+    this.images = [...images];
+    return this;
+  }
 
   kubeconfigPathFor(name: string): string {
     return kubeconfigFile(this.kubeconfigDir, name);
   }
 
+  private clusterDirFor(name: string): string {
+    return join(this.kubeconfigDir, name);
+  }
+
   private auditDirFor(name: string): string {
-    return join(this.kubeconfigDir, name, 'audit');
+    return join(this.clusterDirFor(name), 'audit');
   }
 
   /** Host side of /var/lib/isoproof/traefik in the node (static config + the watched dynamic/). */
   traefikDirFor(name: string): string {
-    return join(this.kubeconfigDir, name, 'traefik');
+    return join(this.clusterDirFor(name), 'traefik');
   }
 
   /** Run kind with our KUBECONFIG; throws ProviderCommandError with kind's last stderr line. */
@@ -143,43 +188,92 @@ export class KindProvider implements ClusterProvider {
     return parseClusterList(await this.kind(kindGetClustersArgs(), join(this.kubeconfigDir, '.kind-cli.kubeconfig')));
   }
 
+  /** The node containers of a cluster (`kind get nodes`), sorted. */
+  async nodes(name: string, kubeconfigPath: string): Promise<string[]> {
+    return parseClusterList(await this.kind(kindGetNodesArgs(name), kubeconfigPath)).sort();
+  }
+
+  private loader(name: string, kubeconfigPath: string, log: (line: string) => void): NodeImageLoader {
+    return new NodeImageLoader({
+      cluster: name,
+      ...(this.archivesDir ? { archivesDir: this.archivesDir } : {}),
+      dockerBinary: this.dockerBinary,
+      kindLoadArchive: async (file) => {
+        await this.kind(kindLoadArchiveArgs(name, file), kubeconfigPath);
+      },
+      log,
+    });
+  }
+
+  /**
+   * The project's images in every node (skipped where present, else from ISOPROOF_IMAGE_ARCHIVES, else
+   * from Docker). Throws ProviderCommandError naming the image and what to do when one cannot be had:
+   * scenario pods would otherwise wait in ImagePullBackOff and every criterion end INCONCLUSIVE.
+   */
+  private async loadProjectImages(loader: NodeImageLoader, nodes: string[], log: (line: string) => void): Promise<void> {
+    const images = this.images ?? (await readProjectImages());
+    const started = Date.now();
+    const from: string[] = [];
+    for (const image of images) from.push(`${image} (${await loader.ensure(image, nodes)})`);
+    if (images.length) log(`kind: images ${from.join(', ')} in ${nodes.length} node(s), ${Math.round((Date.now() - started) / 1000)}s`);
+  }
+
   async create(opts: CreateOptions = {}): Promise<ClusterHandle> {
     const name = validateClusterName(opts.name ?? this.clusterName);
     const log = opts.log ?? this.log;
     const kubeconfigPath = this.kubeconfigPathFor(name);
+    const clusterDir = this.clusterDirFor(name);
     const auditDir = this.auditDirFor(name);
     await mkdir(dirname(kubeconfigPath), { recursive: true, mode: 0o700 });
-    await mkdir(auditDir, { recursive: true });
+    await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+    await chmod(clusterDir, 0o700);
+    await prepareAuditLog(auditDir);
     let configPath: string | undefined;
-    let ingressFacts: Record<string, string> = {};
+    let renderedText: string | undefined;
     let withTraefik = false;
     const traefikDir = this.traefikDirFor(name);
     if (this.configPath) {
       const text = await readFile(this.configPath, 'utf8');
-      ingressFacts = kindIngressFacts(text);
       withTraefik = kindConfigMountsTraefik(text);
       // The mount must exist before the node starts, installed or not (an empty dir otherwise).
       if (withTraefik) await prepareTraefikDir(traefikDir);
-      configPath = join(this.kubeconfigDir, name, 'kind-config.json');
-      await writeFile(configPath, renderKindConfig(text, { configDir: dirname(this.configPath), auditDir, traefikDir }));
+      const ports = await freePorts(autoHostPortCount(text), { avoid: LOCAL_PROVIDER_INGRESS_PORTS });
+      renderedText = renderKindConfig(text, { configDir: dirname(this.configPath), auditDir, traefikDir, freePorts: ports });
+      configPath = join(clusterDir, RENDERED_CONFIG);
+      await writeFile(configPath, renderedText);
     }
-    log(`kind: creating cluster ${name} (kubeconfig ${kubeconfigPath})`);
+    log(`kind: creating cluster ${name} (kubeconfig ${kubeconfigPath}${this.nodeImage ? `, node image ${this.nodeImage}` : ''})`);
     const started = Date.now();
     const spec = { name, kubeconfigPath, wait: this.wait, ...(configPath ? { configPath } : {}), ...(this.nodeImage ? { nodeImage: this.nodeImage } : {}) };
     await this.kind(kindCreateArgs(spec), kubeconfigPath);
     if (existsSync(kubeconfigPath)) await chmod(kubeconfigPath, 0o600);
     log(`kind: cluster ${name} ready in ${Math.round((Date.now() - started) / 1000)}s`);
-    if (this.ingress && withTraefik && ingressFacts.ingressAddress) {
-      ingressFacts = await this.installIngress(name, kubeconfigPath, ingressFacts, log);
-    } else if (Object.keys(ingressFacts).length) {
-      log(`kind: no ingress controller installed (${this.ingress ? 'the kind config does not mount /var/lib/isoproof/traefik' : 'withIngress(false)'}); ingress facts left unset`);
-      ingressFacts = {};
+    let ingressFacts: Record<string, string> = {};
+    let nodes: string[];
+    try {
+      nodes = await this.nodes(name, kubeconfigPath);
+      const loader = this.loader(name, kubeconfigPath, log);
+      await this.loadProjectImages(loader, nodes, log);
+      const ingressNode = renderedText ? kindIngressNodeContainer(name, renderedText) : undefined;
+      if (this.ingress && withTraefik && ingressNode) {
+        ingressFacts = await this.installIngress(name, kubeconfigPath, { loader, nodes, ingressNode, renderedText: renderedText! }, log);
+      } else if (ingressNode) {
+        log(`kind: no ingress controller installed (${this.ingress ? 'the kind config does not mount /var/lib/isoproof/traefik' : 'withIngress(false)'}); ingress facts left unset`);
+      }
+    } catch (e) {
+      // A cluster the run cannot use is not left behind.
+      log(`kind: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}; deleting cluster ${name}`);
+      await this.kind(kindDeleteArgs(name, kubeconfigPath), kubeconfigPath).catch(() => '');
+      await rm(kubeconfigPath, { force: true });
+      await rm(clusterDir, { recursive: true, force: true });
+      throw e;
     }
-    return this.handle(name, kubeconfigPath, true, ingressFacts, await this.startListener(name, log));
+    return this.handle(name, kubeconfigPath, true, ingressFacts, await this.startListener(name, kubeconfigPath, log));
   }
 
   async reuse(name: string): Promise<ClusterHandle> {
     validateClusterName(name);
+    const log = this.log;
     const clusters = await this.list();
     if (!clusters.includes(name)) {
       throw new ProviderUnavailableError(`kind cluster "${name}" does not exist — run \`isoproof up --provider kind\` first`);
@@ -188,11 +282,55 @@ export class KindProvider implements ClusterProvider {
     await mkdir(dirname(kubeconfigPath), { recursive: true, mode: 0o700 });
     await this.kind(kindExportKubeconfigArgs(name, kubeconfigPath), kubeconfigPath);
     if (existsSync(kubeconfigPath)) await chmod(kubeconfigPath, 0o600);
-    let ingressFacts = this.configPath ? kindIngressFacts(await readFile(this.configPath, 'utf8')) : {};
-    // Traefik was installed by the create that made this directory.
-    const dynamicDir = kindTraefikFacts(this.traefikDirFor(name)).ingressDynamicDir!;
-    if (Object.keys(ingressFacts).length) ingressFacts = existsSync(dynamicDir) ? { ...ingressFacts, ingressDynamicDir: dynamicDir } : {};
-    return this.handle(name, kubeconfigPath, false, ingressFacts, await this.startListener(name, this.log));
+    const nodes = await this.nodes(name, kubeconfigPath);
+    await this.makeAuditLogReadable(name, log);
+    const loader = this.loader(name, kubeconfigPath, log);
+    await this.loadProjectImages(loader, nodes, log);
+    // Ingress facts only for a controller this provider installed (its marker), with the ports the
+    // node container really publishes.
+    let ingressFacts: Record<string, string> = {};
+    const clusterDir = this.clusterDirFor(name);
+    const rendered = await readFile(join(clusterDir, RENDERED_CONFIG), 'utf8').catch(() => undefined);
+    if (rendered && existsSync(join(clusterDir, INGRESS_MARKER))) {
+      const ingressNode = kindIngressNodeContainer(name, rendered);
+      const ports = ingressNode ? await this.publishedIngress(ingressNode, rendered) : {};
+      if (ports.ingressAddress) ingressFacts = { ...ports, ...kindTraefikFacts(this.traefikDirFor(name)) };
+    }
+    return this.handle(name, kubeconfigPath, false, ingressFacts, await this.startListener(name, kubeconfigPath, log));
+  }
+
+  /**
+   * Delete a cluster (the CLI's `down`): its listener container, the kind cluster, our kubeconfig and
+   * cluster directory. Nothing is loaded or started first, unlike `reuse(name).destroy()`.
+   */
+  async down(name = this.clusterName): Promise<void> {
+    validateClusterName(name);
+    if (!(await this.list()).includes(name)) {
+      throw new ProviderUnavailableError(`kind cluster "${name}" does not exist — nothing to delete (see \`kind get clusters\`)`);
+    }
+    const kubeconfigPath = this.kubeconfigPathFor(name);
+    await sweepExternalListeners({ clusters: [name] });
+    await this.kind(kindDeleteArgs(name, kubeconfigPath), kubeconfigPath);
+    await rm(kubeconfigPath, { force: true });
+    await rm(this.clusterDirFor(name), { recursive: true, force: true });
+  }
+
+  /**
+   * The cluster's logs, redacted, into `dir` (what `isoproof down --logs DIR` and a failed run write):
+   * kind writes the raw logs to a private temp dir; only their redacted copy, without pod and
+   * container logs, reaches `dir`. Never `kind export logs` straight into an artifact.
+   */
+  async exportLogs(name: string, dir: string): Promise<void> {
+    validateClusterName(name);
+    const kubeconfigPath = this.kubeconfigPathFor(name);
+    const raw = await mkdtemp(join(tmpdir(), 'isoproof-kind-logs-'));
+    try {
+      await chmod(raw, 0o700);
+      await this.kind(kindExportLogsArgs(name, raw), kubeconfigPath);
+      await copyRedacted(raw, resolve(dir), { exclude: kindLogExcluded, notes: [KIND_LOGS_NOTE] });
+    } finally {
+      await rm(raw, { recursive: true, force: true });
+    }
   }
 
   async up(): Promise<ClusterHandle> {
@@ -206,7 +344,7 @@ export class KindProvider implements ClusterProvider {
       const kubeconfigPath = this.kubeconfigPathFor(n);
       await this.kind(kindDeleteArgs(n, kubeconfigPath), kubeconfigPath);
       await rm(kubeconfigPath, { force: true });
-      await rm(join(this.kubeconfigDir, n), { recursive: true, force: true });
+      await rm(this.clusterDirFor(n), { recursive: true, force: true });
     }
     // Listener containers of clusters with our prefix (all of them were just deleted) left by crashed runs.
     const removed = await sweepExternalListeners({ clusterPrefix: prefix });
@@ -215,27 +353,63 @@ export class KindProvider implements ClusterProvider {
   }
 
   /**
-   * Traefik into the new cluster: its image into the node (`docker pull` when Docker lacks it, then
-   * `kind load docker-image`), the manifests applied, the rollout waited for. On failure: one log
-   * line, and no ingress facts (the TLS criteria then end INCONCLUSIVE, never PASS).
+   * The ingress ports a node container publishes (`docker inspect`): what is bound, whatever a config
+   * says. Without an answer from Docker (e.g. a remote engine that hides them), the rendered config's.
    */
-  private async installIngress(name: string, kubeconfigPath: string, facts: Record<string, string>, log: (line: string) => void): Promise<Record<string, string>> {
+  private async publishedIngress(container: string, renderedText: string): Promise<Record<string, string>> {
+    const r = await runCommand(this.dockerBinary, ['inspect', '--format', '{{json .NetworkSettings.Ports}}', container], { timeoutMs: 30_000 });
+    if (r.exitCode === 0) {
+      try {
+        const facts = kindIngressFactsFromPorts(JSON.parse(r.stdout) as Parameters<typeof kindIngressFactsFromPorts>[0]);
+        if (facts.ingressAddress) return facts;
+      } catch {
+        /* fall through to the config */
+      }
+    }
+    return kindIngressFacts(renderedText);
+  }
+
+  /**
+   * The audit log is created by the API server as root with mode 0600. The provider creates it first
+   * (owned by the user running isoproof), so the server appends to a file that user can read; a
+   * cluster made otherwise gets its log handed over through the node (`chown` by `docker exec`).
+   */
+  private async makeAuditLogReadable(name: string, log: (line: string) => void): Promise<void> {
+    const file = join(this.auditDirFor(name), 'audit.log');
+    if (!existsSync(file)) return;
+    if (await access(file, constants.R_OK).then(() => true, () => false)) return;
+    const uid = process.getuid?.();
+    const gid = process.getgid?.();
+    if (uid === undefined || gid === undefined) return;
+    const r = await runCommand(this.dockerBinary, ['exec', `${name}-control-plane`, 'chown', `${uid}:${gid}`, `${AUDIT_LOG_DIR_IN_NODE}/audit.log`], { timeoutMs: 30_000 });
+    log(r.exitCode === 0 ? `kind: audit log ${file} handed to uid ${uid}` : `kind: audit log ${file} is not readable and could not be handed over: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
+  }
+
+  /**
+   * Traefik into the new cluster: its image into the nodes (skipped when they hold it; `docker pull`
+   * only when neither the nodes, the archives nor Docker have it), the manifests applied, the rollout
+   * waited for. On failure: one log line, and no ingress facts (the TLS criteria then end
+   * INCONCLUSIVE, never PASS).
+   */
+  private async installIngress(
+    name: string,
+    kubeconfigPath: string,
+    c: { loader: NodeImageLoader; nodes: string[]; ingressNode: string; renderedText: string },
+    log: (line: string) => void,
+  ): Promise<Record<string, string>> {
     const started = Date.now();
     try {
+      const facts = await this.publishedIngress(c.ingressNode, c.renderedText);
+      if (!facts.ingressAddress) throw new ProviderCommandError(`node ${c.ingressNode} publishes no port for its port 443`);
       const objects = kindTraefikObjects(
         await readFile(KIND_TRAEFIK_MANIFEST, 'utf8'),
         await readFile(join(LOCAL_INGRESS_DIR, 'ingressclass.yaml'), 'utf8'),
-        { uid: process.getuid?.(), httpsPort: facts.ingressAddress?.split(':').at(-1) },
+        { uid: process.getuid?.(), httpsPort: facts.ingressAddress.split(':').at(-1), ...(this.traefikImageOverride ? { image: this.traefikImageOverride } : {}) },
       );
       const image = traefikImage(objects);
-      const inspect = await $({ quiet: true, nothrow: true, timeout: '30s' })`docker image inspect ${image}`;
-      if (inspect.exitCode !== 0) {
-        log(`kind: pulling ${image}`);
-        const pull = await $({ quiet: true, nothrow: true, timeout: '300s' })`docker pull ${image}`;
-        if (pull.exitCode !== 0) throw new ProviderCommandError(`docker pull ${image} failed: ${(pull.stderr || pull.stdout).trim().split('\n').at(-1) ?? ''}`);
-      }
-      await this.kind(kindLoadDockerImageArgs(name, image), kubeconfigPath);
+      await c.loader.ensure(image, c.nodes, { pull: true });
       await installTraefik(loadKube(kubeconfigPath, `kind-${name}`), objects, { timeoutMs: this.ingressTimeoutMs });
+      await writeFile(join(this.clusterDirFor(name), INGRESS_MARKER), JSON.stringify({ image, installedAt: new Date().toISOString() }) + '\n');
       log(`kind: Traefik (${image}) ready in ${Math.round((Date.now() - started) / 1000)}s; https ${facts.ingressAddress}, http ${facts.ingressHttpAddress ?? '-'}`);
       return { ...facts, ...kindTraefikFacts(this.traefikDirFor(name)) };
     } catch (e) {
@@ -245,8 +419,12 @@ export class KindProvider implements ClusterProvider {
   }
 
   /** The external listener of this cluster (started, or a running one reused); undefined without Docker/image. */
-  private async startListener(name: string, log: (line: string) => void): Promise<StartedExternalListener | undefined> {
+  private async startListener(name: string, kubeconfigPath: string, log: (line: string) => void): Promise<StartedExternalListener | undefined> {
     if (!this.listenerImage) return undefined;
+    // The listener runs in Docker, not in the node: its image must be in Docker (loaded from the archives when missing).
+    await this.loader(name, kubeconfigPath, log)
+      .ensureInDocker(this.listenerImage)
+      .catch(() => false);
     return new ExternalListener()
       .withImage(this.listenerImage)
       .withNetwork(KIND_DOCKER_NETWORK)
@@ -270,7 +448,7 @@ export class KindProvider implements ClusterProvider {
       await sweepExternalListeners({ clusters: [name] });
       await this.kind(kindDeleteArgs(name, kubeconfigPath), kubeconfigPath);
       await rm(kubeconfigPath, { force: true });
-      await rm(join(this.kubeconfigDir, name), { recursive: true, force: true });
+      await rm(this.clusterDirFor(name), { recursive: true, force: true });
     };
     return {
       name,
@@ -285,17 +463,7 @@ export class KindProvider implements ClusterProvider {
       loadImages: async (archives: string[]) => {
         for (const a of archives) await this.kind(kindLoadArchiveArgs(name, resolve(a)), kubeconfigPath);
       },
-      exportLogs: async (dir: string) => {
-        // kind writes the raw logs to a private temp dir; only their redacted copy reaches `dir`.
-        const raw = await mkdtemp(join(tmpdir(), 'isoproof-kind-logs-'));
-        try {
-          await chmod(raw, 0o700);
-          await this.kind(kindExportLogsArgs(name, raw), kubeconfigPath);
-          await copyRedacted(raw, resolve(dir), { exclude: kindLogExcluded, notes: [KIND_LOGS_NOTE] });
-        } finally {
-          await rm(raw, { recursive: true, force: true });
-        }
-      },
+      exportLogs: (dir: string) => this.exportLogs(name, dir),
       destroy,
       [Symbol.asyncDispose]: async () => {
         if (owned) await destroy();
@@ -305,4 +473,19 @@ export class KindProvider implements ClusterProvider {
       },
     };
   }
+}
+
+/**
+ * The audit log directory and an empty `audit.log` in it, owned by the user running isoproof, mode
+ * 0600, before the node starts: the API server (root in the node) opens an existing log with
+ * O_APPEND and keeps its owner and mode, also when it rotates it, so the log stays readable by a
+ * non-root runner without being readable by anyone else.
+ */
+export async function prepareAuditLog(auditDir: string): Promise<string> {
+  await mkdir(auditDir, { recursive: true, mode: 0o700 });
+  const file = join(auditDir, 'audit.log');
+  const fh = await open(file, 'a', 0o600);
+  await fh.close();
+  await chmod(file, 0o600);
+  return file;
 }

@@ -1,0 +1,3 @@
+import { e2eConfig } from '../../vitest.shared';
+
+export default e2eConfig;
