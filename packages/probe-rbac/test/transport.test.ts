@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -5,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAttempt } from '../src/attempt';
 import { planAttempt } from '../src/plan';
 import { perform } from '../src/transport';
+
+// Generated per run: no secret-shaped literal in the repository (the secret scan would flag it).
+const PLANTED = randomBytes(12).toString('base64');
 
 /** A real loopback HTTP server standing in for the API server's answers (not a mock of our code). */
 let server: http.Server;
@@ -36,7 +40,7 @@ beforeAll(async () => {
     }
     if (req.url?.includes('/watch-secrets')) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      const ev = (type: string, name: string) => JSON.stringify({ type, object: { kind: 'Secret', apiVersion: 'v1', metadata: { name, namespace: 'ns' }, data: { password: 'c2VjcmV0LXZhbHVlLTEyMzQ=' } } });
+      const ev = (type: string, name: string) => JSON.stringify({ type, object: { kind: 'Secret', apiVersion: 'v1', metadata: { name, namespace: 'ns' }, data: { password: PLANTED } } });
       res.end(`${ev('ADDED', 'db-creds')}\n${ev('ADDED', 'api-key')}\n`);
       return;
     }
@@ -161,7 +165,7 @@ describe('watch evidence (issue 13)', () => {
     const text = JSON.stringify(r.observation);
     expect(text).toContain('ADDED Secret ns/db-creds');
     expect(text).toContain('ADDED Secret ns/api-key');
-    expect(text).not.toContain('c2VjcmV0');
+    expect(text).not.toContain(PLANTED);
     expect(text).not.toContain('password');
   });
 });
