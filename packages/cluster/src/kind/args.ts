@@ -135,15 +135,26 @@ export function kindIngressFacts(text: string): Record<string, string> {
   const cfg = parseKindConfig(text);
   const node = (cfg.nodes ?? []).find((n) => n.labels?.['ingress-ready'] === 'true');
   if (!node) return {};
-  const hostSide = (containerPort: number): string | undefined => {
+  return ingressFactsOf((containerPort) => {
     const m = (node.extraPortMappings ?? []).find((p) => p.containerPort === containerPort && (p.protocol ?? 'TCP').toUpperCase() === 'TCP');
     if (!m?.hostPort || m.hostPort < 0) return undefined;
-    const addr = !m.listenAddress || m.listenAddress === '0.0.0.0' ? '127.0.0.1' : m.listenAddress;
-    return addr.includes(':') ? `[${addr}]:${m.hostPort}` : `${addr}:${m.hostPort}`;
-  };
+    return { ip: !m.listenAddress || m.listenAddress === '0.0.0.0' ? '127.0.0.1' : m.listenAddress, port: String(m.hostPort) };
+  });
+}
+
+/**
+ * `ingressAddress` (container port 443) and `ingressHttpAddress` (80) from where each is published on
+ * the host ("ip:port", "[ip]:port" for IPv6); a port `hostSide` does not know gives no fact.
+ */
+function ingressFactsOf(hostSide: (containerPort: number) => { ip: string; port: string } | undefined): Record<string, string> {
   const facts: Record<string, string> = {};
-  const https = hostSide(443);
-  const http = hostSide(80);
+  const at = (containerPort: number): string | undefined => {
+    const h = hostSide(containerPort);
+    if (!h) return undefined;
+    return h.ip.includes(':') ? `[${h.ip}]:${h.port}` : `${h.ip}:${h.port}`;
+  };
+  const https = at(443);
+  const http = at(80);
   if (https) facts.ingressAddress = https;
   if (http) facts.ingressHttpAddress = http;
   return facts;
@@ -235,16 +246,9 @@ export function kindIngressNodeContainer(cluster: string, text: string): string 
  * config said. 0.0.0.0 and :: are reached through loopback. Pure.
  */
 export function kindIngressFactsFromPorts(ports: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | null | undefined): Record<string, string> {
-  const hostSide = (containerPort: number): string | undefined => {
+  return ingressFactsOf((containerPort) => {
     const b = (ports?.[`${containerPort}/tcp`] ?? []).find((x) => x.HostPort && /^\d+$/.test(x.HostPort));
-    if (!b) return undefined;
-    const ip = !b.HostIp || b.HostIp === '0.0.0.0' || b.HostIp === '::' ? '127.0.0.1' : b.HostIp;
-    return ip.includes(':') ? `[${ip}]:${b.HostPort}` : `${ip}:${b.HostPort}`;
-  };
-  const facts: Record<string, string> = {};
-  const https = hostSide(443);
-  const http = hostSide(80);
-  if (https) facts.ingressAddress = https;
-  if (http) facts.ingressHttpAddress = http;
-  return facts;
+    if (!b?.HostPort) return undefined;
+    return { ip: !b.HostIp || b.HostIp === '0.0.0.0' || b.HostIp === '::' ? '127.0.0.1' : b.HostIp, port: b.HostPort };
+  });
 }
