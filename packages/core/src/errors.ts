@@ -11,6 +11,31 @@ export class IsoproofError extends Error {
   }
 }
 
+/** Options every error class takes: the underlying cause, if any. */
+export interface ErrorOptions {
+  cause?: unknown;
+}
+
+/** The constructor `codedError` returns: `new (message, options?)`, with the code as a static. */
+export interface CodedErrorClass {
+  new (message: string, options?: ErrorOptions): IsoproofError;
+  readonly code: string;
+}
+
+/**
+ * The base of an error class with one stable code, so a class is one line:
+ * `export class KubeconfigError extends codedError('ISOPROOF_KUBECONFIG') {}`.
+ * `name` is the subclass's own name; `code` is on the instance and the class.
+ */
+export function codedError(code: string): CodedErrorClass {
+  return class extends IsoproofError {
+    static readonly code = code;
+    constructor(message: string, options?: ErrorOptions) {
+      super(code, message, options);
+    }
+  };
+}
+
 /** An error carrying a list of one-line problems; `message` is the first, with a count of the rest. */
 export class ProblemsError extends IsoproofError {
   readonly problems: string[];

@@ -367,7 +367,12 @@ async function main(): Promise<void> {
           execs: b.execCalls,
           load1: Number(bLoad[0]!.toFixed(2)),
           valid: bValid,
-          ...(bValid ? { cellsPerSec: Number(bRate.toFixed(1)) } : { invalid: `${bWrong.length} of ${picked.length} baseline cells disagree with the simulation` }),
+          ...(bValid
+            ? { cellsPerSec: Number(bRate.toFixed(1)) }
+            : {
+                invalid: `${bWrong.length} of ${picked.length} baseline cells disagree with the simulation`,
+                disagreements: bWrong.slice(0, 10).map((c) => ({ key: c.key, expected: simulatedExpectation(c), observed: b.results.get(c.key)?.detail ?? 'no result' })),
+              }),
           results: histogram(b.results.values()),
         };
         if (valid && bValid) base.agentSpeedup = Number((rate / bRate).toFixed(1));
