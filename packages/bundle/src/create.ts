@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import * as tar from 'tar';
 import type { Redactor, Waiver } from '@isoproof/core';
-import { defaultRedactor, loadWaivers } from '@isoproof/core';
+import { defaultRedactor, loadWaivers, looksBinary } from '@isoproof/core';
 import type { Report } from '@isoproof/report';
 import { readReport, renderHtml, renderJUnit, renderJson, renderMarkdown, renderSarif } from '@isoproof/report';
 import { BundleError } from './errors';
@@ -40,19 +40,6 @@ export interface CreateBundleResult {
   bytes: number;
   report: Report;
   provenance: Provenance;
-}
-
-const SNIFF = 8192;
-
-async function isBinary(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(SNIFF);
-    const { bytesRead } = await fh.read(buf, 0, SNIFF, 0);
-    return buf.subarray(0, bytesRead).includes(0);
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Path of `p` under `root`, '/'-separated. */
@@ -108,7 +95,7 @@ export async function createBundle(artifactsDir: string, outFile: string, opts: 
         if (st.isDirectory()) await walk(p);
         else if (!st.isFile()) leftOut.push({ path: rel, reason: 'link or special file (never followed)' });
         else if (/\.(tar\.gz|tgz)$/.test(e.name)) leftOut.push({ path: rel, reason: 'an archive (bundles are not nested)' });
-        else if (await isBinary(p)) leftOut.push({ path: rel, reason: 'binary (redaction cannot vouch for it)' });
+        else if (await looksBinary(p)) leftOut.push({ path: rel, reason: 'binary (redaction cannot vouch for it)' });
         else await put(rel, redactor.redactText(await readFile(p, 'utf8')));
       }
     };

@@ -4,5 +4,7 @@ export * from './criteria-schema';
 export * from './waivers';
 export * from './evaluate';
 export * from './redaction';
+export { copyRedacted, looksBinary, REDACTION_README } from './redacted-copy';
+export type { RedactedCopyOptions, RedactedCopyResult } from './redacted-copy';
 export * from './run';
 export { formatAjvErrors, pointerToPath, describeValue } from './schema-errors';

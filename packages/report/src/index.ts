@@ -10,8 +10,6 @@ export type { ArtifactPaths } from './artifacts';
 export { createConsoleReporter, renderConsole } from './console';
 export type { ConsoleReporter, ConsoleReporterOptions } from './console';
 export { resourceUri } from './util';
-export { copyRedacted, REDACTION_README } from './redacted-copy';
-export type { RedactedCopyOptions, RedactedCopyResult } from './redacted-copy';
 export { renderHtml, htmlEscape } from './render-html';
 export { diffReports, diffExitCode, renderDiffMarkdown, renderDiffJson, DIFF_STATUSES } from './diff';
 export type { DiffStatus, DiffEntry, DiffSide, DiffRunInfo, ReportDiff } from './diff';

@@ -134,20 +134,10 @@ export function overallVerdict(c: VerdictCounts): Verdict {
 }
 
 /**
- * The exit code of one verdict, or of a run from its outcomes: 0 when every criterion is PASS (waived
- * FAILs are PASS), 1 when any is FAIL, 2 when none is FAIL but some are INCONCLUSIVE, or when the run
- * errored (`runError`) or produced no outcome at all. A definite FAIL wins over INCONCLUSIVE: it is the
- * actionable finding.
+ * The `exitCode` a report records for its verdict: PASS 0, FAIL 1, INCONCLUSIVE 2. Which code a run
+ * exits with is @isoproof/run's decision (its exit-code rule reads this table).
  */
-export function exitCodeFor(v: Verdict | ReadonlyArray<Verdict | Pick<Outcome, 'verdict'>>, runError = false): ExitCode {
-  if (runError) return 2;
-  if (typeof v === 'string') return v === 'FAIL' ? 1 : v === 'INCONCLUSIVE' ? 2 : 0;
-  const vs = v.map((x) => (typeof x === 'string' ? x : x.verdict));
-  if (vs.length === 0) return 2;
-  if (vs.includes('FAIL')) return 1;
-  if (vs.includes('INCONCLUSIVE')) return 2;
-  return 0;
-}
+export const VERDICT_EXIT_CODE: Readonly<Record<Verdict, ExitCode>> = { PASS: 0, FAIL: 1, INCONCLUSIVE: 2 };
 
 /** Display name of a scenario run: `name` or `name/overlay`. */
 export function scenarioLabel(s: Pick<ScenarioReport, 'scenario' | 'overlay'>): string {
@@ -172,7 +162,7 @@ export function buildReport(input: BuildReportInput): Report {
     provider: input.provider,
     cluster: { serverVersion: input.cluster?.serverVersion ?? input.serverVersion ?? 'unknown' },
     verdict,
-    exitCode: exitCodeFor(verdict),
+    exitCode: VERDICT_EXIT_CODE[verdict],
     summary: { ...counts, scenarios: input.scenarios.length },
     scenarios: input.scenarios,
   };

@@ -1,12 +1,23 @@
 import type { Outcome, Verdict } from '@isoproof/core';
+import { VERDICT_EXIT_CODE, countVerdicts, overallVerdict } from '@isoproof/report';
+import type { ExitCode } from '@isoproof/report';
 
+export type { ExitCode };
 export const EXIT_PASS = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_ERROR = 2;
 
-/** One implementation of the exit-code rule: @isoproof/report's (the report's exitCode uses it too). */
-export { exitCodeFor } from '@isoproof/report';
-export type { ExitCode } from '@isoproof/report';
+/**
+ * The exit-code rule, for one verdict or for a run from its outcomes: 0 when every criterion is PASS
+ * (waived FAILs are PASS), 1 when any is FAIL, 2 when none is FAIL but some are INCONCLUSIVE, or when
+ * the run errored (`runError`) or produced no outcome at all. A definite FAIL wins over INCONCLUSIVE:
+ * it is the actionable finding. A list gets the code of its overall verdict, as its report records it.
+ */
+export function exitCodeFor(v: Verdict | ReadonlyArray<Verdict | Pick<Outcome, 'verdict'>>, runError = false): ExitCode {
+  if (runError) return EXIT_ERROR;
+  if (typeof v === 'string') return VERDICT_EXIT_CODE[v];
+  return VERDICT_EXIT_CODE[overallVerdict(countVerdicts(v.map((x) => (typeof x === 'string' ? { verdict: x } : x))))];
+}
 
 /** Does an overlay run show exactly its seeded violation: `flips` FAIL, everything else PASS? */
 export function overlayProof(
@@ -24,13 +35,4 @@ export function overlayProof(
   }
   for (const id of flips) if (!seen.has(id)) problems.push(`${id}: named in flips but not a criterion of the scenario`);
   return { ok: problems.length === 0, problems };
-}
-
-/** The overall verdict of an overlay proof, as the release gate reads it. */
-export function overlayProofVerdict(
-  outcomes: Array<Pick<Outcome, 'verdict'> & { criterion: { id: string } }>,
-  flips: string[],
-): Verdict {
-  if (outcomes.some((o) => o.verdict === 'INCONCLUSIVE')) return 'INCONCLUSIVE';
-  return overlayProof(outcomes, flips).ok ? 'PASS' : 'FAIL';
 }

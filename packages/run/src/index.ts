@@ -8,7 +8,7 @@ export type { ShutdownOptions, StopSignal } from './shutdown';
 export { cleanupRun, violationRefs, describeRefs, quiesce } from './cleanup';
 export type { CleanupOptions, CleanupResult, ViolationRefs } from './cleanup';
 export { checkArtifactsDir, checkWaiverCriteria, closestId, editDistance, InputError } from './inputs';
-export { exitCodeFor, overlayProof, overlayProofVerdict, EXIT_PASS, EXIT_FAIL, EXIT_ERROR } from './exit-code';
+export { exitCodeFor, overlayProof, EXIT_PASS, EXIT_FAIL, EXIT_ERROR } from './exit-code';
 export type { ExitCode } from './exit-code';
 export {
   groupByFamily,

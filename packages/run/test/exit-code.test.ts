@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '@isoproof/core';
-import { exitCodeFor, overlayProof, overlayProofVerdict } from '../src/exit-code';
+import { countVerdicts, overallVerdict } from '@isoproof/report';
+import { exitCodeFor, overlayProof } from '../src/exit-code';
 
 describe('exitCodeFor', () => {
   const table: Array<[Verdict[], boolean, number]> = [
@@ -20,11 +21,29 @@ describe('exitCodeFor', () => {
   });
 });
 
+describe('exitCodeFor (the one exit-code rule)', () => {
+  it.each([
+    ['PASS', 0],
+    ['FAIL', 1],
+    ['INCONCLUSIVE', 2],
+  ] as Array<[Verdict, number]>)('verdict %s -> %i', (v, code) => {
+    expect(exitCodeFor(v)).toBe(code);
+    expect(exitCodeFor(v, true)).toBe(2);
+  });
+
+  it.each([[[]], [['PASS']], [['PASS', 'FAIL']], [['INCONCLUSIVE', 'PASS']], [['FAIL', 'INCONCLUSIVE']]] as Array<[Verdict[]]>)(
+    'a list %j gives the code of its overall verdict',
+    (vs) => {
+      const counts = countVerdicts(vs.map((verdict) => ({ verdict })));
+      expect(exitCodeFor(vs)).toBe(exitCodeFor(overallVerdict(counts)));
+    },
+  );
+});
+
 describe('overlayProof', () => {
   const o = (id: string, verdict: Verdict) => ({ criterion: { id }, verdict });
   it('holds when exactly the flips FAIL', () => {
     expect(overlayProof([o('A-01', 'FAIL'), o('B-01', 'PASS')], ['A-01'])).toEqual({ ok: true, problems: [] });
-    expect(overlayProofVerdict([o('A-01', 'FAIL'), o('B-01', 'PASS')], ['A-01'])).toBe('PASS');
   });
   it('names a flip that stayed PASS and a collateral FAIL', () => {
     const r = overlayProof([o('A-01', 'PASS'), o('B-01', 'FAIL')], ['A-01']);
@@ -35,7 +54,5 @@ describe('overlayProof', () => {
     expect(overlayProof([o('A-01', 'FAIL')], ['A-01', 'Z-09']).problems).toEqual([
       'Z-09: named in flips but not a criterion of the scenario',
     ]);
-    expect(overlayProofVerdict([o('A-01', 'FAIL'), o('B-01', 'INCONCLUSIVE')], ['A-01'])).toBe('INCONCLUSIVE');
-    expect(overlayProofVerdict([o('A-01', 'PASS')], ['A-01'])).toBe('FAIL');
   });
 });

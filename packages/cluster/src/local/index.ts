@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
+import { copyRedacted } from '@isoproof/core';
 import { ProviderCommandError, ProviderUnavailableError } from '../errors';
 import type { ClusterHandle, ClusterProvider, CreateOptions } from '../types';
 
@@ -190,7 +191,6 @@ export class LocalProvider implements ClusterProvider {
         const logs = facts.logsDir;
         if (!logs || !existsSync(logs)) return;
         // Audit, apiserver, kubelet and ingress logs may carry tokens: only a redacted copy leaves.
-        const { copyRedacted } = await import('@isoproof/report');
         await copyRedacted(logs, join(dir, 'local-cluster'), {
           notes: ['Logs of the local cluster (audit, apiserver, kubelet, ingress...), copied through redaction.'],
         });

@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { defaultRedactor } from '@isoproof/core';
-import type { Redactor } from '@isoproof/core';
+import type { Redactor } from './redaction';
+import { defaultRedactor } from './redaction';
 
 export interface RedactedCopyOptions {
   /** Default: core's process-wide redactor (registered secrets, bearer and JWT-shaped tokens). */
@@ -33,7 +33,7 @@ export const REDACTION_README = 'README.isoproof.txt';
 const SNIFF_BYTES = 8192;
 
 /** Does the start of the file look binary (a NUL byte, as git and grep decide)? */
-async function looksBinary(file: string): Promise<boolean> {
+export async function looksBinary(file: string): Promise<boolean> {
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(SNIFF_BYTES);

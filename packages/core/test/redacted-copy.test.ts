@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRedactor } from '@isoproof/core';
+import { createRedactor } from '../src/redaction';
 import { REDACTION_README, copyRedacted } from '../src/redacted-copy';
 
 /** Every file under dir, as text (binary included), to search for leaks. */
