@@ -1,5 +1,6 @@
 export type { KubeHandle } from './kubeconfig';
-export { loadKube, checkReachable, describeTarget } from './kubeconfig';
+export { loadKube, describeTarget } from './kubeconfig';
+export { checkReachable } from './reachable';
 export type { KubeObject } from './manifests';
 export {
   readManifests,
