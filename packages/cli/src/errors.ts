@@ -1,11 +1,7 @@
-import { IsoproofError } from '@isoproof/core';
+import { codedError, IsoproofError } from '@isoproof/core';
 
 /** Bad command line: unknown command or flag, missing or conflicting flags. */
-export class UsageError extends IsoproofError {
-  constructor(message: string) {
-    super('ISOPROOF_USAGE', message);
-  }
-}
+export class UsageError extends codedError('ISOPROOF_USAGE') {}
 
 /** One line for stderr: the message of the error, without stack (unless debug). */
 export function formatError(err: unknown, debug: boolean): string {

@@ -1,55 +1,31 @@
-import { IsoproofError } from '@isoproof/core';
+import { codedError } from '@isoproof/core';
 
 /** The kubeconfig file is missing, unreadable, or lacks the named context / a cluster. */
-export class KubeconfigError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_KUBECONFIG', message, options);
-  }
-}
+export class KubeconfigError extends codedError('ISOPROOF_KUBECONFIG') {}
 
 /** The API server named by the kubeconfig does not answer. */
-export class UnreachableClusterError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_UNREACHABLE_CLUSTER', message, options);
-  }
-}
+export class UnreachableClusterError extends codedError('ISOPROOF_UNREACHABLE_CLUSTER') {}
 
 /** A manifest or overlay file cannot be parsed or lacks apiVersion/kind/metadata.name. */
-export class InvalidManifestError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_INVALID_MANIFEST', message, options);
-  }
-}
+export class InvalidManifestError extends codedError('ISOPROOF_INVALID_MANIFEST') {}
 
 /** A network-level failure talking to the API server (not an HTTP status). */
-export class TransportError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_TRANSPORT', message, options);
-  }
-}
+export class TransportError extends codedError('ISOPROOF_TRANSPORT') {}
 
 /** The API server refused an apply/delete/read we needed (HTTP status + reason in the message). */
-export class KubeApiError extends IsoproofError {
+export class KubeApiError extends codedError('ISOPROOF_KUBE_API') {
   readonly status: number | undefined;
   constructor(message: string, status?: number, options?: { cause?: unknown }) {
-    super('ISOPROOF_KUBE_API', message, options);
+    super(message, options);
     this.status = status;
   }
 }
 
 /** A readiness wait ran out of time. */
-export class WaitTimeoutError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_WAIT_TIMEOUT', message, options);
-  }
-}
+export class WaitTimeoutError extends codedError('ISOPROOF_WAIT_TIMEOUT') {}
 
 /** An exec into a pod could not be started or did not finish in time. */
-export class ExecError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_EXEC', message, options);
-  }
-}
+export class ExecError extends codedError('ISOPROOF_EXEC') {}
 
 /** Short one-line description of any thrown value (for messages). */
 export function describeError(e: unknown): string {

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { IsoproofError, RUN_LABEL } from '@isoproof/core';
+import { codedError, RUN_LABEL } from '@isoproof/core';
 import type { ResourceRef } from '@isoproof/core';
 import { BoundedObjectApi, boundedObjectApi } from './bounded-api';
 import { KubeApiError } from './errors';
@@ -23,10 +23,10 @@ export type LiveRef = ResourceRef & { uid?: string };
  * isoproof.dev/run label): applying them would adopt the user's object, and a later prune or sweep
  * would delete it with everything inside. isoproof refuses instead (exit 2).
  */
-export class ForeignObjectsError extends IsoproofError {
+export class ForeignObjectsError extends codedError('ISOPROOF_FOREIGN_OBJECTS') {
   readonly objects: ResourceRef[];
   constructor(objects: ResourceRef[], target: string) {
-    super('ISOPROOF_FOREIGN_OBJECTS', foreignObjectsMessage(objects, target));
+    super(foreignObjectsMessage(objects, target));
     this.objects = objects;
   }
 }

@@ -1,13 +1,9 @@
 import Ajv from 'ajv';
-import { IsoproofError, PROBE_KINDS } from '@isoproof/core';
+import { codedError, PROBE_KINDS } from '@isoproof/core';
 import type { Report } from './model';
 
 /** The report JSON does not match its schema (a bug in whoever built it). */
-export class ReportError extends IsoproofError {
-  constructor(message: string) {
-    super('ISOPROOF_INVALID_REPORT', message);
-  }
-}
+export class ReportError extends codedError('ISOPROOF_INVALID_REPORT') {}
 
 const str = { type: 'string' } as const;
 const strList = { type: 'array', items: str } as const;

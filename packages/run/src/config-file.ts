@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { LineCounter, isNode, parseDocument } from 'yaml';
-import { IsoproofError, formatAjvErrors } from '@isoproof/core';
+import { ProblemsError, formatAjvErrors } from '@isoproof/core';
 
 /** The config file's name looked up in the working directory when --config is not given. */
 export const CONFIG_FILE_NAME = 'isoproof.yaml';
@@ -71,12 +71,9 @@ export const CONFIG_SCHEMA = {
 export const CONFIG_KEYS = Object.keys(CONFIG_SCHEMA.properties);
 
 /** The config file is unreadable, not YAML, or does not match CONFIG_SCHEMA (message: file:line: what). */
-export class ConfigError extends IsoproofError {
-  readonly problems: string[];
+export class ConfigError extends ProblemsError {
   constructor(problems: string[], options?: { cause?: unknown }) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-    super('ISOPROOF_INVALID_CONFIG', `${problems[0] ?? 'invalid config'}${more}`, options);
-    this.problems = problems;
+    super('ISOPROOF_INVALID_CONFIG', problems, 'invalid config', options);
   }
 }
 

@@ -1,13 +1,9 @@
 import type { Check, Criterion, Outcome, ProbeContext, ProbeFamily, ProbeKind, ReportSection } from '@isoproof/core';
-import { IsoproofError, inconclusive } from '@isoproof/core';
+import { codedError, IsoproofError, inconclusive } from '@isoproof/core';
 import { SETTLE_MS, withTimeout } from './timeout';
 
 /** A scenario whose criteria or families do not fit together. */
-export class ScenarioDefinitionError extends IsoproofError {
-  constructor(message: string) {
-    super('ISOPROOF_INVALID_SCENARIO', message);
-  }
-}
+export class ScenarioDefinitionError extends codedError('ISOPROOF_INVALID_SCENARIO') {}
 
 export function familyKinds(family: ProbeFamily): ProbeKind[] {
   return Array.isArray(family.kind) ? [...family.kind] : [family.kind];

@@ -1,15 +1,11 @@
-import { IsoproofError } from '@isoproof/core';
+import { codedError } from '@isoproof/core';
 import type { KubeObject } from '@isoproof/kube';
 
 /** A prefix for scenario namespace names: lower-case letters, digits and '-', starting with a letter or digit. */
 export const NAMESPACE_PREFIX_PATTERN = /^[a-z0-9][a-z0-9-]{0,30}$/;
 
 /** A --namespace-prefix that cannot be used (exit 2). */
-export class NamespacePrefixError extends IsoproofError {
-  constructor(message: string) {
-    super('ISOPROOF_INVALID_NAMESPACE_PREFIX', message);
-  }
-}
+export class NamespacePrefixError extends codedError('ISOPROOF_INVALID_NAMESPACE_PREFIX') {}
 
 export function checkNamespacePrefix(prefix: string): void {
   if (!NAMESPACE_PREFIX_PATTERN.test(prefix)) {

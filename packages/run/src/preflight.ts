@@ -1,5 +1,5 @@
 import type { Criterion } from '@isoproof/core';
-import { IsoproofError } from '@isoproof/core';
+import { codedError } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { rawRequest } from '@isoproof/kube';
 
@@ -14,10 +14,10 @@ export interface Right {
 }
 
 /** The kubeconfig's user lacks rights a run needs (checked before anything is applied). */
-export class MissingRightsError extends IsoproofError {
+export class MissingRightsError extends codedError('ISOPROOF_MISSING_RIGHTS') {
   readonly missing: Right[];
   constructor(message: string, missing: Right[]) {
-    super('ISOPROOF_MISSING_RIGHTS', message);
+    super(message);
     this.missing = missing;
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Criterion, ProbeFamily } from '@isoproof/core';
-import { IsoproofError } from '@isoproof/core';
+import { codedError, IsoproofError } from '@isoproof/core';
 import { CONFIG_FILE_NAME, type ConfigFile, FACT_NAME_PATTERN, loadConfigFile } from './config-file';
 import { familyKinds } from './families';
 import type { Timeouts } from './timeout';
@@ -54,11 +54,7 @@ export interface CriterionParams {
 export const NO_CRITERION_PARAMS: CriterionParams = { values: {}, where: () => '' };
 
 /** A fact flag or fact object that cannot be used (exit 2). */
-export class FactError extends IsoproofError {
-  constructor(message: string) {
-    super('ISOPROOF_INVALID_FACT', message);
-  }
-}
+export class FactError extends codedError('ISOPROOF_INVALID_FACT') {}
 
 const FACT_NAME = new RegExp(FACT_NAME_PATTERN);
 

@@ -1,4 +1,4 @@
-import { IsoproofError } from '@isoproof/core';
+import { codedError } from '@isoproof/core';
 import { removeTempKubeconfigs } from '@isoproof/kube';
 
 /** The signals that stop a run. */
@@ -11,10 +11,10 @@ export const SIGNAL_EXIT: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 1
 export const SHUTDOWN_DEADLINE_MS = 50_000;
 
 /** The reason of the run's abort after a signal. */
-export class InterruptedError extends IsoproofError {
+export class InterruptedError extends codedError('ISOPROOF_INTERRUPTED') {
   readonly signal: StopSignal;
   constructor(signal: StopSignal) {
-    super('ISOPROOF_INTERRUPTED', `run interrupted by ${signal}`);
+    super(`run interrupted by ${signal}`);
     this.signal = signal;
   }
 }

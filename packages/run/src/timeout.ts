@@ -1,9 +1,9 @@
-import { IsoproofError } from '@isoproof/core';
+import { codedError, IsoproofError } from '@isoproof/core';
 
 /** Thrown when a bounded step of a run exceeds its time budget. */
-export class StepTimeoutError extends IsoproofError {
+export class StepTimeoutError extends codedError('ISOPROOF_TIMEOUT') {
   constructor(step: string, ms: number) {
-    super('ISOPROOF_TIMEOUT', `${step} did not finish within ${ms < 1000 ? `${ms}ms` : `${Math.round(ms / 1000)}s`}`);
+    super(`${step} did not finish within ${ms < 1000 ? `${ms}ms` : `${Math.round(ms / 1000)}s`}`);
   }
 }
 
