@@ -1,34 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, renderJson } from '@isoproof/report';
+import { REPO, runCli } from './run-cli';
 
 // Every bad input of `isoproof run` and `isoproof report` ends with exit 2 and one stderr line naming
 // the file and the fix, before any cluster call: the kubeconfig points at a real TCP listener that
 // counts connections, and it must see none.
 
-const BIN = fileURLToPath(new URL('../bin/isoproof.js', import.meta.url));
-const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(args, { cwd: REPO });
 
 const tmp = mkdtempSync(join(tmpdir(), 'isoproof-bad-input-'));
 const put = (name: string, text: string): string => {

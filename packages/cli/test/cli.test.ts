@@ -1,47 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, writeArtifacts } from '@isoproof/report';
 import type { Outcome } from '@isoproof/core';
 import { COMMANDS } from '../src/spec';
 import { main } from '../src/main';
+import { type CliResult, REPO, lines, runCli } from './run-cli';
 
-const BIN = fileURLToPath(new URL('../bin/isoproof.js', import.meta.url));
-const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+const cli = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
+  runCli(args, { ...opts, cwd: opts.cwd ?? REPO, timeoutMs: opts.timeoutMs ?? 100_000 });
 
-/** Runs the real CLI (bin/isoproof.js) as a child process. */
-function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const p = spawn(process.execPath, [BIN, ...args], {
-      cwd: opts.cwd ?? REPO,
-      env: { ...process.env, NO_COLOR: '1', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 100_000);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr, ms: Date.now() - t0 });
-    });
-  });
-}
-
-const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
 
 let tmp: string;
 beforeAll(() => {
@@ -96,7 +66,7 @@ describe('help is accurate: the parser accepts every flag the help lists', () =>
 });
 
 describe.concurrent('bad input: one line on stderr, exit 2, no stack', { timeout: 120_000 }, () => {
-  const oneLine = (r: Result, pattern: RegExp) => {
+  const oneLine = (r: CliResult, pattern: RegExp) => {
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/^isoproof: /);

@@ -4,36 +4,20 @@
  * file): isoproof applies nothing and judges the real endpoint, a TLS server on 127.0.0.1 with a
  * certificate of a CA of this test. Run: cd packages/cli && npx vitest run --config vitest.e2e.config.ts test/observe-only.e2e.test.ts
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOZILLA_INTERMEDIATE_TLS12, TestCa } from '@isoproof/probe-tls';
+import { runCli } from './run-cli';
 
 const kubeconfig = process.env.ISOPROOF_KUBECONFIG;
 const suite = kubeconfig ? describe : describe.skip;
-const BIN = fileURLToPath(new URL('../bin/isoproof.js', import.meta.url));
 const HOST = 'portal.example.com';
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => p.kill('SIGKILL'), 300_000);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(args, { timeoutMs: 300_000 });
 
 suite('an observe-only scenario probes a TLS endpoint from the config file', () => {
   let ca: TestCa;

@@ -1,36 +1,16 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READABLE_REPORT_VERSIONS, toolVersion } from '@isoproof/report';
+import { runCli } from './run-cli';
 
 /** diff, bundle and verify through the real CLI (bin/isoproof.js), on the report package's golden report.json. */
-const BIN = fileURLToPath(new URL('../bin/isoproof.js', import.meta.url));
 const GOLDEN = fileURLToPath(new URL('../../report/test/golden/report.json', import.meta.url));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], cwd: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => p.kill('SIGKILL'), 25_000);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], cwd: string) => runCli(args, { cwd, timeoutMs: 25_000 });
 
 let tmp: string;
 let oldFile: string;

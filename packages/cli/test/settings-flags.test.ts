@@ -1,28 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { lines, runCli } from './run-cli';
 
-const BIN = fileURLToPath(new URL('../bin/isoproof.js', import.meta.url));
 
 /** Runs the real CLI (bin/isoproof.js) in `cwd`; its lines on stdout and stderr. */
-function run(args: string[], cwd?: string): Promise<{ code: number | null; out: string[]; err: string[] }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: cwd ?? process.cwd(), env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const killer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(killer);
-      const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
-      resolve({ code, out: lines(out), err: lines(err) });
-    });
-  });
+async function run(args: string[], cwd?: string): Promise<{ code: number | null; out: string[]; err: string[] }> {
+  const r = await runCli(args, { cwd: cwd ?? process.cwd() });
+  return { code: r.code, out: lines(r.stdout), err: lines(r.stderr) };
 }
 
 const dir = () => mkdtempSync(join(tmpdir(), 'isoproof-cli-settings-'));

@@ -6,7 +6,6 @@
  * resourceVersion: not even written), also while a data-only scenario copied outside the repository
  * runs. Run: cd packages/cli && npx vitest run --config vitest.e2e.config.ts test/user-data.e2e.test.ts
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeHandle } from '@isoproof/kube';
 import { checkReachable, loadKube, rawRequest } from '@isoproof/kube';
+import type { ChildProcess } from 'node:child_process';
+import { runCli } from './run-cli';
 
 const kubeconfig = process.env.ISOPROOF_KUBECONFIG;
 const suite = kubeconfig ? describe : describe.skip;
 if (!kubeconfig) console.warn('user-data e2e skipped: set ISOPROOF_KUBECONFIG to a cluster kubeconfig');
 
-const BIN = fileURLToPath(new URL('../bin/isoproof.js', import.meta.url));
 /** A config file with the cluster's facts (externalTarget, ...): .ci/existing-cluster.sh writes one from the provider's. */
 const CONFIG = process.env.ISOPROOF_CONFIG ? ['--config', process.env.ISOPROOF_CONFIG] : [];
 const EXAMPLE = fileURLToPath(new URL('../../../docs/examples/team-isolation', import.meta.url));
@@ -42,22 +42,7 @@ interface CliRun {
 }
 
 /** The real CLI as a child process; `onStart` gets the process (to signal it). */
-function cli(args: string[], onStart?: (p: ReturnType<typeof spawn>) => void, timeoutMs = 600_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-    onStart?.(p);
-  });
-}
+const cli = (args: string[], onStart?: (p: ChildProcess) => void, timeoutMs = 600_000): Promise<CliRun> => runCli(args, { ...(onStart ? { onStart } : {}), timeoutMs });
 
 suite('user data on a real cluster survives isoproof', () => {
   let kube: KubeHandle;

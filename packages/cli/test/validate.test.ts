@@ -1,27 +1,15 @@
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli';
 
-const BIN = fileURLToPath(new URL('../bin/isoproof.js', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../../docs/examples/team-isolation', import.meta.url));
 
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const killer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, out, err });
-    });
-  });
+async function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const r = await runCli(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 /** The example scenario copied outside the repository. */

@@ -13,7 +13,7 @@ export const VERSIONS_ENV = join(REPO, 'clusters/local/versions.env');
 /** Used when versions.env cannot be read (an installed copy without clusters/). */
 export const FALLBACK_PROJECT_IMAGES = ['isoproof.local/agnhost:2.56-isoproof1', 'isoproof.local/pause:3.10-isoproof1'] as const;
 
-/** The images scenario pods run: AGNHOST_TAG and PAUSE_TAG of versions.env, in that order. Pure. */
+/** The project images a node must hold: AGNHOST_TAG (scenario pods) and PAUSE_TAG (the sandbox image of the local cluster and of the project-built kind node image), in that order. Pure. */
 export function projectImages(versionsEnv: string): string[] {
   const v: Record<string, string> = {};
   for (const line of versionsEnv.split('\n')) {
