@@ -1,4 +1,3 @@
-import { REPORT_COMMANDS, RUN_BUNDLE_FLAG } from './commands/specs';
 /**
  * The command table: every command's flags, from which both the parser options and the help text
  * are generated, so the help always lists every flag the parser accepts.
@@ -73,6 +72,15 @@ const kindConfig: FlagSpec = {
   help: 'kind config file (default: $ISOPROOF_KIND_CONFIG, else clusters/kind/isoproof.yaml)',
 };
 
+const out: FlagSpec = { name: 'out', type: 'string', value: 'FILE', help: 'write to FILE instead of stdout' };
+/** `isoproof run --bundle FILE`: the run's artifacts packed as by `isoproof bundle`. */
+const runBundle: FlagSpec = {
+  name: 'bundle',
+  type: 'string',
+  value: 'FILE.tar.gz',
+  help: 'also pack the artifacts into an evidence bundle (as isoproof bundle does), whatever the verdict',
+};
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'run',
@@ -113,7 +121,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       { name: 'artifacts', type: 'string', value: 'DIR', help: 'where report.json, junit.xml, report.md, report.sarif and logs go (default: artifacts)' },
       { name: 'keep-cluster', type: 'boolean', help: 'leave the cluster and the scenario objects in place' },
-      RUN_BUNDLE_FLAG,
+      runBundle,
       clusterName,
       nodeImage,
       kindConfig,
@@ -173,7 +181,7 @@ export const COMMANDS: CommandSpec[] = [
     positionals: { name: 'FILE', help: 'a report.json written by isoproof run', required: true },
     flags: [
       { name: 'format', type: 'string', value: 'md|junit|sarif|console', help: 'output format (default: console)' },
-      { name: 'out', type: 'string', value: 'FILE', help: 'write to FILE instead of stdout' },
+      out,
       debug,
       help,
     ],
@@ -192,62 +200,50 @@ export const COMMANDS: CommandSpec[] = [
     flags: [debug, help],
     examples: ['isoproof validate ./my-scenarios/team-isolation'],
   },
-  ...REPORT_COMMANDS,
+  // Commands on reports and bundles.
+  {
+    name: 'diff',
+    summary: 'compare two report.json files: regressed, fixed, still failing, new, removed criteria',
+    usage: 'isoproof diff OLD.json NEW.json [--format md|json] [--out FILE]',
+    positionals: { name: 'OLD.json NEW.json', help: 'two reports written by isoproof run (e.g. last night and tonight)', required: true },
+    flags: [
+      { name: 'format', type: 'string', value: 'md|json', help: 'output format (default: md)' },
+      out,
+      debug,
+      help,
+    ],
+    examples: ['isoproof diff previous/report.json artifacts/report.json', 'isoproof diff old.json new.json --format json --out diff.json'],
+    notes: [
+      'Criteria are matched by scenario, overlay and id. A seeded violation (overlay of an overlay-proof run)',
+      'is expected to FAIL the criteria it flips; everything else is expected to PASS.',
+      '',
+      'Exit codes:',
+      '  0  no regression (fixed, still failing, removed and unchanged criteria do not count)',
+      '  1  a criterion regressed, or a new criterion is not as expected',
+      '  2  bad input: a file missing, not a report, or of another report schema version',
+    ],
+  },
+  {
+    name: 'bundle',
+    summary: 'pack an artifacts directory into an evidence bundle (report files, evidence, redacted logs, provenance, SHA256SUMS)',
+    usage: 'isoproof bundle ARTIFACTS --out FILE.tar.gz',
+    positionals: { name: 'ARTIFACTS', help: "the --artifacts directory of a finished 'isoproof run'", required: true },
+    flags: [{ name: 'out', type: 'string', value: 'FILE.tar.gz', help: 'the bundle to write (required)' }, debug, help],
+    examples: ['isoproof bundle artifacts --out isoproof-proof.tar.gz'],
+    notes: ['Exit codes:', '  0  bundle written (its sha256 is printed)', '  2  bad input: no artifacts directory or no valid report.json in it'],
+  },
+  {
+    name: 'verify',
+    summary: "check an evidence bundle's SHA256SUMS, members and report schema; print the run's verdict",
+    usage: 'isoproof verify FILE.tar.gz [--json]',
+    positionals: { name: 'FILE.tar.gz', help: "a bundle written by 'isoproof bundle' or 'isoproof run --bundle'", required: true },
+    flags: [{ name: 'json', type: 'boolean', help: 'machine-readable result' }, debug, help],
+    examples: ['isoproof verify isoproof-proof.tar.gz'],
+    notes: [
+      'Exit codes (the integrity of the bundle, not the verdict of the run it holds):',
+      '  0  intact: every file matches SHA256SUMS, none added or removed, report.json valid',
+      '  1  tampered or damaged: the problems are listed',
+      '  2  bad input: no such file, not a gzip file, or a report of another schema version',
+    ],
+  },
 ];
-
-export const EXIT_CODES_HELP = `Exit codes:
-  0  every criterion PASS (waived FAILs count as PASS)
-  1  at least one criterion FAIL
-  2  error, bad input, or a criterion INCONCLUSIVE (and none FAIL)
-  130/143  stopped by SIGINT/SIGTERM: cleaned up, partial report written (a second signal exits at once)`;
-
-function flagLine(f: FlagSpec): [string, string] {
-  const names = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
-  return [names, f.help + (f.multiple ? ' (repeatable)' : '')];
-}
-
-function table(rows: Array<[string, string]>): string {
-  const w = Math.max(...rows.map((r) => r[0].length));
-  return rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`).join('\n');
-}
-
-export function commandHelp(c: CommandSpec): string {
-  const parts = [`${c.usage}`, '', c.summary, ''];
-  if (c.positionals) parts.push('Arguments:', table([[c.positionals.name, c.positionals.help]]), '');
-  parts.push('Flags:', table(c.flags.map(flagLine)), '');
-  if (c.examples?.length) parts.push('Examples:', ...c.examples.map((e) => `  ${e}`), '');
-  if (c.name === 'run') parts.push(EXIT_CODES_HELP, '');
-  if (c.notes?.length) parts.push(...c.notes, '');
-  return parts.join('\n');
-}
-
-export function topHelp(): string {
-  return [
-    'isoproof: active isolation proofs for Kubernetes (PASS / FAIL / INCONCLUSIVE with evidence)',
-    '',
-    'Usage: isoproof <command> [flags]',
-    '',
-    'Commands:',
-    table(COMMANDS.map((c) => [c.name, c.summary])),
-    '',
-    'Global flags:',
-    table([
-      ['-h, --help', 'show help (also: isoproof <command> --help)'],
-      ['    --version', 'print the version'],
-      ['    --debug', 'print stack traces of errors'],
-    ]),
-    '',
-    EXIT_CODES_HELP,
-    '',
-  ].join('\n');
-}
-
-export function parseOptions(c: CommandSpec): Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> {
-  const out: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
-  for (const f of c.flags) {
-    out[f.name] = { type: f.type };
-    if (f.multiple) out[f.name]!.multiple = true;
-    if (f.short) out[f.name]!.short = f.short;
-  }
-  return out;
-}

@@ -154,7 +154,8 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
 
 /**
  * The whole report as plain console text (no colours, no spinner): a line per scenario run, a line per
- * criterion (reasons for the ones that did not plainly pass), the overlay proofs, and the summary.
+ * criterion (reasons for the ones that did not plainly pass), the overlay proofs, whether a signal
+ * stopped the run, and the summary (`isoproof report --format console` prints it).
  */
 export function renderConsole(report: Report, opts: { redactor?: Redactor } = {}): string {
   const r = (opts.redactor ?? defaultRedactor).scrub(report);
@@ -175,6 +176,7 @@ export function renderConsole(report: Report, opts: { redactor?: Redactor } = {}
   }
   const s = r.summary;
   lines.push('');
+  if (r.interrupted) lines.push(`⏹ interrupted by ${r.interrupted.signal} during ${r.interrupted.during}: partial report, undecided criteria INCONCLUSIVE`);
   lines.push(
     `${VERDICT_ICON[r.verdict]} ${r.verdict}: ${s.total} criteria in ${s.scenarios} scenario run(s): ${s.pass} pass${s.waived ? ` (${s.waived} waived)` : ''}, ${s.fail} fail, ${s.inconclusive} inconclusive; ${elapsed(r.durationMs)}; exit code ${r.exitCode}`,
   );

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Io } from '../main';
+import type { Io } from '../io';
 import { UsageError } from '../errors';
 
 /** `isoproof bundle ARTIFACTS --out FILE.tar.gz`. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { IsoproofError } from '@isoproof/core';
-import type { Io } from '../main';
+import type { Io } from '../io';
 import { UsageError } from '../errors';
 
 const FORMATS = ['md', 'json'] as const;

@@ -1,4 +1,4 @@
-import type { Io } from '../main';
+import type { Io } from '../io';
 import { UsageError } from '../errors';
 
 /** `isoproof verify FILE.tar.gz`: 0 intact, 1 tampered or damaged, 2 bad input. */

@@ -1,5 +1,5 @@
 import { IsoproofError } from '@isoproof/core';
-import type { Io } from './main';
+import type { Io } from '../io';
 
 /**
  * `isoproof validate DIR...`: checks scenario directories offline (each DIR a scenario directory or a
