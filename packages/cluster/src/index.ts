@@ -1,7 +1,8 @@
 export type { ClusterHandle, ClusterProvider, CreateOptions, ProviderName } from './types';
 export { CLUSTER_PREFIX } from './types';
 export { ProviderUnavailableError, ProviderCommandError, ProviderConfigError } from './errors';
-export { KindProvider, DEFAULT_KIND_CONFIG, DEFAULT_KIND_CLUSTER, prepareAuditLog } from './kind/provider';
+export { KindProvider, DEFAULT_KIND_CONFIG, DEFAULT_KIND_CLUSTER } from './kind/provider';
+export { prepareAuditLog } from './kind/audit-log';
 export { freePorts } from './kind/free-ports';
 export {
   kindCreateArgs,

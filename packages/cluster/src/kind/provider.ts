@@ -1,28 +1,22 @@
-import { constants, existsSync } from 'node:fs';
-import { access, chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { $ } from 'zx';
 import { copyRedacted, newRun } from '@isoproof/core';
-import { ProviderCommandError, ProviderUnavailableError } from '../errors';
+import { ProviderUnavailableError } from '../errors';
 import type { ClusterHandle, ClusterProvider, CreateOptions } from '../types';
 import { CLUSTER_PREFIX } from '../types';
 import {
   defaultKubeconfigDir,
   kindCreateArgs,
   kindDeleteArgs,
-  kindEnv,
   kindExportKubeconfigArgs,
   kindExportLogsArgs,
-  kindFacts,
   kindGetClustersArgs,
   autoHostPortCount,
-  AUDIT_LOG_DIR_IN_NODE,
   kindConfigMountsTraefik,
   kindGetNodesArgs,
-  kindIngressFacts,
-  kindIngressFactsFromPorts,
   kindIngressNodeContainer,
   kindLogExcluded,
   LOCAL_PROVIDER_INGRESS_PORTS,
@@ -33,11 +27,13 @@ import {
   renderKindConfig,
   validateClusterName,
 } from './args';
-import { loadKube } from '@isoproof/kube';
-import { runCommand } from './docker';
+import { makeAuditLogReadable, prepareAuditLog } from './audit-log';
 import { freePorts } from './free-ports';
+import { kindClusterHandle } from './handle';
 import { NodeImageLoader, readProjectImages } from './images';
-import { installTraefik, KIND_TRAEFIK_MANIFEST, kindTraefikFacts, kindTraefikObjects, LOCAL_INGRESS_DIR, prepareTraefikDir, traefikImage } from './ingress';
+import { prepareTraefikDir } from './ingress';
+import { installKindIngress, reusedIngressFacts } from './ingress-install';
+import { runKind } from './kind-cli';
 import { EXTERNAL_LISTENER_IMAGE, ExternalListener, KIND_DOCKER_NETWORK, sweepExternalListeners } from './external-listener';
 import type { StartedExternalListener } from './external-listener';
 
@@ -46,8 +42,6 @@ export const DEFAULT_KIND_CONFIG = resolve(dirname(fileURLToPath(import.meta.url
 
 export const DEFAULT_KIND_CLUSTER = 'isoproof-kind';
 
-/** The provider's record of an ingress controller it installed (`<cluster dir>/ingress.json`). */
-const INGRESS_MARKER = 'ingress.json';
 /** The rendered kind config of a cluster (`<cluster dir>/kind-config.json`), read again on reuse. */
 const RENDERED_CONFIG = 'kind-config.json';
 
@@ -165,22 +159,8 @@ export class KindProvider implements ClusterProvider {
   }
 
   /** Run kind with our KUBECONFIG; throws ProviderCommandError with kind's last stderr line. */
-  async kind(args: string[], kubeconfigPath: string): Promise<string> {
-    const env = kindEnv(process.env, kubeconfigPath);
-    let out;
-    try {
-      out = await $({ env, quiet: true, nothrow: true })`${this.kindBinary} ${args}`;
-    } catch (e) {
-      throw new ProviderUnavailableError(`cannot run ${this.kindBinary}: ${(e as Error).message} — install kind >= 0.24`, { cause: e });
-    }
-    if (out.exitCode !== 0) {
-      const lines = (out.stderr || out.stdout).trim().split('\n').filter(Boolean);
-      if (out.exitCode === 127 || /ENOENT|not found/.test(lines.at(-1) ?? '')) {
-        throw new ProviderUnavailableError(`kind is not installed (${this.kindBinary} not found) — install kind >= 0.24 or use another provider`);
-      }
-      throw new ProviderCommandError(`kind ${args.slice(0, 2).join(' ')} failed (exit ${out.exitCode}): ${lines.at(-1) ?? 'no output'}`);
-    }
-    return out.stdout;
+  kind(args: string[], kubeconfigPath: string): Promise<string> {
+    return runKind(this.kindBinary, args, kubeconfigPath);
   }
 
   async list(): Promise<string[]> {
@@ -255,7 +235,22 @@ export class KindProvider implements ClusterProvider {
       await this.loadProjectImages(loader, nodes, log);
       const ingressNode = renderedText ? kindIngressNodeContainer(name, renderedText) : undefined;
       if (this.ingress && withTraefik && ingressNode) {
-        ingressFacts = await this.installIngress(name, kubeconfigPath, { loader, nodes, ingressNode, renderedText: renderedText! }, log);
+        ingressFacts = await installKindIngress(
+          {
+            name,
+            kubeconfigPath,
+            clusterDir,
+            traefikDir,
+            dockerBinary: this.dockerBinary,
+            ...(this.traefikImageOverride ? { image: this.traefikImageOverride } : {}),
+            timeoutMs: this.ingressTimeoutMs,
+            loader,
+            nodes,
+            ingressNode,
+            renderedText: renderedText!,
+          },
+          log,
+        );
       } else if (ingressNode) {
         log(`kind: no ingress controller installed (${this.ingress ? 'the kind config does not mount /var/lib/isoproof/traefik' : 'withIngress(false)'}); ingress facts left unset`);
       }
@@ -282,19 +277,16 @@ export class KindProvider implements ClusterProvider {
     await this.kind(kindExportKubeconfigArgs(name, kubeconfigPath), kubeconfigPath);
     if (existsSync(kubeconfigPath)) await chmod(kubeconfigPath, 0o600);
     const nodes = await this.nodes(name, kubeconfigPath);
-    await this.makeAuditLogReadable(name, log);
+    await makeAuditLogReadable({ auditDir: this.auditDirFor(name), controlPlane: `${name}-control-plane`, dockerBinary: this.dockerBinary }, log);
     const loader = this.loader(name, kubeconfigPath, log);
     await this.loadProjectImages(loader, nodes, log);
-    // Ingress facts only for a controller this provider installed (its marker), with the ports the
-    // node container really publishes.
-    let ingressFacts: Record<string, string> = {};
-    const clusterDir = this.clusterDirFor(name);
-    const rendered = await readFile(join(clusterDir, RENDERED_CONFIG), 'utf8').catch(() => undefined);
-    if (rendered && existsSync(join(clusterDir, INGRESS_MARKER))) {
-      const ingressNode = kindIngressNodeContainer(name, rendered);
-      const ports = ingressNode ? await this.publishedIngress(ingressNode, rendered) : {};
-      if (ports.ingressAddress) ingressFacts = { ...ports, ...kindTraefikFacts(this.traefikDirFor(name)) };
-    }
+    const ingressFacts = await reusedIngressFacts({
+      name,
+      clusterDir: this.clusterDirFor(name),
+      traefikDir: this.traefikDirFor(name),
+      dockerBinary: this.dockerBinary,
+      renderedConfig: RENDERED_CONFIG,
+    });
     return this.handle(name, kubeconfigPath, false, ingressFacts, await this.startListener(name, kubeconfigPath, log));
   }
 
@@ -351,72 +343,6 @@ export class KindProvider implements ClusterProvider {
     return names;
   }
 
-  /**
-   * The ingress ports a node container publishes (`docker inspect`): what is bound, whatever a config
-   * says. Without an answer from Docker (e.g. a remote engine that hides them), the rendered config's.
-   */
-  private async publishedIngress(container: string, renderedText: string): Promise<Record<string, string>> {
-    const r = await runCommand(this.dockerBinary, ['inspect', '--format', '{{json .NetworkSettings.Ports}}', container], { timeoutMs: 30_000 });
-    if (r.exitCode === 0) {
-      try {
-        const facts = kindIngressFactsFromPorts(JSON.parse(r.stdout) as Parameters<typeof kindIngressFactsFromPorts>[0]);
-        if (facts.ingressAddress) return facts;
-      } catch {
-        /* fall through to the config */
-      }
-    }
-    return kindIngressFacts(renderedText);
-  }
-
-  /**
-   * The audit log is created by the API server as root with mode 0600. The provider creates it first
-   * (owned by the user running isoproof), so the server appends to a file that user can read; a
-   * cluster made otherwise gets its log handed over through the node (`chown` by `docker exec`).
-   */
-  private async makeAuditLogReadable(name: string, log: (line: string) => void): Promise<void> {
-    const file = join(this.auditDirFor(name), 'audit.log');
-    if (!existsSync(file)) return;
-    if (await access(file, constants.R_OK).then(() => true, () => false)) return;
-    const uid = process.getuid?.();
-    const gid = process.getgid?.();
-    if (uid === undefined || gid === undefined) return;
-    const r = await runCommand(this.dockerBinary, ['exec', `${name}-control-plane`, 'chown', `${uid}:${gid}`, `${AUDIT_LOG_DIR_IN_NODE}/audit.log`], { timeoutMs: 30_000 });
-    log(r.exitCode === 0 ? `kind: audit log ${file} handed to uid ${uid}` : `kind: audit log ${file} is not readable and could not be handed over: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
-  }
-
-  /**
-   * Traefik into the new cluster: its image into the nodes (skipped when they hold it; `docker pull`
-   * only when neither the nodes, the archives nor Docker have it), the manifests applied, the rollout
-   * waited for. On failure: one log line, and no ingress facts (the TLS criteria then end
-   * INCONCLUSIVE, never PASS).
-   */
-  private async installIngress(
-    name: string,
-    kubeconfigPath: string,
-    c: { loader: NodeImageLoader; nodes: string[]; ingressNode: string; renderedText: string },
-    log: (line: string) => void,
-  ): Promise<Record<string, string>> {
-    const started = Date.now();
-    try {
-      const facts = await this.publishedIngress(c.ingressNode, c.renderedText);
-      if (!facts.ingressAddress) throw new ProviderCommandError(`node ${c.ingressNode} publishes no port for its port 443`);
-      const objects = kindTraefikObjects(
-        await readFile(KIND_TRAEFIK_MANIFEST, 'utf8'),
-        await readFile(join(LOCAL_INGRESS_DIR, 'ingressclass.yaml'), 'utf8'),
-        { uid: process.getuid?.(), httpsPort: facts.ingressAddress.split(':').at(-1), ...(this.traefikImageOverride ? { image: this.traefikImageOverride } : {}) },
-      );
-      const image = traefikImage(objects);
-      await c.loader.ensure(image, c.nodes, { pull: true });
-      await installTraefik(loadKube(kubeconfigPath, `kind-${name}`), objects, { timeoutMs: this.ingressTimeoutMs });
-      await writeFile(join(this.clusterDirFor(name), INGRESS_MARKER), JSON.stringify({ image, installedAt: new Date().toISOString() }) + '\n');
-      log(`kind: Traefik (${image}) ready in ${Math.round((Date.now() - started) / 1000)}s; https ${facts.ingressAddress}, http ${facts.ingressHttpAddress ?? '-'}`);
-      return { ...facts, ...kindTraefikFacts(this.traefikDirFor(name)) };
-    } catch (e) {
-      log(`kind: ingress controller not installed (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); ingress facts left unset`);
-      return {};
-    }
-  }
-
   /** The external listener of this cluster (started, or a running one reused); undefined without Docker/image. */
   private async startListener(name: string, kubeconfigPath: string, log: (line: string) => void): Promise<StartedExternalListener | undefined> {
     if (!this.listenerImage) return undefined;
@@ -439,52 +365,16 @@ export class KindProvider implements ClusterProvider {
   }
 
   private handle(name: string, kubeconfigPath: string, owned: boolean, ingressFacts: Record<string, string>, listener?: StartedExternalListener): ClusterHandle {
-    let destroyed = false;
-    const destroy = async () => {
-      if (destroyed) return;
-      destroyed = true;
-      await listener?.stop().catch(() => {});
-      await sweepExternalListeners({ clusters: [name] });
-      await this.kind(kindDeleteArgs(name, kubeconfigPath), kubeconfigPath);
-      await rm(kubeconfigPath, { force: true });
-      await rm(this.clusterDirFor(name), { recursive: true, force: true });
-    };
-    return {
+    return kindClusterHandle({
       name,
       kubeconfigPath,
-      context: `kind-${name}`,
-      facts: {
-        ...kindFacts(name, this.auditDirFor(name)),
-        ...ingressFacts,
-        ...(listener ? { externalTarget: listener.target } : {}),
-      },
+      clusterDir: this.clusterDirFor(name),
+      auditDir: this.auditDirFor(name),
       owned,
-      loadImages: async (archives: string[]) => {
-        for (const a of archives) await this.kind(kindLoadArchiveArgs(name, resolve(a)), kubeconfigPath);
-      },
-      exportLogs: (dir: string) => this.exportLogs(name, dir),
-      destroy,
-      [Symbol.asyncDispose]: async () => {
-        if (owned) await destroy();
-        // A listener this handle started goes with it; a reused one belongs to whoever started it
-        // (e.g. `isoproof up`) and is removed by `down`/destroy or `sweep`.
-        else if (listener && !listener.reused) await listener.stop().catch(() => {});
-      },
-    };
+      ingressFacts,
+      ...(listener ? { listener } : {}),
+      kind: (args, k) => this.kind(args, k),
+      exportLogs: (dir) => this.exportLogs(name, dir),
+    });
   }
-}
-
-/**
- * The audit log directory and an empty `audit.log` in it, owned by the user running isoproof, mode
- * 0600, before the node starts: the API server (root in the node) opens an existing log with
- * O_APPEND and keeps its owner and mode, also when it rotates it, so the log stays readable by a
- * non-root runner without being readable by anyone else.
- */
-export async function prepareAuditLog(auditDir: string): Promise<string> {
-  await mkdir(auditDir, { recursive: true, mode: 0o700 });
-  const file = join(auditDir, 'audit.log');
-  const fh = await open(file, 'a', 0o600);
-  await fh.close();
-  await chmod(file, 0o600);
-  return file;
 }
