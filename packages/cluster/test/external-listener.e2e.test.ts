@@ -41,6 +41,31 @@ const why =
 
 const CLUSTER = 'isoproof-e2e-listener';
 
+/**
+ * A fake kind CLI in a new temp dir (`root`, the script in `bin`): `create cluster` and `get clusters`
+ * keep the cluster names in a state file; `cases` are the other case arms of the script.
+ */
+function fakeKind(prefix: string, cases: string[]): { root: string; bin: string } {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const bin = join(root, 'bin');
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, 'kind'),
+    `#!/bin/bash
+state="${root}/clusters"; touch "$state"
+arg() { local want="$1"; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { echo "$2"; return; }; shift; done; }
+case "$1 \${2:-}" in
+  "create cluster") arg --name "$@" >> "$state"; printf 'apiVersion: v1\\nkind: Config\\n' > "$(arg --kubeconfig "$@")" ;;
+  "get clusters") cat "$state" ;;
+${cases.map((c) => `  ${c}`).join('\n')}
+  *) echo "unexpected: $*" >&2; exit 1 ;;
+esac
+`,
+  );
+  chmodSync(join(bin, 'kind'), 0o755);
+  return { root, bin };
+}
+
 function ourContainers(cluster = CLUSTER): string[] {
   const out = docker(['ps', '-aq', '--filter', 'label=isoproof.dev/component=external-listener', '--filter', `label=isoproof.dev/cluster=${cluster}`]);
   return out ? out.split('\n').filter(Boolean) : [];
@@ -135,27 +160,13 @@ describe.skipIf(!ready)('external listener on a real Docker engine', () => {
   });
 
   it('KindProvider (fake kind CLI, real Docker): facts.externalTarget on create and reuse, removed with the cluster', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'isoproof-kind-listener-'));
-    const bin = join(root, 'bin');
-    mkdirSync(bin);
     // Only the kind CLI is faked (no node container); the listener is real.
-    writeFileSync(
-      join(bin, 'kind'),
-      `#!/bin/bash
-state="${root}/clusters"; touch "$state"
-arg() { local want="$1"; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { echo "$2"; return; }; shift; done; }
-case "$1 \${2:-}" in
-  "create cluster") arg --name "$@" >> "$state"; printf 'apiVersion: v1\\nkind: Config\\n' > "$(arg --kubeconfig "$@")" ;;
-  "get clusters") cat "$state" ;;
-  "get nodes") grep -qx "$(arg --name "$@")" "$state" && echo "$(arg --name "$@")-control-plane" ;;
-  "load image-archive") test -s "$3" && echo "$3" >> "$state.loaded" ;;
-  "export kubeconfig") printf 'apiVersion: v1\\nkind: Config\\n' > "$(arg --kubeconfig "$@")" ;;
-  "delete cluster") grep -vx "$(arg --name "$@")" "$state" > "$state.tmp"; mv "$state.tmp" "$state" ;;
-  *) echo "unexpected: $*" >&2; exit 1 ;;
-esac
-`,
-    );
-    chmodSync(join(bin, 'kind'), 0o755);
+    const { root, bin } = fakeKind('isoproof-kind-listener-', [
+      `"get nodes") grep -qx "$(arg --name "$@")" "$state" && echo "$(arg --name "$@")-control-plane" ;;`,
+      `"load image-archive") test -s "$3" && echo "$3" >> "$state.loaded" ;;`,
+      `"export kubeconfig") printf 'apiVersion: v1\\nkind: Config\\n' > "$(arg --kubeconfig "$@")" ;;`,
+      `"delete cluster") grep -vx "$(arg --name "$@")" "$state" > "$state.tmp"; mv "$state.tmp" "$state" ;;`,
+    ]);
     const name = `${CLUSTER}-p`;
     // Stand-in for the kind node container (the listener starts only next to a running kind node).
     const node = docker(['run', '-d', '--name', `${name}-control-plane`, '--network', KIND_DOCKER_NETWORK, '--label', 'isoproof.dev/managed=true', EXTERNAL_LISTENER_IMAGE, 'pause']);
@@ -189,24 +200,10 @@ esac
   });
 
   it('KindProvider docker-loads the listener image from ISOPROOF_IMAGE_ARCHIVES when Docker lacks it', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'isoproof-kind-listener-load-'));
-    const bin = join(root, 'bin');
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, 'kind'),
-      `#!/bin/bash
-state="${root}/clusters"; touch "$state"
-arg() { local want="$1"; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { echo "$2"; return; }; shift; done; }
-case "$1 \${2:-}" in
-  "create cluster") arg --name "$@" >> "$state"; printf 'apiVersion: v1\\nkind: Config\\n' > "$(arg --kubeconfig "$@")" ;;
-  "get clusters") cat "$state" ;;
-  "get nodes") echo "$(arg --name "$@")-control-plane" ;;
-  "delete cluster") : > "$state" ;;
-  *) echo "unexpected: $*" >&2; exit 1 ;;
-esac
-`,
-    );
-    chmodSync(join(bin, 'kind'), 0o755);
+    const { root, bin } = fakeKind('isoproof-kind-listener-load-', [
+      `"get nodes") echo "$(arg --name "$@")-control-plane" ;;`,
+      `"delete cluster") : > "$state" ;;`,
+    ]);
     const name = `${CLUSTER}-l`;
     // A tag of ours only in an archive: saved, then removed from Docker.
     const tag = 'isoproof.local/agnhost-e2e:listener-load';

@@ -134,56 +134,67 @@ export interface StartedExternalListener {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** What the ExternalListener builder sets. */
+interface ListenerSettings {
+  image: string;
+  network: string;
+  port: number;
+  cluster: string | undefined;
+  runId: string | undefined;
+  startupTimeoutMs: number;
+  reuseRunning: boolean;
+  nodeContainer: string | undefined;
+  log: (line: string) => void;
+}
+
 /** Builder of the external listener, in the testcontainers style. */
 export class ExternalListener {
-  private image = EXTERNAL_LISTENER_IMAGE;
-  private network = KIND_DOCKER_NETWORK;
-  private port = EXTERNAL_LISTENER_PORT;
-  private cluster: string | undefined;
-  private runId: string | undefined;
-  private startupTimeoutMs = 30_000;
-  private reuseRunning = true;
-  private nodeContainer: string | undefined;
-  private log: (line: string) => void = () => {};
+  private readonly o: ListenerSettings = {
+    image: EXTERNAL_LISTENER_IMAGE,
+    network: KIND_DOCKER_NETWORK,
+    port: EXTERNAL_LISTENER_PORT,
+    cluster: undefined,
+    runId: undefined,
+    startupTimeoutMs: 30_000,
+    reuseRunning: true,
+    nodeContainer: undefined,
+    log: () => {},
+  };
+
+  private set(s: Partial<ListenerSettings>): this {
+    Object.assign(this.o, s);
+    return this;
+  }
 
   withImage(image: string): this {
-    this.image = image;
-    return this;
+    return this.set({ image });
   }
   withNetwork(network: string): this {
-    this.network = network;
-    return this;
+    return this.set({ network });
   }
   withPort(port: number): this {
-    this.port = port;
-    return this;
+    return this.set({ port });
   }
   /** The kind cluster it belongs to (label `isoproof.dev/cluster`; reuse and sweep key on it). */
-  withCluster(name: string): this {
-    this.cluster = name;
-    return this;
+  withCluster(cluster: string): this {
+    return this.set({ cluster });
   }
   withRunId(runId: string): this {
-    this.runId = runId;
-    return this;
+    return this.set({ runId });
   }
-  withStartupTimeout(ms: number): this {
-    this.startupTimeoutMs = ms;
-    return this;
+  withStartupTimeout(startupTimeoutMs: number): this {
+    return this.set({ startupTimeoutMs });
   }
   /** Reuse a running listener of the same cluster instead of starting another (default true). */
-  withReuse(reuse: boolean): this {
-    this.reuseRunning = reuse;
-    return this;
+  withReuse(reuseRunning: boolean): this {
+    return this.set({ reuseRunning });
   }
   withLog(log: (line: string) => void): this {
-    this.log = log;
-    return this;
+    return this.set({ log });
   }
   /** Start only when this container (the kind node, `<cluster>-control-plane`) runs on the network. */
-  withNodeContainer(name: string): this {
-    this.nodeContainer = name;
-    return this;
+  withNodeContainer(nodeContainer: string): this {
+    return this.set({ nodeContainer });
   }
 
   /**
@@ -193,7 +204,7 @@ export class ExternalListener {
   async start(): Promise<StartedExternalListener | undefined> {
     applyTestcontainersEnv();
     const skip = (why: string): undefined => {
-      this.log(`external listener: not started (${why}); facts.externalTarget stays unset`);
+      this.o.log(`external listener: not started (${why}); facts.externalTarget stays unset`);
       return undefined;
     };
     let tc: typeof import('testcontainers');
@@ -209,28 +220,28 @@ export class ExternalListener {
       return skip(`Docker does not answer: ${firstLine(e)}`);
     }
     try {
-      await client.network.getById(this.network).inspect();
+      await client.network.getById(this.o.network).inspect();
     } catch {
-      return skip(`Docker network "${this.network}" does not exist`);
+      return skip(`Docker network "${this.o.network}" does not exist`);
     }
-    if (this.nodeContainer) {
-      const node = await client.container.inspect(client.container.getById(this.nodeContainer)).catch(() => undefined);
-      if (!node?.State?.Running || !containerIpOn(node, this.network)) {
-        return skip(`kind node container ${this.nodeContainer} is not running on Docker network ${this.network}`);
+    if (this.o.nodeContainer) {
+      const node = await client.container.inspect(client.container.getById(this.o.nodeContainer)).catch(() => undefined);
+      if (!node?.State?.Running || !containerIpOn(node, this.o.network)) {
+        return skip(`kind node container ${this.o.nodeContainer} is not running on Docker network ${this.o.network}`);
       }
     }
-    if (!(await client.image.exists(tc.ImageName.fromString(this.image)).catch(() => false))) {
-      return skip(`image ${this.image} is not in Docker — load it first (docker load -i agnhost.tar)`);
+    if (!(await client.image.exists(tc.ImageName.fromString(this.o.image)).catch(() => false))) {
+      return skip(`image ${this.o.image} is not in Docker — load it first (docker load -i agnhost.tar)`);
     }
 
-    if (this.reuseRunning && this.cluster) {
+    if (this.o.reuseRunning && this.o.cluster) {
       const running = await client.container.list().catch(() => []);
-      for (const id of listenersToSweep(running, { clusters: [this.cluster] })) {
+      for (const id of listenersToSweep(running, { clusters: [this.o.cluster] })) {
         const info = await client.container.inspect(client.container.getById(id)).catch(() => undefined);
-        const ip = info ? containerIpOn(info, this.network) : undefined;
-        const target = externalTargetFact(ip, this.port);
-        if (ip && target && !(await tcpConnect(ip, this.port, 2_000))) {
-          this.log(`external listener: reusing ${id.slice(0, 12)} at ${target}`);
+        const ip = info ? containerIpOn(info, this.o.network) : undefined;
+        const target = externalTargetFact(ip, this.o.port);
+        if (ip && target && !(await tcpConnect(ip, this.o.port, 2_000))) {
+          this.o.log(`external listener: reusing ${id.slice(0, 12)} at ${target}`);
           return this.handle({ ip, target, containerId: id, reused: true, stop: async () => {} });
         }
       }
@@ -238,24 +249,24 @@ export class ExternalListener {
 
     let started: StartedTestContainer;
     try {
-      started = await new tc.GenericContainer(this.image)
-        .withCommand(externalListenerCommand(this.port))
-        .withNetworkMode(this.network)
-        .withLabels(externalListenerLabels({ cluster: this.cluster, runId: this.runId }))
+      started = await new tc.GenericContainer(this.o.image)
+        .withCommand(externalListenerCommand(this.o.port))
+        .withNetworkMode(this.o.network)
+        .withLabels(externalListenerLabels({ cluster: this.o.cluster, runId: this.o.runId }))
         .withAutoRemove(true)
-        .withWaitStrategy(new ContainerPortWait(this.network, this.port).withStartupTimeout(this.startupTimeoutMs))
-        .withStartupTimeout(this.startupTimeoutMs)
+        .withWaitStrategy(new ContainerPortWait(this.o.network, this.o.port).withStartupTimeout(this.o.startupTimeoutMs))
+        .withStartupTimeout(this.o.startupTimeoutMs)
         .start();
     } catch (e) {
       return skip(`container did not start: ${firstLine(e)}`);
     }
-    const ip = started.getIpAddress(this.network);
-    const target = externalTargetFact(ip, this.port);
+    const ip = started.getIpAddress(this.o.network);
+    const target = externalTargetFact(ip, this.o.port);
     if (!target) {
       await started.stop().catch(() => {});
-      return skip(`container has no IPv4 address on ${this.network}`);
+      return skip(`container has no IPv4 address on ${this.o.network}`);
     }
-    this.log(`external listener: ${started.getId().slice(0, 12)} at ${target} on Docker network ${this.network}`);
+    this.o.log(`external listener: ${started.getId().slice(0, 12)} at ${target} on Docker network ${this.o.network}`);
     return this.handle({
       ip,
       target,
@@ -274,7 +285,7 @@ export class ExternalListener {
       stopped = true;
       await h.stop();
     };
-    return { ip: h.ip, port: this.port, target: h.target, containerId: h.containerId, reused: h.reused, stop, [Symbol.asyncDispose]: stop };
+    return { ip: h.ip, port: this.o.port, target: h.target, containerId: h.containerId, reused: h.reused, stop, [Symbol.asyncDispose]: stop };
   }
 }
 
