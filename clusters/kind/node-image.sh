@@ -53,16 +53,9 @@ work=$cache_root/build-work/kind-node
 mkdir -p "$out/bin" "$out/images" "$work"
 t_start=$SECONDS
 
-step() { # name command...: runs once per cache dir
-  local name=$1; shift
-  if [[ -f "$out/.done-$name" ]]; then log "$name: cached"; return; fi
-  log "$name: building"
-  local t0=$SECONDS
-  "$@"
-  touch "$out/.done-$name"
-  log "$name: done in $((SECONDS - t0)) s"
-  echo "$name $((SECONDS - t0))" >> "$out/timings.txt"
-}
+STEP_TIMINGS=$out/timings.txt
+# shellcheck source=clusters/local/step.sh
+source "$local_dir/step.sh"
 
 # ---- the Debian mirror this host already uses (deb822 .sources or one-line .list) -------------------
 apt_mirror() {

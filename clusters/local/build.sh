@@ -52,15 +52,9 @@ scratch_module() { # name main-module version default-for-placeholders
   echo "$dir"
 }
 
-step() { # name command...: runs once per cache dir
-  local name=$1; shift
-  if [[ -f "$out/.done-$name" ]]; then log "$name: cached"; return; fi
-  log "$name: building (cold builds take minutes; progress below)"
-  local t0=$SECONDS
-  "$@"
-  touch "$out/.done-$name"
-  log "$name: done in $((SECONDS - t0)) s"
-}
+STEP_NOTE='cold builds take minutes; progress below'
+# shellcheck source=clusters/local/step.sh
+source "$here/step.sh"
 
 build_k8s() {
   local dir now minor
