@@ -54,7 +54,7 @@ mkdir -p "$out/bin" "$out/images" "$work"
 t_start=$SECONDS
 
 STEP_TIMINGS=$out/timings.txt
-# shellcheck source=clusters/local/step.sh
+# shellcheck source-path=SCRIPTDIR source=../local/step.sh
 source "$local_dir/step.sh"
 
 # ---- the Debian mirror this host already uses (deb822 .sources or one-line .list) -------------------

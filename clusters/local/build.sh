@@ -53,7 +53,7 @@ scratch_module() { # name main-module version default-for-placeholders
 }
 
 STEP_NOTE='cold builds take minutes; progress below'
-# shellcheck source=clusters/local/step.sh
+# shellcheck source-path=SCRIPTDIR source=step.sh
 source "$here/step.sh"
 
 build_k8s() {
