@@ -1,6 +1,7 @@
 import type { Outcome, Verdict } from '@isoproof/core';
 import { VERDICT_EXIT_CODE, countVerdicts, overallVerdict } from '@isoproof/report';
-import type { ExitCode } from '@isoproof/report';
+import type { ExitCode, OverlayProof } from '@isoproof/report';
+import type { ScenarioResult } from './scenario';
 
 export type { ExitCode };
 export const EXIT_PASS = 0;
@@ -35,4 +36,16 @@ export function overlayProof(
   }
   for (const id of flips) if (!seen.has(id)) problems.push(`${id}: named in flips but not a criterion of the scenario`);
   return { ok: problems.length === 0, problems };
+}
+
+/** The exit code of a whole run: baseline verdicts, single-overlay verdicts, and overlay proofs. */
+export function runExitCode(results: ScenarioResult[], proofs: OverlayProof[], proofMode: boolean): ExitCode {
+  if (!proofMode) return exitCodeFor(results.flatMap((r) => r.outcomes));
+  const baseline = results.filter((r) => !r.overlay).flatMap((r) => r.outcomes);
+  const codes: ExitCode[] = [exitCodeFor(baseline)];
+  for (const r of results.filter((x) => x.overlay)) {
+    if (r.outcomes.some((x) => x.verdict === 'INCONCLUSIVE')) codes.push(EXIT_ERROR);
+  }
+  if (proofs.some((p) => !p.ok)) codes.push(1);
+  return codes.includes(1) ? 1 : codes.includes(EXIT_ERROR) ? EXIT_ERROR : 0;
 }

@@ -1,5 +1,5 @@
-import type { Check, Criterion, Outcome, ProbeContext, ProbeFamily, ProbeKind, ReportSection } from '@isoproof/core';
-import { codedError, IsoproofError, inconclusive } from '@isoproof/core';
+import type { Check, Criterion, Outcome, ProbeContext, ProbeFamily, ProbeKind, ReportSection, Waiver } from '@isoproof/core';
+import { codedError, evaluate, IsoproofError, inconclusive } from '@isoproof/core';
 import { SETTLE_MS, withTimeout } from './timeout';
 
 /** A scenario whose criteria or families do not fit together. */
@@ -151,4 +151,13 @@ export function collectSections(families: ProbeFamily[]): ReportSection[] {
     }
   }
   return out;
+}
+
+/**
+ * Outcomes of a scenario run that failed as a whole (apply, readiness...): every criterion is
+ * undecided, INCONCLUSIVE, except that core's evaluation keeps the last word on waivers (an expired
+ * waiver still makes it FAIL), as for a failed probe family.
+ */
+export function failedRunOutcomes(criteria: Criterion[], message: string, waivers: Waiver[]): Outcome[] {
+  return criteria.map((c) => undecided(c, `scenario run failed: ${message}`, (x, checks) => evaluate(x, checks, { waivers })));
 }

@@ -1,8 +1,11 @@
 export { runScenario, destroyScenario, loadScenarioCriteria, criteriaFile, FIELD_MANAGER } from './scenario';
 export type { ScenarioResult, RunScenarioOptions, ScenarioStage } from './scenario';
 export { loadScenarios, selectScenarios, scenarioDirs, overlayNames, repoRoot } from './load';
-export { runAll, planRun, runExitCode, failedRunOutcomes } from './run-all';
-export type { RunAllOptions, RunAllResult, RunReporter, ProviderChoice, ProviderName, OverlayProofResult } from './run-all';
+export { runAll } from './run-all';
+export { planRun } from './plan';
+export { runExitCode } from './exit-code';
+export { failedRunOutcomes } from './families';
+export type { RunAllOptions, RunAllResult, RunReporter, ProviderChoice, ProviderName, OverlayProofResult } from './run-types';
 export { Shutdown, InterruptedError, SIGNAL_EXIT, SHUTDOWN_DEADLINE_MS } from './shutdown';
 export type { ShutdownOptions, StopSignal } from './shutdown';
 export { cleanupRun, violationRefs, describeRefs, quiesce } from './cleanup';

@@ -1,204 +1,26 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Criterion, Outcome, ResourceRef, Run, ScenarioDefinition, Waiver } from '@isoproof/core';
+import type { Waiver } from '@isoproof/core';
 import { IsoproofError, loadWaivers, newRun } from '@isoproof/core';
-import type { KubeHandle, KubeObject } from '@isoproof/kube';
-import { assertNoForeignObjects, checkReachable, composeOverlay, loadKube } from '@isoproof/kube';
-import { infrastructureNamespaceObjects, selectProvider } from '@isoproof/cluster';
-import type { KindSettings } from '@isoproof/cluster';
-import type { ArtifactPaths, OverlayProof, Report } from '@isoproof/report';
+import type { KubeHandle } from '@isoproof/kube';
+import { assertNoForeignObjects, checkReachable, loadKube } from '@isoproof/kube';
+import { selectProvider } from '@isoproof/cluster';
 import { DEFAULT_TOOL, buildReport, writeArtifacts } from '@isoproof/report';
-import { EXIT_ERROR, type ExitCode, exitCodeFor, overlayProof } from './exit-code';
+import { overlayProof, runExitCode } from './exit-code';
 import { evaluate } from '@isoproof/core';
-import { errorMessage, undecided } from './families';
-import { assertObserveOnly, readScenarioManifests } from './data-scenario';
-import { overlayNames } from './load';
+import { errorMessage, failedRunOutcomes, undecided } from './families';
+import { planRun } from './plan';
 import { assertRights, requiredRights } from './preflight';
-import { type ScenarioResult, loadScenarioCriteria, runScenario } from './scenario';
-import { namespaceMap, renameNamespaces } from './namespace-prefix';
-import { type CriterionParams, type FactSource, describeFacts, mergeFacts } from './settings';
-import { type ViolationRefs, cleanupRun, describeRefs, violationRefs } from './cleanup';
+import type { OverlayProofResult, RunAllOptions, RunAllResult } from './run-types';
+import { type ScenarioResult, runScenario } from './scenario';
+import { describeFacts, mergeFacts } from './settings';
+import { type ViolationRefs, cleanupRun, describeRefs } from './cleanup';
 import { checkArtifactsDir } from './inputs';
 import { InterruptedError, Shutdown, type StopSignal } from './shutdown';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './timeout';
 
-export type ProviderName = 'kind' | 'existing' | 'local';
-
-/** How to obtain the cluster (see @isoproof/cluster selectProvider). */
-export interface ProviderChoice {
-  /** Explicit provider; otherwise `existing` if a kubeconfig is given, else kind if usable, else local. */
-  name?: ProviderName;
-  kubeconfig?: string;
-  context?: string;
-  clusterName?: string;
-  /** kind provider settings from flags (node image, config); the environment fills the rest. */
-  kind?: KindSettings;
-}
-
-/** Live progress of a run; @isoproof/report's createConsoleReporter() fits it. */
-export interface RunReporter {
-  runStarted?(info: { runId: string; provider: string; scenarios?: number }): void;
-  scenarioStarted?(scenario: string, overlay?: string): void;
-  scenarioDone?(result: ScenarioResult): void;
-  finish?(report: Report): void;
-  close?(): void;
-}
-
-export interface RunAllOptions {
-  provider: ProviderChoice;
-  scenarios: ScenarioDefinition[];
-  /** Run this one seeded violation (overlay name) instead of the baseline, in every selected scenario that has it. */
-  overlay?: string;
-  /** Run the baseline and then every overlay of each scenario, proving each flips exactly what it names. */
-  overlays?: boolean;
-  artifactsDir: string;
-  keepCluster: boolean;
-  waiversFile?: string;
-  log: (line: string) => void;
-  reporter?: RunReporter;
-  /** Install a SIGINT/SIGTERM shutdown owner for this run (ignored when `shutdown` is given). */
-  /** Export the cluster's (redacted) logs into artifactsDir/logs even when every criterion passed (for a bundle). */
-  exportLogs?: boolean;
-  handleSignals?: boolean;
-  /** The shutdown owner (the CLI installs one before its first cluster call). */
-  shutdown?: Shutdown;
-  timeouts?: Partial<Timeouts>;
-  /** The user's facts (--fact, config file): they override the provider's (see resolveSettings). */
-  facts?: Record<string, string>;
-  factSources?: Record<string, FactSource>;
-  /** The user's per-criterion parameters (config file). */
-  criteriaParams?: CriterionParams;
-  /** Prefix of every scenario namespace name (--namespace-prefix), for clusters where the names are taken. */
-  namespacePrefix?: string;
-}
-
-/** What one overlay run proved (only with `overlays: true`); the report's OverlayProof. */
-export type OverlayProofResult = OverlayProof;
-
-export interface RunAllResult {
-  run: Run;
-  exitCode: ExitCode;
-  results: ScenarioResult[];
-  proofs: OverlayProofResult[];
-  /** Files of the report under artifactsDir. */
-  artifacts: ArtifactPaths;
-  report: Report;
-  /** Set when a signal stopped the run: the report is partial (undecided criteria INCONCLUSIVE). */
-  interrupted?: StopSignal;
-}
-
-/** A scenario run: which scenario, which overlay (none = baseline). */
-interface Step {
-  def: ScenarioDefinition;
-  overlay?: string;
-  flips?: string[];
-  /** The objects the step applies. */
-  refs: ResourceRef[];
-  /** An overlay's seeded violation (removed first by the cleanup). */
-  violations?: ViolationRefs;
-}
-
-const refOf = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): ResourceRef => ({
-  apiVersion: o.apiVersion,
-  kind: o.kind,
-  name: o.metadata.name,
-  ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
-});
-
-/**
- * Everything that can be checked without a cluster: criteria valid against the families, manifests
- * parse, overlays exist and compose. Bad input fails here, before any cluster is created.
- */
-export async function planRun(o: Pick<RunAllOptions, 'scenarios' | 'overlay' | 'overlays' | 'criteriaParams' | 'namespacePrefix'>): Promise<{
-  steps: Step[];
-  criteria: Map<string, Criterion[]>;
-  /** Kinds the steps apply (base manifests and composed overlays), one entry per apiVersion+kind. */
-  kinds: Array<{ apiVersion: string; kind: string }>;
-  /** Every object the steps apply (base manifests and composed overlays). */
-  objects: KubeObject[];
-}> {
-  if (o.scenarios.length === 0) {
-    throw new IsoproofError('ISOPROOF_NO_SCENARIO', 'no scenario selected; name one with --scenario NAME or use --all');
-  }
-  const steps: Step[] = [];
-  const criteria = new Map<string, Criterion[]>();
-  const kinds = new Map<string, { apiVersion: string; kind: string }>();
-  const all: KubeObject[] = [];
-  let scenarioName = '';
-  const note = (objects: KubeObject[], where = 'manifests') => {
-    // Never into a namespace of the cluster's own: the forced apply would adopt it and the scenario's
-    // prune or cleanup delete what lives there (e.g. the kind provider's Traefik).
-    const infra = infrastructureNamespaceObjects(objects);
-    if (infra.length) {
-      throw new IsoproofError(
-        'ISOPROOF_INFRASTRUCTURE_NAMESPACE',
-        `scenario ${scenarioName} (${where}) uses an infrastructure namespace: ${infra[0]}${infra.length > 1 ? ` (and ${infra.length - 1} more)` : ''}; rename its namespace`,
-      );
-    }
-    all.push(...(o.namespacePrefix ? renameNamespaces(objects, namespaceMap(objects, o.namespacePrefix)) : objects));
-    for (const x of objects) kinds.set(`${x.apiVersion} ${x.kind}`, { apiVersion: x.apiVersion, kind: x.kind });
-  };
-  for (const def of o.scenarios) {
-    scenarioName = def.name;
-    criteria.set(def.name, await loadScenarioCriteria(def, o.criteriaParams));
-    const base = await readScenarioManifests(def.dir);
-    assertObserveOnly(def, criteria.get(def.name) ?? [], base);
-    const names = overlayNames(def.dir);
-    if (o.overlay) {
-      if (!names.includes(o.overlay)) {
-        if (o.scenarios.length === 1) {
-          throw new IsoproofError(
-            'ISOPROOF_UNKNOWN_OVERLAY',
-            `scenario ${def.name} has no overlay '${o.overlay}' (known: ${names.join(', ') || 'none'}); see 'isoproof list'`,
-          );
-        }
-        continue;
-      }
-      const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', o.overlay));
-      note(objects, `overlay ${o.overlay}`);
-      steps.push({ def, overlay: o.overlay, flips: overlay.flips, refs: objects.map(refOf), violations: violationRefs(base, objects) });
-      continue;
-    }
-    note(base);
-    steps.push({ def, refs: base.map(refOf) });
-    if (o.overlays) {
-      for (const name of names) {
-        const { overlay, objects } = await composeOverlay(base, join(def.dir, 'overlays', name));
-        note(objects, `overlay ${name}`);
-        steps.push({ def, overlay: name, flips: overlay.flips, refs: objects.map(refOf), violations: violationRefs(base, objects) });
-      }
-    }
-  }
-  if (steps.length === 0) {
-    throw new IsoproofError('ISOPROOF_UNKNOWN_OVERLAY', `no selected scenario has an overlay '${o.overlay}'; see 'isoproof list'`);
-  }
-  return { steps, criteria, kinds: [...kinds.values()], objects: all };
-}
-
 /** Name and version of the tool as reports carry them (one definition: @isoproof/report's). */
 export const TOOL = DEFAULT_TOOL;
-
-/**
- * Outcomes of a scenario run that failed as a whole (apply, readiness...): every criterion is
- * undecided, INCONCLUSIVE, except that core's evaluation keeps the last word on waivers (an expired
- * waiver still makes it FAIL), as for a failed probe family.
- */
-export function failedRunOutcomes(criteria: Criterion[], message: string, waivers: Waiver[]): Outcome[] {
-  return criteria.map((c) => undecided(c, `scenario run failed: ${message}`, (x, checks) => evaluate(x, checks, { waivers })));
-}
-
-/** The exit code of a whole run: baseline verdicts, single-overlay verdicts, and overlay proofs. */
-export function runExitCode(results: ScenarioResult[], proofs: OverlayProofResult[], proofMode: boolean): ExitCode {
-  if (!proofMode) return exitCodeFor(results.flatMap((r) => r.outcomes));
-  const baseline = results.filter((r) => !r.overlay).flatMap((r) => r.outcomes);
-  const codes: ExitCode[] = [exitCodeFor(baseline)];
-  for (const r of results.filter((x) => x.overlay)) {
-    if (r.outcomes.some((x) => x.verdict === 'INCONCLUSIVE')) codes.push(EXIT_ERROR);
-  }
-  if (proofs.some((p) => !p.ok)) codes.push(1);
-  return codes.includes(1) ? 1 : codes.includes(EXIT_ERROR) ? EXIT_ERROR : 0;
-}
-
 
 /** "cleanup" or "tenant-isolation/egress-open: readiness": where a run was when a signal stopped it. */
 type Stage = string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Criterion } from '@isoproof/core';
-import { failedRunOutcomes } from '../src/run-all';
+import { failedRunOutcomes } from '../src/families';
 
 const crit = (id: string): Criterion => ({
   id,

@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Check, Criterion, ProbeFamily, ScenarioDefinition } from '@isoproof/core';
 import { loadScenarios, overlayNames, selectScenarios } from '../src/load';
 import { buildReport } from '@isoproof/report';
-import { planRun, runExitCode } from '../src/run-all';
+import { runExitCode } from '../src/exit-code';
+import { planRun } from '../src/plan';
 import type { ScenarioResult } from '../src/scenario';
 
 const network: ProbeFamily = {
