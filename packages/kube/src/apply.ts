@@ -1,3 +1,4 @@
+import pWaitFor from 'p-wait-for';
 import { ApiException } from '@kubernetes/client-node';
 import type { KubernetesObjectApi } from '@kubernetes/client-node';
 import { BoundedObjectApi, boundedObjectApi } from './bounded-api';
@@ -255,9 +256,9 @@ export async function deleteObjects(kube: KubeHandle, refs: LiveRef[], opts: { w
     }
   }
   if (!opts.waitMs) return;
-  const deadline = Date.now() + opts.waitMs;
+  const waitMs = opts.waitMs;
   let left = ordered.filter((r) => !replaced.has(r));
-  while (left.length > 0) {
+  const allGone = async (): Promise<boolean> => {
     const still: LiveRef[] = [];
     for (const r of left) {
       try {
@@ -271,14 +272,14 @@ export async function deleteObjects(kube: KubeHandle, refs: LiveRef[], opts: { w
       }
     }
     left = still;
-    if (left.length === 0) return;
-    if (Date.now() >= deadline) {
-      throw new WaitTimeoutError(
-        `still present after ${Math.round(opts.waitMs / 1000)}s: ${left.slice(0, 5).map(refString).join(', ')}${left.length > 5 ? ` (+${left.length - 5})` : ''}`,
-      );
-    }
-    await sleep(1000);
-  }
+    return left.length === 0;
+  };
+  const stillPresent = (): never => {
+    throw new WaitTimeoutError(
+      `still present after ${Math.round(waitMs / 1000)}s: ${left.slice(0, 5).map(refString).join(', ')}${left.length > 5 ? ` (+${left.length - 5})` : ''}`,
+    );
+  };
+  if (left.length > 0) await pWaitFor(allGone, { interval: 1000, timeout: { milliseconds: waitMs, fallback: stillPresent } });
 }
 
 /**

@@ -1,3 +1,4 @@
+import pWaitFor from 'p-wait-for';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResourceRef } from '@isoproof/core';
 import { KubeApiError, WaitTimeoutError } from './errors';
@@ -99,19 +100,6 @@ export function notReadyReason(kind: string, obj: ReadinessView, endpointSlices?
   }
 }
 
-/** Sleeps `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((r) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      r();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 export interface WaitOptions {
   /** Overall budget (default 180 s). */
   timeoutMs?: number;
@@ -130,7 +118,6 @@ export interface WaitOptions {
  */
 export async function waitForReady(kube: KubeHandle, refs: ResourceRef[], opts: WaitOptions = {}): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 180_000;
-  const deadline = Date.now() + timeoutMs;
   const requestTimeoutMs = Math.min(opts.requestTimeoutMs ?? 30_000, timeoutMs);
   const api = boundedObjectApi(kube, { requestTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   const stopped = () => {
@@ -139,7 +126,7 @@ export async function waitForReady(kube: KubeHandle, refs: ResourceRef[], opts: 
   };
   let pending = refs.slice();
   let reasons = new Map<ResourceRef, string>();
-  for (;;) {
+  const allReady = async (): Promise<boolean> => {
     const next: ResourceRef[] = [];
     reasons = new Map();
     for (const r of pending) {
@@ -174,12 +161,13 @@ export async function waitForReady(kube: KubeHandle, refs: ResourceRef[], opts: 
       }
     }
     pending = next;
-    if (pending.length === 0) return;
-    if (Date.now() >= deadline) {
-      const list = pending.slice(0, 6).map((r) => `${refString(r)} (${reasons.get(r)})`).join(', ');
-      throw new WaitTimeoutError(`not ready after ${Math.round(timeoutMs / 1000)}s: ${list}${pending.length > 6 ? ` (+${pending.length - 6} more)` : ''}`);
-    }
-    await sleep(500, opts.signal);
-    if (opts.signal?.aborted) throw stopped();
-  }
+    return pending.length === 0;
+  };
+  const notReady = (): never => {
+    const list = pending.slice(0, 6).map((r) => `${refString(r)} (${reasons.get(r)})`).join(', ');
+    throw new WaitTimeoutError(`not ready after ${Math.round(timeoutMs / 1000)}s: ${list}${pending.length > 6 ? ` (+${pending.length - 6} more)` : ''}`);
+  };
+  await pWaitFor(allReady, { interval: 500, timeout: { milliseconds: timeoutMs, fallback: notReady }, ...(opts.signal ? { signal: opts.signal } : {}) }).catch((e: unknown) => {
+    throw opts.signal?.aborted && e === opts.signal.reason ? stopped() : e;
+  });
 }

@@ -1,3 +1,4 @@
+import pWaitFor from 'p-wait-for';
 import { connect } from 'node:net';
 import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
 
@@ -92,17 +93,20 @@ export class ContainerPortWait implements WaitStrategy {
   async waitUntilReady(container: { inspect(): Promise<unknown> }): Promise<void> {
     const deadline = Date.now() + this.timeoutMs;
     let last = 'no attempt';
-    while (Date.now() < deadline) {
+    const answers = async (): Promise<boolean> => {
       const ip = containerIpOn((await container.inspect()) as Parameters<typeof containerIpOn>[0], this.network);
       if (!ip) last = `no IP on network ${this.network} yet`;
       else {
         const err = await tcpConnect(ip, this.port, Math.min(2_000, Math.max(100, deadline - Date.now())));
-        if (!err) return;
+        if (!err) return true;
         last = `${ip}:${this.port}: ${err}`;
       }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`listener port not reachable after ${this.timeoutMs}ms (${last})`);
+      return false;
+    };
+    const unreachable = (): never => {
+      throw new Error(`listener port not reachable after ${this.timeoutMs}ms (${last})`);
+    };
+    await pWaitFor(answers, { interval: 250, timeout: { milliseconds: this.timeoutMs, fallback: unreachable } });
   }
 }
 
