@@ -9,7 +9,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { INFRASTRUCTURE_NAMESPACES, infrastructureNamespaceObjects } from '../src/index';
+import { infrastructureNamespaceObjects } from '../src/index';
+import { INFRASTRUCTURE_NAMESPACES } from '../src/infrastructure';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 

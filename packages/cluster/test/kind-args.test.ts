@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decideProvider,
-  defaultKubeconfigDir,
-  kindCreateArgs,
-  kindDeleteArgs,
-  kindEnv,
-  kindExportKubeconfigArgs,
-  kindExportLogsArgs,
-  kindLoadArchiveArgs,
-  parseClusterList,
-  renderKindConfig,
-  validateClusterName,
-} from '../src/index';
+import { decideProvider } from '../src/select';
+import { defaultKubeconfigDir, kindCreateArgs, kindDeleteArgs, kindEnv, kindExportKubeconfigArgs, kindExportLogsArgs, kindLoadArchiveArgs, parseClusterList, renderKindConfig, validateClusterName } from '../src/kind/args';
 
 describe('kind command construction', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { archiveTags, dockerSaveArgs, linuxPlatform, normalizeImageRef, projectImages, pullable, readProjectImages } from '../src/index';
+import { archiveTags, dockerSaveArgs, linuxPlatform, normalizeImageRef, projectImages, pullable, readProjectImages } from '../src/kind/images';
 import { apiAtLeast, nodeHasImageArgs, VERSIONS_ENV } from '../src/kind/images';
 
 describe('the project images', () => {

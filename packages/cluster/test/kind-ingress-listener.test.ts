@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_KIND_CONFIG, kindFacts, renderKindConfig } from '../src/index';
+import { DEFAULT_KIND_CONFIG } from '../src/kind/provider';
+import { kindFacts, renderKindConfig } from '../src/kind/args';
 import { autoHostPortCount, kindIngressFacts, kindIngressFactsFromPorts, kindIngressNodeContainer, kindNodeContainers } from '../src/kind/args';
 import {
   containerIpOn,

@@ -3,20 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_KIND_CONFIG,
-  KIND_TRAEFIK_MANIFEST,
-  kindConfigMountsTraefik,
-  kindLoadDockerImageArgs,
-  kindTraefikFacts,
-  kindTraefikObjects,
-  LOCAL_INGRESS_DIR,
-  prepareTraefikDir,
-  renderInClusterTraefikConfig,
-  renderKindConfig,
-  traefikImage,
-  TRAEFIK_POD_PORTS,
-} from '../src/index';
+import { DEFAULT_KIND_CONFIG } from '../src/kind/provider';
+import { KIND_TRAEFIK_MANIFEST, kindTraefikFacts, kindTraefikObjects, LOCAL_INGRESS_DIR, prepareTraefikDir, renderInClusterTraefikConfig, traefikImage, TRAEFIK_POD_PORTS } from '../src/kind/ingress';
+import { kindConfigMountsTraefik, kindLoadDockerImageArgs, renderKindConfig } from '../src/kind/args';
 import { kindIngressFacts } from '../src/kind/args';
 
 const read = (f: string) => readFile(f, 'utf8');

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KIND_ENV, resolveKindSettings } from '../src/index';
+import { KIND_ENV, resolveKindSettings } from '../src/select';
 
 const dir = mkdtempSync(join(tmpdir(), 'isoproof-kind-settings-'));
 const config = join(dir, 'kind.yaml');

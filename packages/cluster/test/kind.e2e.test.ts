@@ -11,7 +11,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { KindProvider, readProjectImages } from '../src/index';
+import { KindProvider } from '../src/index';
+import { readProjectImages } from '../src/kind/images';
 import { EXTERNAL_LISTENER_IMAGE, tcpConnect } from '../src/kind/external-listener';
 
 function run(cmd: string, args: string[]): string | undefined {
