@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findScenarioDirs, loadScenarioDir, loadScenarios, planRun, validateScenarioDir, withScenarioDirs } from '../src/index';
+import { findScenarioDirs, loadScenarios, planRun, validateScenarioDir, withScenarioDirs } from '../src/index';
+import { loadScenarioDir } from '../src/data-scenario';
 
 const EXAMPLE = fileURLToPath(new URL('../../../docs/examples/team-isolation', import.meta.url));
 

@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { composeOverlay, readManifests } from '@isoproof/kube';
 import type { KubeObject } from '@isoproof/kube';
 import { predictOutcomes, snapshotFromManifests } from '@isoproof/probe-network';
-import { checkNamespacePrefix, loadScenarioDir, namespaceMap, overlayNames, renameNamespaces } from '../src/index';
+import { checkNamespacePrefix } from '../src/index';
+import { loadScenarioDir } from '../src/data-scenario';
+import { namespaceMap, renameNamespaces } from '../src/namespace-prefix';
+import { overlayNames } from '../src/load';
 import { loadScenarioCriteria } from '../src/scenario';
 
 const SCENARIOS = fileURLToPath(new URL('../../../scenarios', import.meta.url));

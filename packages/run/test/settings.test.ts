@@ -3,18 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Criterion, ProbeFamily } from '@isoproof/core';
-import {
-  ConfigError,
-  checkCriterionIds,
-  describeFacts,
-  durationMs,
-  mergeFacts,
-  parseConfig,
-  parseFactFlags,
-  parseFactsJson,
-  resolveSettings,
-  withCriterionParams,
-} from '../src/index';
+import { checkCriterionIds, resolveSettings } from '../src/index';
+import { ConfigError, durationMs, parseConfig } from '../src/config-file';
+import { describeFacts, mergeFacts, parseFactFlags, parseFactsJson, withCriterionParams } from '../src/settings';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'isoproof-settings-'));
 
