@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedactor } from '@isoproof/core';
 import { readReport, writeArtifacts } from '@isoproof/report';
-import { BundleError, BundleVersionError, createBundle, recordInvocation, sha256, verifyBundle } from '../src/index';
+import { BundleError, BundleVersionError, createBundle, recordInvocation, verifyBundle } from '../src/index';
+import { sha256 } from '../src/create';
 
 /**
  * Bundles of a real report file (the report package's golden report.json, as `isoproof run` writes
