@@ -1,5 +1,5 @@
 export type { KubeHandle } from './kubeconfig';
-export { loadKube, describeTarget } from './kubeconfig';
+export { loadKube } from './kubeconfig';
 export { checkReachable } from './reachable';
 export type { KubeObject } from './manifests';
 export {
@@ -14,32 +14,15 @@ export {
   refString,
   OVERLAY_FILE,
 } from './manifests';
-export { sortForApply, sortForDelete, kindRank, SWEEP_KINDS } from './order';
-export { SCENARIO_LABEL, withRunLabels } from './labels';
+export { SCENARIO_LABEL } from './labels';
 export type { ApplyOptions } from './apply';
-export { applyObjects, pruneObjects, deleteObjects, listLabelledObjects, sweep, apiErrorLine, apiStatus, DEFAULT_FIELD_MANAGER } from './apply';
-export type { ReadinessView, EndpointSliceView, WaitOptions } from './wait';
-export type { BoundedApiOptions } from './bounded-api';
-export { BoundedObjectApi, boundedObjectApi, DEFAULT_REQUEST_TIMEOUT_MS } from './bounded-api';
-export { waitForReady, notReadyReason } from './wait';
+export { applyObjects, pruneObjects, deleteObjects, listLabelledObjects, sweep } from './apply';
+export type { WaitOptions } from './wait';
+export { waitForReady } from './wait';
 export type { ExecOptions, ExecResult } from './exec';
-export { execInPod, findPods, exitCodeFromStatus } from './exec';
-export {
-  clientForServiceAccount,
-  clientImpersonating,
-  impersonationHeaders,
-  ImpersonatingKubeConfig,
-  removeTempKubeconfigs,
-} from './identity';
-export type { LiveState, LiveRef, OwnershipReport } from './ownership';
-export {
-  ForeignObjectsError,
-  foreignObjectsMessage,
-  createdByIsoproof,
-  readLiveState,
-  classifyExisting,
-  assertNoForeignObjects,
-} from './ownership';
+export { execInPod, findPods } from './exec';
+export { clientForServiceAccount, clientImpersonating, removeTempKubeconfigs } from './identity';
+export { ForeignObjectsError, assertNoForeignObjects } from './ownership';
 export type { RawRequest, RawResponse } from './raw';
 export { rawRequest } from './raw';
 export {

@@ -2,7 +2,9 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyOverlay, composeOverlay, listOverlays, parseManifests, readManifests, sortForApply, withRunLabels } from '../src/index';
+import { applyOverlay, composeOverlay, listOverlays, parseManifests, readManifests } from '../src/index';
+import { sortForApply } from '../src/order';
+import { withRunLabels } from '../src/labels';
 import type { KubeObject } from '../src/index';
 
 async function tree(files: Record<string, string>): Promise<string> {

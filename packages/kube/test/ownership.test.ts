@@ -1,17 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RUN_LABEL } from '@isoproof/core';
-import {
-  ForeignObjectsError,
-  applyObjects,
-  assertNoForeignObjects,
-  classifyExisting,
-  createdByIsoproof,
-  deleteObjects,
-  foreignObjectsMessage,
-  loadKube,
-  pruneObjects,
-  sweep,
-} from '../src/index';
+import { ForeignObjectsError, applyObjects, assertNoForeignObjects, deleteObjects, loadKube, pruneObjects, sweep } from '../src/index';
+import { classifyExisting, createdByIsoproof, foreignObjectsMessage } from '../src/ownership';
 import type { KubeObject } from '../src/index';
 import { type FakeApi, startFakeApi } from './fixtures/fake-api';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeFromStatus, notReadyReason } from '../src/index';
+import { exitCodeFromStatus } from '../src/exec';
+import { notReadyReason } from '../src/wait';
 
 describe('exitCodeFromStatus', () => {
   it.each([
