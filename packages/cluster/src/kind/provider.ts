@@ -2,13 +2,11 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { copyRedacted, newRun } from '@isoproof/core';
 import { ProviderUnavailableError } from '../errors';
 import type { ClusterHandle, ClusterProvider, CreateOptions } from '../types';
 import { CLUSTER_PREFIX } from '../types';
 import {
-  defaultKubeconfigDir,
   kindCreateArgs,
   kindDeleteArgs,
   kindExportKubeconfigArgs,
@@ -28,19 +26,17 @@ import {
   validateClusterName,
 } from './args';
 import { makeAuditLogReadable, prepareAuditLog } from './audit-log';
+import { KindSettingsBuilder } from './provider-settings';
 import { freePorts } from './free-ports';
 import { kindClusterHandle } from './handle';
 import { NodeImageLoader, readProjectImages } from './images';
 import { prepareTraefikDir } from './ingress';
 import { installKindIngress, reusedIngressFacts } from './ingress-install';
 import { runKind } from './kind-cli';
-import { EXTERNAL_LISTENER_IMAGE, ExternalListener, KIND_DOCKER_NETWORK, sweepExternalListeners } from './external-listener';
+import { ExternalListener, KIND_DOCKER_NETWORK, sweepExternalListeners } from './external-listener';
 import type { StartedExternalListener } from './external-listener';
 
-/** clusters/kind/isoproof.yaml of this repository. */
-export const DEFAULT_KIND_CONFIG = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../clusters/kind/isoproof.yaml');
-
-export const DEFAULT_KIND_CLUSTER = 'isoproof-kind';
+export { DEFAULT_KIND_CLUSTER, DEFAULT_KIND_CONFIG } from './provider-settings';
 
 /** The rendered kind config of a cluster (`<cluster dir>/kind-config.json`), read again on reuse. */
 const RENDERED_CONFIG = 'kind-config.json';
@@ -54,92 +50,9 @@ const RENDERED_CONFIG = 'kind-config.json';
  *
  *   await using cluster = await new KindProvider().withName('isoproof-x').create();
  */
-export class KindProvider implements ClusterProvider {
+export class KindProvider extends KindSettingsBuilder implements ClusterProvider {
   readonly name = 'kind' as const;
-  private clusterName = DEFAULT_KIND_CLUSTER;
-  private configPath: string | undefined = existsSync(DEFAULT_KIND_CONFIG) ? DEFAULT_KIND_CONFIG : undefined;
-  private nodeImage: string | undefined;
-  private kubeconfigDir = defaultKubeconfigDir();
-  private kindBinary = 'kind';
-  private dockerBinary = 'docker';
-  private wait = '120s';
-  private log: (line: string) => void = () => {};
-  private listenerImage: string | null = EXTERNAL_LISTENER_IMAGE;
-  private ingress = true;
-  private ingressTimeoutMs = 180_000;
-  private traefikImageOverride: string | undefined;
-  private archivesDir: string | undefined;
-  /** undefined: the tags of clusters/local/versions.env. */
-  private images: string[] | undefined;
   private readonly runId = newRun().id;
-
-  withName(name: string): this {
-    this.clusterName = validateClusterName(name);
-    return this;
-  }
-  /** A kind config file; `null` for kind's defaults. */
-  withConfig(file: string | null): this {
-    this.configPath = file ? resolve(file) : undefined;
-    return this;
-  }
-  /** The node image (`kind create cluster --image`); kind's default when unset. */
-  withNodeImage(image: string | undefined): this {
-    this.nodeImage = image || undefined;
-    return this;
-  }
-  withKubeconfigDir(dir: string): this {
-    this.kubeconfigDir = resolve(dir);
-    return this;
-  }
-  withKindBinary(path: string): this {
-    this.kindBinary = path;
-    return this;
-  }
-  withDockerBinary(path: string): this {
-    this.dockerBinary = path;
-    return this;
-  }
-  withWait(wait: string): this {
-    this.wait = wait;
-    return this;
-  }
-  withLog(log: (line: string) => void): this {
-    this.log = log;
-    return this;
-  }
-  /**
-   * The image of the external listener (an agnhost netexec container on the kind Docker network whose
-   * address becomes `facts.externalTarget`); `null` for no listener.
-   */
-  withExternalListener(image: string | null): this {
-    this.listenerImage = image;
-    return this;
-  }
-
-  /**
-   * Install the ingress controller after create (default on): Traefik from clusters/kind/ingress-traefik.yaml,
-   * when the kind config mounts its directory into the ingress-ready node. `timeoutMs` bounds the rollout wait.
-   */
-  withIngress(enabled: boolean, timeoutMs = this.ingressTimeoutMs): this {
-    this.ingress = enabled;
-    this.ingressTimeoutMs = timeoutMs;
-    return this;
-  }
-  /** Run this Traefik image instead of the manifest's (e.g. one the node image already holds). */
-  withTraefikImage(image: string | undefined): this {
-    this.traefikImageOverride = image || undefined;
-    return this;
-  }
-  /** Directory of `docker save` archives of the project's images (ISOPROOF_IMAGE_ARCHIVES). */
-  withImageArchives(dir: string | undefined): this {
-    this.archivesDir = dir ? resolve(dir) : undefined;
-    return this;
-  }
-  /** Images every node must hold (default: AGNHOST_TAG and PAUSE_TAG of clusters/local/versions.env). */
-  withImages(images: string[]): this {
-    this.images = [...images];
-    return this;
-  }
 
   kubeconfigPathFor(name: string): string {
     return kubeconfigFile(this.kubeconfigDir, name);
