@@ -17,8 +17,8 @@ import {
   ExternalListener,
   KIND_DOCKER_NETWORK,
   sweepExternalListeners,
-  tcpConnect,
 } from '../src/kind/external-listener';
+import { tcpConnect } from '../src/kind/port-wait';
 
 function docker(args: string[]): string | undefined {
   try {

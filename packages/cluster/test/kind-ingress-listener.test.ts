@@ -4,12 +4,12 @@ import { DEFAULT_KIND_CONFIG } from '../src/kind/provider';
 import { kindFacts, renderKindConfig } from '../src/kind/args';
 import { autoHostPortCount, kindIngressFacts, kindIngressFactsFromPorts, kindIngressNodeContainer, kindNodeContainers } from '../src/kind/args';
 import {
-  containerIpOn,
   externalListenerCommand,
   externalListenerLabels,
   externalTargetFact,
   listenersToSweep,
 } from '../src/kind/external-listener';
+import { containerIpOn } from '../src/kind/port-wait';
 import type { ContainerSummary } from '../src/kind/external-listener';
 
 const cfg = (nodes: string) => `kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n${nodes}`;

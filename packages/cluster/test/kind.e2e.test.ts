@@ -13,7 +13,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KindProvider } from '../src/index';
 import { readProjectImages } from '../src/kind/images';
-import { EXTERNAL_LISTENER_IMAGE, tcpConnect } from '../src/kind/external-listener';
+import { EXTERNAL_LISTENER_IMAGE } from '../src/kind/external-listener';
+import { tcpConnect } from '../src/kind/port-wait';
 
 function run(cmd: string, args: string[]): string | undefined {
   try {
