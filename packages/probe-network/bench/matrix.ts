@@ -33,7 +33,7 @@ import { homedir, loadavg } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ResourceRef } from '@isoproof/core';
-import { MANAGED_LABEL, newRun, RUN_LABEL } from '@isoproof/core';
+import { images, MANAGED_LABEL, newRun, RUN_LABEL } from '@isoproof/core';
 import type { KubeObject } from '@isoproof/kube';
 import { SCENARIO_LABEL, applyObjects, checkReachable, deleteObjects, loadKube, rawRequest, waitForReady } from '@isoproof/kube';
 import type { CellResult, CellResultKind } from '../src/classify';
@@ -46,7 +46,7 @@ import { loadSnapshot } from '../src/snapshot';
 import { percentile, simulatedExpectation, waitStable } from '../src/stable';
 import type { NetworkPolicy, SimPod, Snapshot } from '../src/types';
 
-const IMAGE = 'isoproof.local/agnhost:2.56-isoproof1';
+const IMAGE = images.probe;
 const BASE_PORT = 8080;
 const SLOT_LABEL = 'isoproof.dev/bench-slot';
 const CYCLONUS_VERSION = 'v0.5.6';
