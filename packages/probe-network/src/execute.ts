@@ -3,9 +3,9 @@ import type { KubeHandle } from '@isoproof/kube';
 import { execInPod } from '@isoproof/kube';
 import type { CellResult, CellResultKind } from './classify';
 import { CELL_RESULT_KINDS } from './classify';
-import type { PlanCell } from './plan';
+import type { PlanCell } from './controls';
 import type { NodeAgent } from './node-agents';
-import { batchBySource } from './plan';
+import { batchBySource } from './controls';
 
 export type ExecMode = 'agent' | 'perProbeExec';
 

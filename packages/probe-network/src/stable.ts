@@ -1,6 +1,6 @@
 import type { CellResult } from './classify';
 import { agrees } from './classify';
-import type { PlanCell, ProbePlan } from './plan';
+import type { PlanCell, ProbePlan } from './controls';
 
 export interface StableOptions {
   /** Re-probes the given cells (only the wrong ones are passed). */

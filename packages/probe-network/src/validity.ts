@@ -1,6 +1,6 @@
 import type { CellResult } from './classify';
 import { agrees } from './classify';
-import type { PlanCell } from './plan';
+import type { PlanCell } from './controls';
 import { simulatedExpectation } from './stable';
 
 /**
