@@ -40,7 +40,7 @@ import type { CellResult, CellResultKind } from '../src/classify';
 import { agrees } from '../src/classify';
 import { executeCells } from '../src/execute';
 import { matrixGates } from '../src/validity';
-import type { PlanCell, ProbePlan } from '../src/controls';
+import type { PlanCell, ProbePlan } from '../src/plan';
 import { simulateCell, withNameLabel } from '../src/simulator';
 import { loadSnapshot } from '../src/snapshot';
 import { percentile, simulatedExpectation, waitStable } from '../src/stable';

@@ -1,5 +1,5 @@
 import type { Check, Observation, ObservationOutcome } from '@isoproof/core';
-import type { PlanCell, PlanCheck, PlanControl, ProbePlan } from './controls';
+import type { PlanCell, PlanCheck, PlanControl, ProbePlan } from './plan';
 import { decidingPolicies } from './simulator';
 
 export type CellResultKind = 'connected' | 'refused' | 'timeout' | 'dns-error' | 'unreachable' | 'infra-error';

@@ -3,9 +3,9 @@ import type { KubeHandle } from '@isoproof/kube';
 import { execInPod } from '@isoproof/kube';
 import type { CellResult, CellResultKind } from './classify';
 import { CELL_RESULT_KINDS } from './classify';
-import type { PlanCell } from './controls';
+import type { PlanCell } from './plan';
 import type { NodeAgent } from './node-agents';
-import { batchBySource } from './controls';
+import { batchBySource } from './plan';
 
 export type ExecMode = 'agent' | 'perProbeExec';
 

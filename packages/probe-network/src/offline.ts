@@ -2,8 +2,8 @@ import type { Criterion, Outcome } from '@isoproof/core';
 import { evaluate } from '@isoproof/core';
 import type { CellResult } from './classify';
 import { assessEnforcement, buildChecks } from './classify';
-import type { CompileOptions, ProbePlan } from './controls';
-import { compilePlan } from './controls';
+import type { CompileOptions, ProbePlan } from './plan';
+import { compilePlan } from './compile';
 import type { NetworkPolicy, Protocol, SimNamespace, SimPod, SimService, Snapshot } from './types';
 
 /** The subset of a Kubernetes object the offline snapshot reads. */

@@ -1,7 +1,7 @@
 import type { ReportSection } from '@isoproof/core';
 import type { CellResult, Enforcement } from './classify';
 import { agrees } from './classify';
-import type { ProbePlan } from './controls';
+import type { ProbePlan } from './plan';
 import { decidingPolicies } from './simulator';
 import { percentile } from './stable';
 

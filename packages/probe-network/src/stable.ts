@@ -1,6 +1,6 @@
 import type { CellResult } from './classify';
 import { agrees } from './classify';
-import type { PlanCell, ProbePlan } from './controls';
+import type { PlanCell, ProbePlan } from './plan';
 
 export interface StableOptions {
   /** Re-probes the given cells (only the wrong ones are passed). */

@@ -6,7 +6,7 @@ import type { ScenarioDefinition } from '@isoproof/core';
 import { loadCriteria } from '@isoproof/core';
 import { composeOverlay, listOverlays, readManifests } from '@isoproof/kube';
 import { predictOutcomes, snapshotFromManifests } from './offline';
-import { compileOptionsFromFacts } from './controls';
+import { compileOptionsFromFacts } from './plan';
 
 /**
  * Offline proof of a network scenario: the NetworkPolicy simulator stands in for the cluster. The

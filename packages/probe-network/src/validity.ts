@@ -1,6 +1,6 @@
 import type { CellResult } from './classify';
 import { agrees } from './classify';
-import type { PlanCell } from './controls';
+import type { PlanCell } from './plan';
 import { simulatedExpectation } from './stable';
 
 /**

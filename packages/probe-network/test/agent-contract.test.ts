@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentPlan, parseAgentOutput } from '../src/execute';
-import type { PlanCell } from '../src/controls';
+import type { PlanCell } from '../src/plan';
 
 // The TypeScript <-> Go contract: agentPlan() is what the agent reads, parseAgentOutput() what it
 // prints. Builds the real agent and runs it against real loopback listeners.

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellResultKind } from '../src/classify';
 import { hostConnect } from '../src/execute';
-import type { PlanCell } from '../src/controls';
+import type { PlanCell } from '../src/plan';
 
 // Issue 13: every connect ends by its deadline and each ending has its own class: a closed port is
 // refused, never a timeout (dropped SYNs, which Node cannot stage on loopback, are the Go agent's

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CellResult, CellResultKind } from '../src/classify';
-import type { PlanCell } from '../src/controls';
+import type { PlanCell } from '../src/plan';
 import { matrixGates } from '../src/validity';
 
 // Issue 13: the benchmark printed "1293 cells/s" for a run where 2,872 of 3,600 cells timed out with
