@@ -6,7 +6,7 @@ import { NO_SOURCE_CONNECTION, assessEnforcement, buildChecks } from '../src/cla
 import type { ProbePlan } from '../src/plan';
 import { compilePlan } from '../src/compile';
 import { batchBySource, compileOptionsFromFacts } from '../src/plan';
-import { nodeFallback } from '../src/execute';
+import { nodeFallback } from '../src/host-connect';
 import { nodeAgentObjects } from '../src/node-agents';
 import { simulatedResults } from '../src/offline';
 import { A_CLIENT, A_SERVER, B_CLIENT, B_SERVER, criterion, pod, tenantSnapshot } from './fixtures';
