@@ -24,25 +24,29 @@ func freePort(t *testing.T) int {
 	return port
 }
 
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := c.LocalAddr().(*net.UDPAddr).Port
-	_ = c.Close()
-	return port
-}
-
-// udpServer answers "echo X" with X (the agnhost netexec UDP protocol) unless silent.
-func udpServer(t *testing.T, silent bool) int {
+// listenUDP opens a loopback UDP socket on a free port, closed when the test ends.
+func listenUDP(t *testing.T) net.PacketConn {
 	t.Helper()
 	c, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// freeUDPPort returns a loopback UDP port nobody listens on.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c := listenUDP(t)
+	_ = c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// udpServer answers "echo X" with X (the agnhost netexec UDP protocol) unless silent.
+func udpServer(t *testing.T, silent bool) int {
+	t.Helper()
+	c := listenUDP(t)
 	go func() {
 		buf := make([]byte, 512)
 		for {
