@@ -1,3 +1,5 @@
+// What the source scanners (scan-*.ts) share: the object shape, scan options, JSON walking and the
+// scan of one keyed value.
 import type { ResourceRef } from '@isoproof/core';
 import { defaultRedactor } from '@isoproof/core';
 import type { Redactor } from '@isoproof/core';
@@ -36,6 +38,7 @@ export function ruleOpts(opts: ScanOptions): { rules?: readonly string[]; dismis
   return o;
 }
 
+/** The object's kind, name, namespace and apiVersion as a report resource. */
 export function refOf(obj: K8sObject, kindFallback = 'Object'): ResourceRef {
   const ref: ResourceRef = { kind: obj.kind ?? kindFallback, name: obj.metadata?.name ?? '' };
   if (obj.metadata?.namespace) ref.namespace = obj.metadata.namespace;
@@ -43,6 +46,7 @@ export function refOf(obj: K8sObject, kindFallback = 'Object'): ResourceRef {
   return ref;
 }
 
+/** A plain JSON object (not null, not an array). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -64,6 +68,7 @@ export function walkStrings(
   }
 }
 
+/** The last object key of a JSON path (array indexes skipped); '' when none. */
 export function lastKey(path: Array<string | number>): string {
   for (let i = path.length - 1; i >= 0; i--) {
     const p = path[i];
@@ -83,6 +88,7 @@ export function scanLeaf(
   return toFound(hits, { ...at, multiline: value.includes('\n') }, opts.redactor ?? defaultRedactor);
 }
 
+/** Base64 text decoded as UTF-8; undefined when it is not base64. */
 export function decodeB64Text(v: string): string | undefined {
   const s = v.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return undefined;
