@@ -41,11 +41,6 @@ function table(columns: string[], rows: string[][]): string {
   return [head, sep, ...body].join('\n');
 }
 
-function verdictText(o: Pick<Outcome, 'verdict' | 'waiver'>): string {
-  if (o.verdict === 'PASS' && o.waiver?.state === 'active') return `${WAIVED_ICON} PASS (waived)`;
-  return `${VERDICT_ICON[o.verdict]} ${o.verdict}`;
-}
-
 function checkVerdict(c: CheckResult): string {
   return c.waived ? `${WAIVED_ICON} PASS (waived)` : `${VERDICT_ICON[c.verdict]} ${c.verdict}`;
 }
