@@ -7,7 +7,7 @@ import { scanConfigMap } from '../src/scan-configmap';
 import { scanEnvLiterals } from '../src/scan-env';
 import { encodeHelmRelease, scanHelmRelease } from '../src/scan-helm';
 import { scanLog } from '../src/scan-log';
-import { ALNUM, B64, B64URL, DIGITS, LOWER, UPPER, fake, fakeJwt, fakePrivateKey, fakeServiceAccountJwt, mixed, rand } from './fakes';
+import { ALNUM, DIGITS, LOWER, UPPER, fake, fakeJwt, fakePrivateKey, fakeServiceAccountJwt, mixed, rand } from './fakes';
 
 // Property: every generated secret of every family, planted in every source, is found with its
 // family and the family's severity. Thousands of cases per run, values random each run.
