@@ -1,7 +1,7 @@
 import type { Criterion, Outcome, ProbeContext } from '@isoproof/core';
 import { evaluate } from '@isoproof/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TlsCheckKind } from '../src/checks';
+import type { TlsCheckKind } from '../src/spec';
 import { handshake } from '../src/handshake';
 import { createTlsProbe, type TlsProbeOptions } from '../src/probe';
 import type { TlsTarget } from '../src/targets';

@@ -1,7 +1,8 @@
 import type { Criterion } from '@isoproof/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disallowedSuites, MOZILLA_INTERMEDIATE_TLS12 } from '../src/ciphers';
-import { hostMatches, parseHstsMaxAge, parseSpec, selectTargets, specProblems } from '../src/checks';
+import { parseHstsMaxAge } from '../src/checks';
+import { hostMatches, parseSpec, selectTargets, specProblems } from '../src/spec';
 import { parseAddress } from '../src/handshake';
 import { createLimiter } from '../src/inspect';
 import { ingressTargets, mergeTargets, serviceTargets, type EnumerationNote } from '../src/targets';
