@@ -3,7 +3,7 @@ import type { Check, Criterion, ProbeContext, ProbeFamily, ReportSection } from 
 import { loadKube } from '@isoproof/kube';
 import { observe } from './checks';
 import { aspectOf, parseSpec, selectTargets, specProblems, type TlsSpec } from './spec';
-import { type Address, formatAddress, parseAddress } from './handshake';
+import { type Address, formatAddress, parseAddress } from './address';
 import { type Aspect, type ClientCertificate, createLimiter, type HostInspection, inspectHost } from './inspect';
 import { hostTable } from './report';
 import { ENDPOINTS_FACT, endpointTargets, parseEndpoints, readCaFile } from './endpoints';

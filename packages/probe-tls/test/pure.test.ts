@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disallowedSuites, MOZILLA_INTERMEDIATE_TLS12 } from '../src/ciphers';
 import { parseHstsMaxAge } from '../src/checks';
 import { hostMatches, parseSpec, selectTargets, specProblems } from '../src/spec';
-import { parseAddress } from '../src/handshake';
+import { parseAddress } from '../src/address';
 import { createLimiter } from '../src/inspect';
 import { ingressTargets, mergeTargets, serviceTargets, type EnumerationNote } from '../src/targets';
 import { TestCa } from '../src/test-ca';

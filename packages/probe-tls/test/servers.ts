@@ -3,7 +3,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type { SecureVersion } from 'node:tls';
 import { createSecureContext } from 'node:tls';
-import type { Address } from '../src/handshake';
+import type { Address } from '../src/address';
 
 /** Real local servers for the probe's tests: loopback only, closed on dispose. */
 export interface LocalServer extends AsyncDisposable {
