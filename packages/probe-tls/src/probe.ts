@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Check, Criterion, ProbeContext, ProbeFamily, ReportSection } from '@isoproof/core';
 import { loadKube } from '@isoproof/kube';
-import { aspectOf, observe, parseSpec, selectTargets, specProblems, type TlsSpec } from './checks';
-import { type Address, formatAddress, parseAddress } from './handshake';
+import { observe } from './checks';
+import { aspectOf, parseSpec, selectTargets, specProblems, type TlsSpec } from './spec';
+import { type Address, formatAddress, parseAddress } from './address';
 import { type Aspect, type ClientCertificate, createLimiter, type HostInspection, inspectHost } from './inspect';
 import { hostTable } from './report';
 import { ENDPOINTS_FACT, endpointTargets, parseEndpoints, readCaFile } from './endpoints';
