@@ -30,6 +30,15 @@ export {
   ImpersonatingKubeConfig,
   removeTempKubeconfigs,
 } from './identity';
+export type { ActorIdentity } from './actor-identity';
+export { validateIdentity, identityKey, userInfoOf, describeIdentity, GROUP_MEMBER_USER } from './actor-identity';
+export { IdentityClients } from './identity-clients';
+export type { Answer, Classified } from './api-answer';
+export { answerOf, answerLine, firstLine, statusLine, isAuthorizerDenial, isPodSecurityDenial, isAdmissionMessage, isDryRunRefusal } from './api-answer';
+export type { ProbeRun, ProbeFamilyDefinition } from './probe-family';
+export { defineProbeFamily } from './probe-family';
+export { PROBE_IMAGE } from './probe-image';
+export { restrictedContainer } from './probe-container';
 export type { LiveState, LiveRef, OwnershipReport } from './ownership';
 export {
   ForeignObjectsError,

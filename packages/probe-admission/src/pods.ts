@@ -1,5 +1,5 @@
 import { RUN_LABEL } from '@isoproof/core';
-import { PROBE_IMAGE, restrictedContainer } from '@isoproof/probe-rbac';
+import { PROBE_IMAGE, restrictedContainer } from '@isoproof/kube';
 
 /**
  * Pods for the Pod Security probes: one compliant with the `restricted` profile (the control) and,

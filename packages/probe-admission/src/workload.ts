@@ -1,7 +1,7 @@
-import type { Check, Criterion, Observation, ProbeContext, ProbeFamily, ReportSection } from '@isoproof/core';
-import { defaultRedactor, IsoproofError } from '@isoproof/core';
+import type { Criterion, Observation, ProbeFamily } from '@isoproof/core';
+import { codedError, defaultRedactor } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { ExecError, execInPod, findPods, loadKube } from '@isoproof/kube';
+import { defineProbeFamily, ExecError, execInPod, findPods } from '@isoproof/kube';
 
 /**
  * 'workload' criteria: properties of the running baseline pods, measured from inside each container
@@ -54,11 +54,7 @@ export interface InspectReport {
 }
 
 /** The output of /isoproof-inspect is not the JSON report it prints (wrong image or command). */
-export class InspectReportError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_INSPECT_REPORT', message, options);
-  }
-}
+export class InspectReportError extends codedError('ISOPROOF_INSPECT_REPORT') {}
 
 export function parseInspect(stdout: string): InspectReport {
   const line = stdout.trim().split('\n').pop() ?? '';
@@ -118,16 +114,13 @@ export function judgeResources(containers: ContainerSpec[]): Pick<Observation, '
     : { outcome: 'violated', result: `missing ${missing.length}`, received: `missing ${missing.join(', ')} (${shown})` };
 }
 
+/** The 'workload' probe family: properties of the running pods, measured inside each container. */
 export function workloadFamily(): ProbeFamily {
-  let sections: ReportSection[] = [];
-  return {
+  return defineProbeFamily({
     kind: 'workload',
     validateSpec: validateWorkloadSpec,
-    sections: () => sections,
-    async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
-      sections = [];
-      const admin = loadKube(ctx.kubeconfigPath, ctx.context);
-      const out = new Map<string, Check[]>();
+    async run(criteria, _ctx, out) {
+      const admin = out.kube;
       const inspected = new Map<string, Promise<InspectReport>>();
       const rows: string[][] = [];
       const inspect = (kube: KubeHandle, ns: string, pod: string, container: string, command: string[]) => {
@@ -144,8 +137,7 @@ export function workloadFamily(): ProbeFamily {
       };
       for (const c of criteria) {
         const s = c.spec as unknown as WorkloadSpec;
-        const checks: Check[] = [];
-        out.set(c.id, checks);
+        const checks = out.checks(c.id);
         let pods: Awaited<ReturnType<typeof findPods>>;
         try {
           pods = (await findPods(admin, s.namespace, s.selector ?? {})).filter((p) => !p.metadata?.labels?.['isoproof.dev/run'] || !p.metadata?.name?.startsWith('isoproof-'));
@@ -184,8 +176,7 @@ export function workloadFamily(): ProbeFamily {
           }
         }
       }
-      sections.push({ type: 'table', title: 'Running workloads (measured inside each container)', columns: ['criterion', 'container', 'observed', 'facts'], rows });
-      return out;
+      out.section({ type: 'table', title: 'Running workloads (measured inside each container)', columns: ['criterion', 'container', 'observed', 'facts'], rows });
     },
-  };
+  });
 }
