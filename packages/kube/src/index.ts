@@ -35,7 +35,7 @@ export { validateIdentity, identityKey, userInfoOf, describeIdentity, GROUP_MEMB
 export { IdentityClients } from './identity-clients';
 export type { Answer, Classified } from './api-answer';
 export { answerOf, answerLine, firstLine, statusLine, isAuthorizerDenial, isPodSecurityDenial, isAdmissionMessage, isDryRunRefusal } from './api-answer';
-export type { ProbeRun, ProbeFamilyDefinition } from './probe-family';
+export type { ProbeRun, ProbeFamilyDefinition, DefinedProbeFamily } from './probe-family';
 export { defineProbeFamily } from './probe-family';
 export { PROBE_IMAGE } from './probe-image';
 export { restrictedContainer } from './probe-container';

@@ -22,21 +22,28 @@ export interface ProbeRun {
 /** A probe family as `defineProbeFamily` takes it: its kind, spec validation and one run. */
 export interface ProbeFamilyDefinition {
   kind: ProbeKind;
-  validateSpec?(criterion: Criterion): string[];
+  validateSpec(criterion: Criterion): string[];
   /** Scrub the sections with core's redactor whenever they are read. */
   redactSections?: boolean;
   /** Probes `criteria`: every check and section goes to `out`. */
   run(criteria: Criterion[], ctx: ProbeContext, out: ProbeRun): Promise<void>;
 }
 
+/** A family made by defineProbeFamily: spec validation and sections are always there. */
+export interface DefinedProbeFamily extends ProbeFamily {
+  validateSpec(criterion: Criterion): string[];
+  sections(): ReportSection[];
+}
+
 /**
  * A probe family from its definition: `run` gets a fresh ProbeRun, returns its checks per
  * criterion id, and closes the identity clients it used; `sections()` are those of the last run.
  */
-export function defineProbeFamily(def: ProbeFamilyDefinition): ProbeFamily {
+export function defineProbeFamily(def: ProbeFamilyDefinition): DefinedProbeFamily {
   let sections: ReportSection[] = [];
-  const family: ProbeFamily = {
+  return {
     kind: def.kind,
+    validateSpec: def.validateSpec,
     sections: () => (def.redactSections ? defaultRedactor.scrub(sections) : sections),
     async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
       sections = [];
@@ -67,6 +74,4 @@ export function defineProbeFamily(def: ProbeFamilyDefinition): ProbeFamily {
       }
     },
   };
-  if (def.validateSpec) family.validateSpec = def.validateSpec;
-  return family;
 }

@@ -28,8 +28,8 @@ export {
 } from './targets';
 export type { KeyFacts, KeyPolicy } from './x509';
 export { signatureAlgorithm, isWeakSignature, keyFacts, keyWeakness, chainToCa, sanDnsNames, DEFAULT_KEY_POLICY } from './x509';
-export type { TlsProbeOptions, TlsProbeRun } from './probe';
-export { TlsProbeFamily, createTlsProbe, FACTS } from './probe';
+export type { TlsProbeFamily, TlsProbeOptions, TlsProbeRun } from './probe';
+export { createTlsProbe, FACTS } from './probe';
 export { hostTable } from './report';
 export type { ConfiguredEndpoint } from './endpoints';
 export { ENDPOINTS_FACT, parseEndpoints, endpointTargets } from './endpoints';
