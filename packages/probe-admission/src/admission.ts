@@ -73,8 +73,6 @@ export function admissionFamily(): ProbeFamily {
     kind: 'admission',
     validateSpec: validateAdmissionSpec,
     async run(criteria, ctx, out) {
-      const admin = out.kube;
-      const clients = out.identities;
       const rows: string[][] = [];
       for (const c of criteria) {
         const s = c.spec as unknown as AdmissionSpec;
@@ -83,7 +81,7 @@ export function admissionFamily(): ProbeFamily {
           const level = s.level ?? 'restricted';
           const modes = s.modes ?? ['enforce'];
           for (const ns of s.namespaces) {
-            const r = await rawRequest(admin, { method: 'GET', path: `/api/v1/namespaces/${ns}`, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
+            const r = await rawRequest(out.kube, { method: 'GET', path: `/api/v1/namespaces/${ns}`, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
             let obs: Observation;
             if (r instanceof Error || r.status !== 200) {
               const why = r instanceof Error ? r.message : `${r.status} ${answerOf(r.status, r.body, r.text).message ?? ''}`;
@@ -99,17 +97,17 @@ export function admissionFamily(): ProbeFamily {
         const who = describeIdentity(s.identity);
         let handle: KubeHandle;
         try {
-          handle = await clients.get(s.identity);
+          handle = await out.identities.get(s.identity);
         } catch (e) {
           const o: Observation = { outcome: 'error', result: 'no-identity', error: `cannot act as ${who}: ${(e as Error).message}`, evidence: { sent: `act as ${who}` } };
           checks.push({ id: 'identity', expect: 'denied', observation: o });
           continue;
         }
-        const nsRead = await rawRequest(admin, { method: 'GET', path: `/api/v1/namespaces/${s.namespace}`, timeoutMs: 10_000 }).catch(() => undefined);
+        const nsRead = await rawRequest(out.kube, { method: 'GET', path: `/api/v1/namespaces/${s.namespace}`, timeoutMs: 10_000 }).catch(() => undefined);
         const enforced = nsRead?.status === 200 ? enforcedLevel((nsRead.body as { metadata?: { labels?: Record<string, string> } }).metadata?.labels) : undefined;
         const base = `isoproof-psa-${ctx.run.id}`;
         const control = await dryRunCreate(handle, compliantPod(`${base}-compliant`, s.namespace, ctx.run.id, s.image), who);
-        const minted = clients.tokenNotes.get(identityKey(s.identity));
+        const minted = out.identities.tokenNotes.get(identityKey(s.identity));
         if (minted) control.evidence.notes = [...(control.evidence.notes ?? []), minted];
         rows.push([c.id, 'compliant pod (control)', control.outcome, control.evidence.received ?? '']);
         const list = s.violations ?? [...VIOLATIONS];

@@ -120,7 +120,6 @@ export function workloadFamily(): ProbeFamily {
     kind: 'workload',
     validateSpec: validateWorkloadSpec,
     async run(criteria, _ctx, out) {
-      const admin = out.kube;
       const inspected = new Map<string, Promise<InspectReport>>();
       const rows: string[][] = [];
       const inspect = (kube: KubeHandle, ns: string, pod: string, container: string, command: string[]) => {
@@ -140,7 +139,7 @@ export function workloadFamily(): ProbeFamily {
         const checks = out.checks(c.id);
         let pods: Awaited<ReturnType<typeof findPods>>;
         try {
-          pods = (await findPods(admin, s.namespace, s.selector ?? {})).filter((p) => !p.metadata?.labels?.['isoproof.dev/run'] || !p.metadata?.name?.startsWith('isoproof-'));
+          pods = (await findPods(out.kube, s.namespace, s.selector ?? {})).filter((p) => !p.metadata?.labels?.['isoproof.dev/run'] || !p.metadata?.name?.startsWith('isoproof-'));
         } catch (e) {
           checks.push({ id: `${s.namespace} pods`, expect: 'holds', observation: { outcome: 'error', result: 'unreadable', error: (e as Error).message, evidence: { sent: `list pods in ${s.namespace}` } } });
           continue;
@@ -164,7 +163,7 @@ export function workloadFamily(): ProbeFamily {
             const sent = `exec ${command.join(' ')} in ${s.namespace}/${name} container ${ct.name}`;
             let obs: Observation;
             try {
-              const r = await inspect(admin, s.namespace, name, ct.name, command);
+              const r = await inspect(out.kube, s.namespace, name, ct.name, command);
               const j = judge(s.property, r);
               obs = { outcome: j.outcome, result: j.result, evidence: { sent, received: j.received, resources: [ref] } };
               if (r.errors?.length) obs.evidence.notes = r.errors;

@@ -40,8 +40,6 @@ export function auditFamily(): ProbeFamily {
     kind: 'audit',
     validateSpec: validateAuditSpec,
     async run(criteria, ctx, out) {
-      const admin = out.kube;
-      const clients = out.identities;
       const file = ctx.facts.auditLogPath;
       const rows: string[][] = [];
       let n = 0;
@@ -60,7 +58,7 @@ export function auditFamily(): ProbeFamily {
           const sent = `GET /api/v1/namespaces/${s.namespace}/secrets/${name} as ${who}, then look for its audit event in ${file ?? '(no log)'}`;
           let handle: KubeHandle;
           try {
-            handle = await clients.get(id);
+            handle = await out.identities.get(id);
           } catch (e) {
             checks.push({ id: `${c.id} forbidden secret read`, expect: 'holds', observation: err(sent, `cannot act as ${who}: ${(e as Error).message}`) });
             continue;
@@ -107,12 +105,12 @@ export function auditFamily(): ProbeFamily {
             roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'isoproof-audit-no-such-role' },
             subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'isoproof:nobody' }],
           };
-          const created = await rawRequest(admin, { method: 'POST', path, body, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
+          const created = await rawRequest(out.kube, { method: 'POST', path, body, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
           // Only what this probe created is deleted (a refused create, e.g. 409, leaves the name alone).
           const deleted =
             created instanceof Error || created.status >= 300
               ? created
-              : await rawRequest(admin, { method: 'DELETE', path: `${path}/${name}`, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
+              : await rawRequest(out.kube, { method: 'DELETE', path: `${path}/${name}`, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
           const bad = [created, deleted].find((x) => x instanceof Error || x.status >= 300);
           if (bad) {
             const why = bad instanceof Error ? bad.message : `${bad.status} ${answerOf(bad.status, bad.body, bad.text).message ?? ''}`;

@@ -68,14 +68,12 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
     kind: 'rbac',
     validateSpec: validateRbacSpec,
     async run(criteria, ctx, out) {
-      const admin = out.kube;
-      const clients = out.identities;
       const podCache = new Map<string, Promise<string | undefined>>();
       const resolvePod = (ns: string, sel: Record<string, string>) => {
         const key = `${ns}|${JSON.stringify(sel)}`;
         let p = podCache.get(key);
         if (!p) {
-          p = findPods(admin, ns, sel).then(
+          p = findPods(out.kube, ns, sel).then(
             (pods) => pods[0]?.metadata?.name,
             () => undefined,
           );
@@ -88,7 +86,7 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
         const who = describeIdentity(id);
         let handle: KubeHandle;
         try {
-          handle = await clients.get(id);
+          handle = await out.identities.get(id);
         } catch (e) {
           return errorObservation(`${attemptLabel(a)} as ${who}`, `cannot act as ${who}: ${(e as Error).message}`);
         }
@@ -105,7 +103,7 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
         }
         const pc = podName ? { runId: ctx.run.id, identity: id, podName } : { runId: ctx.run.id, identity: id };
         const r = await runAttempt(handle, planAttempt(a, pc), who);
-        const minted = clients.tokenNotes.get(identityKey(id));
+        const minted = out.identities.tokenNotes.get(identityKey(id));
         if (minted) r.observation.evidence.notes = [...(r.observation.evidence.notes ?? []), minted];
         return r;
       };
@@ -177,7 +175,7 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
       // explanations of every forbidden-but-allowed cell
       const violations = [...rows, ...matrixRows].filter((r) => r.expect === 'denied' && r.result.observation.outcome === 'allowed');
       if (violations.length > 0) {
-        const snap = await readSnapshot(admin).catch((e: unknown) => {
+        const snap = await readSnapshot(out.kube).catch((e: unknown) => {
           ctx.log(`rbac: cannot read bindings for the explanation: ${(e as Error).message}`);
           return undefined;
         });

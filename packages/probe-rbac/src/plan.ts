@@ -40,6 +40,11 @@ function ref(info: ResourceInfo, name: string, namespace?: string): ResourceRef 
 
 const DRY = { dryRun: 'All' };
 
+/** A server-side dry-run create of `body` (escalate, bind): reviewed as create, explained by `explain`. */
+function dryRunCreate(info: ResourceInfo, ns: string | undefined, name: string, body: Record<string, unknown>, explain: RequestAttributes[]): PlannedRequest {
+  return { method: 'POST', path: resourcePath(info, ns), query: DRY, body, ssar: attrs(info, 'create', ns), explain, target: ref(info, name, ns), dryRun: true };
+}
+
 /**
  * Plans the real request of one attempt. Pure: the pod name (from a selector) is resolved by the
  * caller. Mutations are server-side dry-runs; exec/attach/portforward are WebSocket upgrades.
@@ -126,16 +131,7 @@ export function planAttempt(a: AttemptSpec, pc: PlanContext): PlannedRequest {
       const n = probeName(pc.runId, 'escalate');
       const rules = a.rules ?? [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }];
       const body = { ...probeBody(info, n, pc.runId, ns), rules };
-      return {
-        method: 'POST',
-        path: resourcePath(info, ns),
-        query: DRY,
-        body,
-        ssar: attrs(info, 'create', ns),
-        explain: [attrs(info, 'escalate', ns, n), attrs(info, 'create', ns)],
-        target: ref(info, n, ns),
-        dryRun: true,
-      };
+      return dryRunCreate(info, ns, n, body, [attrs(info, 'escalate', ns, n), attrs(info, 'create', ns)]);
     }
     case 'bind': {
       const info = resourceInfo(a.resource)!;
@@ -149,17 +145,7 @@ export function planAttempt(a: AttemptSpec, pc: PlanContext): PlannedRequest {
       const roleInfo = resourceInfo(roleRef.kind === 'Role' ? 'roles' : 'clusterroles')!;
       const bindAttrs: RequestAttributes = { verb: 'bind', group: roleInfo.group, resource: roleInfo.resource, name: roleRef.name };
       if (info.namespaced && ns) bindAttrs.namespace = ns;
-      return {
-        method: 'POST',
-        path: resourcePath(info, ns),
-        query: DRY,
-        body,
-        ssar: attrs(info, 'create', ns),
-        explain: [bindAttrs, attrs(info, 'create', ns)],
-        target: ref(info, n, ns),
-        dryRun: true,
-        bindRole: `${roleRef.kind} ${roleRef.name}`,
-      };
+      return { ...dryRunCreate(info, ns, n, body, [bindAttrs, attrs(info, 'create', ns)]), bindRole: `${roleRef.kind} ${roleRef.name}` };
     }
     case 'impersonate':
       return planImpersonation(a);
