@@ -31,11 +31,10 @@ export {
   removeTempKubeconfigs,
 } from './identity';
 export type { ActorIdentity } from './actor-identity';
-export { validateIdentity, identityKey, userInfoOf, describeIdentity, GROUP_MEMBER_USER } from './actor-identity';
-export { IdentityClients } from './identity-clients';
+export { validateIdentity, identityKey, userInfoOf, describeIdentity } from './actor-identity';
 export type { Answer, Classified } from './api-answer';
 export { answerOf, answerLine, firstLine, statusLine, isAuthorizerDenial, isPodSecurityDenial, isAdmissionMessage, isDryRunRefusal } from './api-answer';
-export type { ProbeRun, ProbeFamilyDefinition, DefinedProbeFamily } from './probe-family';
+export type { ProbeRun, DefinedProbeFamily } from './probe-family';
 export { defineProbeFamily } from './probe-family';
 export { PROBE_IMAGE } from './probe-image';
 export { restrictedContainer } from './probe-container';
