@@ -6,3 +6,5 @@ export * from './evaluate';
 export * from './redaction';
 export * from './run';
 export { formatAjvErrors, pointerToPath, describeValue } from './schema-errors';
+export type { ProjectImages } from './images';
+export { images, IMAGE_PLACEHOLDERS, IMAGE_SOURCES, ImageSourceError } from './images';

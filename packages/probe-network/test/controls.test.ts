@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '@isoproof/core';
+import { evaluate, images } from '@isoproof/core';
 import type { Criterion } from '@isoproof/core';
 import type { CellResult, CellResultKind } from '../src/classify';
 import { NO_SOURCE_CONNECTION, assessEnforcement, buildChecks } from '../src/classify';
@@ -371,6 +371,6 @@ describe('node agent objects', () => {
     ]);
     const p = objects[2] as unknown as { spec: { nodeName: string; hostNetwork: boolean; containers: { image: string; command: string[] }[] } };
     expect(p.spec).toMatchObject({ nodeName: 'worker-2', hostNetwork: true });
-    expect(p.spec.containers[0]).toMatchObject({ image: 'isoproof.local/agnhost:2.56-isoproof1', command: ['/agnhost', 'pause'] });
+    expect(p.spec.containers[0]).toMatchObject({ image: images.probe, command: ['/agnhost', 'pause'] });
   });
 });

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { images } from '@isoproof/core';
 import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
 
 /**
@@ -9,7 +10,7 @@ import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
  *   listener?.target // "172.18.0.3:8080"
  */
 
-export const EXTERNAL_LISTENER_IMAGE = 'isoproof.local/agnhost:2.56-isoproof1';
+export const EXTERNAL_LISTENER_IMAGE = images.probe;
 export const EXTERNAL_LISTENER_PORT = 8080;
 export const KIND_DOCKER_NETWORK = 'kind';
 
