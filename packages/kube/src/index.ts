@@ -36,7 +36,6 @@ export type { Answer, Classified } from './api-answer';
 export { answerOf, answerLine, firstLine, statusLine, isAuthorizerDenial, isPodSecurityDenial, isAdmissionMessage, isDryRunRefusal } from './api-answer';
 export type { ProbeRun, DefinedProbeFamily } from './probe-family';
 export { defineProbeFamily } from './probe-family';
-export { PROBE_IMAGE } from './probe-image';
 export { restrictedContainer } from './probe-container';
 export type { LiveState, LiveRef, OwnershipReport } from './ownership';
 export {

@@ -1,7 +1,7 @@
-import { PROBE_IMAGE } from './probe-image';
+import { images } from '@isoproof/core';
 
 /** The probe container every restricted-profile pod uses: uid 1000, read-only root, no capability, no escalation. */
-export function restrictedContainer(image = PROBE_IMAGE) {
+export function restrictedContainer(image = images.probe) {
   return {
     name: 'probe',
     image,
