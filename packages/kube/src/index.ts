@@ -30,6 +30,13 @@ export {
   ImpersonatingKubeConfig,
   removeTempKubeconfigs,
 } from './identity';
+export type { ActorIdentity } from './actor-identity';
+export { validateIdentity, identityKey, userInfoOf, describeIdentity } from './actor-identity';
+export type { Answer, Classified } from './api-answer';
+export { answerOf, answerLine, firstLine, statusLine, isAuthorizerDenial, isPodSecurityDenial, isAdmissionMessage, isDryRunRefusal } from './api-answer';
+export type { ProbeRun, DefinedProbeFamily } from './probe-family';
+export { defineProbeFamily } from './probe-family';
+export { restrictedContainer } from './probe-container';
 export type { LiveState, LiveRef, OwnershipReport } from './ownership';
 export {
   ForeignObjectsError,

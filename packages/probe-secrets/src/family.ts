@@ -1,8 +1,9 @@
 import type { Check, Criterion, Observation, ProbeContext, ProbeFamily, ReportSection, ResourceRef } from '@isoproof/core';
 import { defaultRedactor } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { clientForServiceAccount, loadKube, rawRequest } from '@isoproof/kube';
+import { clientForServiceAccount, defineProbeFamily, rawRequest } from '@isoproof/kube';
 import { statusReason } from './api';
+import type { ScanUnit, TokenReviewResult } from './checks';
 import { accessObservation, automountCheck, liveTokenCheck, scanCheck } from './checks';
 import { SecretsProbeError } from './errors';
 import type { FoundSecret, SecretFinding } from './findings';
@@ -221,48 +222,53 @@ export function createSecretsFamily(): ProbeFamily {
     return checks;
   }
 
-  return {
+  /** The report sections of what the run found so far: findings, then each access grid. */
+  function reportSections(): ReportSection[] {
+    const sections: ReportSection[] = [];
+    if (findings.length > 0) sections.push(findingsSection(findings));
+    for (const a of access) {
+      sections.push({
+        type: 'grid',
+        title: `Secret access by ServiceAccount (${a.namespace})`,
+        rowLabels: a.sas,
+        colLabels: a.secrets,
+        cells: a.sas.map((sa) =>
+          a.secrets.map((s) => {
+            const cell = a.cells.find((x) => x.sa === sa && x.secret === s);
+            if (!cell) return '';
+            const got = cell.observation.outcome === 'allowed' ? 'read' : cell.observation.outcome === 'denied' ? 'denied' : 'error';
+            const ok = (got === 'read' && cell.expected === 'allowed') || (got === 'denied' && cell.expected === 'denied');
+            return `${ok ? 'ok' : 'WRONG'}: ${got}`;
+          }),
+        ),
+        legend: 'real GET (LIST for the (list) column) as each ServiceAccount; ok = as the criteria allow, WRONG = differs',
+      });
+    }
+    return sections;
+  }
+
+  return defineProbeFamily({
     kind: 'secrets',
     validateSpec: (c) => validateSecretsSpec(c),
-    async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
+    redactSections: true,
+    async run(criteria, ctx, out) {
       findings = [];
       access = [];
-      const admin = loadKube(ctx.kubeconfigPath, ctx.context);
+      const admin = out.kube;
       const cache = new NamespaceCache(admin);
-      const out = new Map<string, Check[]>();
-      for (const c of criteria) {
-        if (ctx.signal?.aborted) break;
-        const spec = secretsSpec(c);
-        const problems = validateSecretsSpec(c);
-        if (problems.length) throw new SecretsProbeError(`${c.id}.spec: ${problems.join('; ')}`);
-        const checks = await runCriterion(c, spec, admin, cache, ctx);
-        ctx.log(`${c.id}: ${checks.length} check(s)`);
-        out.set(c.id, defaultRedactor.scrub(checks));
+      try {
+        for (const c of criteria) {
+          if (ctx.signal?.aborted) break;
+          const spec = secretsSpec(c);
+          const problems = validateSecretsSpec(c);
+          if (problems.length) throw new SecretsProbeError(`${c.id}.spec: ${problems.join('; ')}`);
+          const checks = await runCriterion(c, spec, admin, cache, ctx);
+          ctx.log(`${c.id}: ${checks.length} check(s)`);
+          out.checks(c.id).push(...defaultRedactor.scrub(checks));
+        }
+      } finally {
+        out.section(...reportSections());
       }
-      return out;
     },
-    sections(): ReportSection[] {
-      const sections: ReportSection[] = [];
-      if (findings.length > 0) sections.push(findingsSection(findings));
-      for (const a of access) {
-        sections.push({
-          type: 'grid',
-          title: `Secret access by ServiceAccount (${a.namespace})`,
-          rowLabels: a.sas,
-          colLabels: a.secrets,
-          cells: a.sas.map((sa) =>
-            a.secrets.map((s) => {
-              const cell = a.cells.find((x) => x.sa === sa && x.secret === s);
-              if (!cell) return '';
-              const got = cell.observation.outcome === 'allowed' ? 'read' : cell.observation.outcome === 'denied' ? 'denied' : 'error';
-              const ok = (got === 'read' && cell.expected === 'allowed') || (got === 'denied' && cell.expected === 'denied');
-              return `${ok ? 'ok' : 'WRONG'}: ${got}`;
-            }),
-          ),
-          legend: 'real GET (LIST for the (list) column) as each ServiceAccount; ok = as the criteria allow, WRONG = differs',
-        });
-      }
-      return defaultRedactor.scrub(sections);
-    },
-  };
+  });
 }
