@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answerOf, isAuthorizerDenial, isPodSecurityDenial } from '../src/api-answer';
-import * as real from './fixtures/api-403';
+import { real403 as real } from '../src/testing';
 
 /** The answer as the probes build it: from the status code and the parsed body. */
 const ans = (b: { code: number }) => answerOf(b.code, b);

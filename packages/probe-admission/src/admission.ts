@@ -1,4 +1,4 @@
-import type { Check, Criterion, Observation, ProbeFamily } from '@isoproof/core';
+import type { Criterion, Observation, ProbeFamily } from '@isoproof/core';
 import { defaultRedactor } from '@isoproof/core';
 import type { ActorIdentity, KubeHandle } from '@isoproof/kube';
 import { answerOf, defineProbeFamily, describeIdentity, identityKey, rawRequest, validateIdentity } from '@isoproof/kube';

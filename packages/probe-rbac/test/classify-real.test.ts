@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerOf, isAuthorizerDenial } from '@isoproof/kube';
 import { bindAnswer, classifyAuthz, scopeImpersonation } from '../src/classify';
-import * as real from '../../kube/test/fixtures/api-403';
+import { real403 as real } from '@isoproof/kube/testing';
 
 /** The answer as the probes build it: from the status code and the parsed body. */
 const ans = (b: { code: number }) => answerOf(b.code, b);

@@ -3,7 +3,6 @@ import { defaultRedactor } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { clientForServiceAccount, defineProbeFamily, rawRequest } from '@isoproof/kube';
 import { statusReason } from './api';
-import type { ScanUnit, TokenReviewResult } from './checks';
 import { accessObservation, automountCheck, liveTokenCheck, scanCheck } from './checks';
 import { SecretsProbeError } from './errors';
 import type { FoundSecret, SecretFinding } from './findings';

@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import type { SecureVersion } from 'node:tls';
 import type { Check, Observation } from '@isoproof/core';
-import { disallowedSuites, MOZILLA_INTERMEDIATE_TLS12 } from './ciphers';
+import { disallowedSuites } from './ciphers';
 import type { HandshakeResult } from './handshake';
 import type { HttpResult } from './http-get';
 import { type HostInspection, leafOf, PROTOCOLS } from './inspect';
