@@ -1,8 +1,9 @@
 /**
  * The kind external listener against a real Docker engine: an agnhost netexec container of ours on a
  * Docker network named `kind` (created by kind, or by hand for this test: `docker network create kind`),
- * reached only at its own container IP. Needs Docker and the image isoproof.local/agnhost:2.56-isoproof1
- * in it (`docker load -i .../agnhost.tar`); skips with a message when `docker info` fails.
+ * reached only at its own container IP. Needs Docker and the probe image (AGNHOST_TAG of
+ * clusters/local/versions.env) in it (`docker load -i .../agnhost.tar`); skips with a message when
+ * `docker info` fails.
  * DOCKER_HOST is honoured (testcontainers and the docker CLI both read it).
  */
 import { execFileSync } from 'node:child_process';

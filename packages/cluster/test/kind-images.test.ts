@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { images as source } from '@isoproof/core';
 import { archiveTags, dockerSaveArgs, linuxPlatform, normalizeImageRef, projectImages, pullable, readProjectImages } from '../src/kind/images';
 import { apiAtLeast, nodeHasImageArgs, VERSIONS_ENV } from '../src/kind/images';
 
@@ -11,7 +12,7 @@ describe('the project images', () => {
     expect(images[0]).toMatch(/^isoproof\.local\/agnhost:/);
     expect(images[1]).toMatch(/^isoproof\.local\/pause:/);
     expect(await readProjectImages()).toEqual(images);
-    expect(await readProjectImages('/nonexistent/versions.env')).toEqual(['isoproof.local/agnhost:2.56-isoproof1', 'isoproof.local/pause:3.10-isoproof1']);
+    expect(await readProjectImages('/nonexistent/versions.env')).toEqual([source.probe, source.pause]);
   });
   it('parses quoted values and ignores comments', () => {
     expect(projectImages('# x\nAGNHOST_TAG="a/b:1"\nPAUSE_TAG=p:2\nOTHER=z\n')).toEqual(['a/b:1', 'p:2']);
@@ -23,7 +24,7 @@ describe('image names and archives', () => {
     ['traefik:v3.6.12', 'docker.io/library/traefik:v3.6.12'],
     ['traefik', 'docker.io/library/traefik:latest'],
     ['rancher/x:1', 'docker.io/rancher/x:1'],
-    ['isoproof.local/agnhost:2.56-isoproof1', 'isoproof.local/agnhost:2.56-isoproof1'],
+    [source.probe, source.probe],
     ['localhost:5000/a', 'localhost:5000/a:latest'],
     ['registry.k8s.io/pause:3.10@sha256:abc', 'registry.k8s.io/pause:3.10@sha256:abc'],
     ['kindest/node@sha256:abc', 'docker.io/kindest/node@sha256:abc'],
@@ -38,7 +39,7 @@ describe('image names and archives', () => {
   });
 
   it('never pulls our own images', () => {
-    expect(pullable('isoproof.local/agnhost:2.56-isoproof1')).toBe(false);
+    expect(pullable(source.probe)).toBe(false);
     expect(pullable('traefik:v3.6.12')).toBe(true);
   });
 });

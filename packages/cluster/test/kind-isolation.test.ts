@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultRedactor } from '@isoproof/core';
+import { defaultRedactor, images } from '@isoproof/core';
 import { KindProvider } from '../src/index';
 import { kindLogExcluded } from '../src/kind/args';
 
@@ -86,8 +86,8 @@ case "$1" in
 esac
 `;
 
-const AGNHOST = 'isoproof.local/agnhost:2.56-isoproof1';
-const PAUSE = 'isoproof.local/pause:3.10-isoproof1';
+const AGNHOST = images.probe;
+const PAUSE = images.pause;
 
 let root: string;
 let home: string;
@@ -295,7 +295,7 @@ describe('KindProvider with a fake kind (and docker) on PATH', () => {
   });
 
   it('Traefik: no docker pull when the node holds the image; ISOPROOF_KIND_TRAEFIK_IMAGE is the one ensured', async () => {
-    const traefik = 'isoproof.local/traefik:v3.6.12-isoproof1';
+    const traefik = images.traefik;
     process.env.FAKE_NODE_PRELOADED = `${AGNHOST} ${PAUSE} ${traefik}`;
     const from = dockerCalls().length;
     try {

@@ -10,13 +10,14 @@ const criteriaFail = (problems: string[], cause: unknown) => new CriteriaError(p
 /** Criterion ids: upper-case words joined by dashes, ending in a number of 2+ digits (NET-TENANT-01). */
 export const CRITERION_ID_PATTERN = '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\\d{2,}$';
 
-/** JSON Schema (draft-07) of a scenario's criteria.yaml: `{ criteria: Criterion[] }`. */
+/** JSON Schema (draft-07) of a scenario's criteria.yaml: `{ description?: string, criteria: Criterion[] }`. */
 export const CRITERIA_SCHEMA = {
   $id: 'https://isoproof.dev/schemas/criteria.json',
   type: 'object',
   required: ['criteria'],
   additionalProperties: false,
   properties: {
+    description: { type: 'string', minLength: 1, maxLength: 400 },
     criteria: {
       type: 'array',
       minItems: 1,
@@ -73,7 +74,7 @@ export function validateCriteria(data: unknown, source: string, opts: ValidateCr
     problems.push(
       ...formatAjvErrors(source, data, validate.errors ?? [], {
         enumLabels: { probe: 'unknown probe kind' },
-        rootKeys: ['criteria'],
+        rootKeys: ['description', 'criteria'],
       }),
     );
   }

@@ -8,3 +8,5 @@ export { copyRedacted, looksBinary, REDACTION_README } from './redacted-copy';
 export type { RedactedCopyOptions, RedactedCopyResult } from './redacted-copy';
 export * from './run';
 export { formatAjvErrors, pointerToPath, describeValue } from './schema-errors';
+export type { ProjectImages } from './images';
+export { images, IMAGE_PLACEHOLDERS, IMAGE_SOURCES, ImageSourceError } from './images';

@@ -53,7 +53,7 @@ describe('validateCriteria', () => {
     ],
     ['wrong type', { criteria: [good({ title: 42 })] }, `${SRC}: criteria[0].title: must be a string (got number 42)`],
     ['spec not a mapping', { criteria: [good({ spec: ['a'] })] }, `${SRC}: criteria[0].spec: must be a mapping (got a list)`],
-    ['unknown top-level key', { criteria: [good()], critera: [] }, `${SRC}: unknown top-level key "critera" (allowed: criteria)`],
+    ['unknown top-level key', { criteria: [good()], critera: [] }, `${SRC}: unknown top-level key "critera" (allowed: description, criteria)`],
     ['unknown criterion field', { criteria: [good({ expect: 'x' })] }, `${SRC}: criteria[0]: unknown field "expect"`],
     ['bad severity', { criteria: [good({ severity: 'urgent' })] }, `${SRC}: criteria[0].severity: must be one of: critical, high, medium, low (got "urgent")`],
     ['empty list', { criteria: [] }, `${SRC}: criteria: must have at least 1 item(s)`],

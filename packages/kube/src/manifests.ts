@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { OverlayDefinition, ResourceRef } from '@isoproof/core';
 import { InvalidManifestError } from './errors';
+import { fillPlaceholders } from './placeholders';
 
 /** A Kubernetes object as read from a manifest. */
 export type KubeObject = {
@@ -72,7 +73,10 @@ function checkObject(doc: unknown): string | KubeObject {
   return doc as KubeObject;
 }
 
-/** Parse one YAML text holding any number of documents (List kinds are flattened). */
+/**
+ * Parse one YAML text holding any number of documents (List kinds are flattened), with the image
+ * placeholders filled (`image: ${ISOPROOF_PROBE_IMAGE}`, see fillPlaceholders).
+ */
 export function parseManifests(text: string, source: string): KubeObject[] {
   const out: KubeObject[] = [];
   const docs = parseAllDocuments(text);
@@ -83,7 +87,7 @@ export function parseManifests(text: string, source: string): KubeObject[] {
       const e = doc.errors[0]!;
       throw new InvalidManifestError(`${where}: invalid YAML: ${e.message.split('\n')[0]}`);
     }
-    const value: unknown = doc.toJS();
+    const value: unknown = fillPlaceholders(doc.toJS(), where);
     if (value === null || value === undefined) return; // empty document
     if (isRecord(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
       value.items.forEach((item, j) => {

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { codedError, RUN_LABEL } from '@isoproof/core';
 import type { ResourceRef } from '@isoproof/core';
@@ -105,15 +106,7 @@ export interface OwnershipReport {
 export async function classifyExisting(kube: KubeHandle, objects: KubeObject[]): Promise<OwnershipReport> {
   const api = boundedObjectApi(kube, { contextNamespace: false }, ReadPath);
   const list = distinct(objects);
-  const states: Array<LiveState | undefined> = new Array(list.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < list.length) {
-      const i = next++;
-      states[i] = await readLiveState(kube, list[i]!, api);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, list.length) }, worker));
+  const states = await pLimit(4).map(list, (o) => readLiveState(kube, o, api));
   const out: OwnershipReport = { foreign: [], ours: [] };
   list.forEach((o, i) => {
     const s = states[i];

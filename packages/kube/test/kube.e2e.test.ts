@@ -3,7 +3,7 @@
  * Skipped when ISOPROOF_KUBECONFIG is unset.
  */
 import { describe, expect, it } from 'vitest';
-import { newRun } from '@isoproof/core';
+import { images, newRun } from '@isoproof/core';
 import {
   applyObjects,
   checkReachable,
@@ -39,7 +39,7 @@ suite('@isoproof/kube on a real cluster', () => {
         metadata: { name: 'agn', namespace: ns, labels: { app: 'agn' } },
         spec: {
           serviceAccountName: 'probe',
-          containers: [{ name: 'agn', image: 'isoproof.local/agnhost:2.56-isoproof1', imagePullPolicy: 'IfNotPresent', args: ['pause'] }],
+          containers: [{ name: 'agn', image: images.probe, imagePullPolicy: 'IfNotPresent', args: ['pause'] }],
         },
       },
     ];

@@ -2,6 +2,7 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { images } from '@isoproof/core';
 import { applyOverlay, composeOverlay, listOverlays, parseManifests, readManifests } from '../src/index';
 import { sortForApply } from '../src/order';
 import { withRunLabels } from '../src/labels';
@@ -61,6 +62,46 @@ describe('parseManifests', () => {
       expect((e as { code: string }).code).toBe('ISOPROOF_INVALID_MANIFEST');
       expect((e as Error).message).not.toContain('\n');
     }
+  });
+});
+
+describe('image placeholders', () => {
+  const pod = (image: string, extra = ''): string =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n    - name: c\n      image: ${image}\n${extra}`;
+
+  it('fills ${ISOPROOF_PROBE_IMAGE} and ${ISOPROOF_PAUSE_IMAGE} from the one image source', () => {
+    const text = `${pod('${ISOPROOF_PROBE_IMAGE}')}  initContainers:\n    - name: i\n      image: \${ISOPROOF_PAUSE_IMAGE}\n`;
+    const spec = parseManifests(text, 'f.yaml')[0]!.spec as { containers: { image: string }[]; initContainers: { image: string }[] };
+    expect(spec.containers[0]!.image).toBe(images.probe);
+    expect(spec.initContainers[0]!.image).toBe(images.pause);
+  });
+
+  it('fills them in List items and leaves other ${...} text (a shell variable in args) as written', () => {
+    const text = 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    containers:\n    - name: c\n      image: ${ISOPROOF_PROBE_IMAGE}\n      args: [sh, -c, "echo ${HOME}"]\n';
+    expect(parseManifests(text, 'f.yaml')[0]!.spec).toEqual({ containers: [{ name: 'c', image: images.probe, args: ['sh', '-c', 'echo ${HOME}'] }] });
+  });
+
+  it.each([
+    [pod('${ISOPROOF_PROBE}'), /^f\.yaml: document 1: spec\.containers\[0\]\.image: unknown placeholder \$\{ISOPROOF_PROBE\} — use one of \$\{ISOPROOF_PROBE_IMAGE\}, \$\{ISOPROOF_PAUSE_IMAGE\}$/],
+    [pod('${PROBE_IMAGE}'), /spec\.containers\[0\]\.image: unknown placeholder \$\{PROBE_IMAGE\}/],
+    [pod('${ISOPROOF_PROBE_IMAGE}', '  nodeSelector: {zone: "${ISOPROOF_ZONE}"}\n'), /spec\.nodeSelector\.zone: unknown placeholder \$\{ISOPROOF_ZONE\}/],
+  ])('rejects an unknown placeholder in one line: %j', (text, re) => {
+    expect(() => parseManifests(text, 'f.yaml')).toThrow(re);
+    try {
+      parseManifests(text, 'f.yaml');
+    } catch (e) {
+      expect((e as { code: string }).code).toBe('ISOPROOF_INVALID_MANIFEST');
+      expect((e as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('fills overlay files too', async () => {
+    const dir = await tree({
+      'overlays/x/overlay.yaml': 'description: d\nflips: [A-1]\n',
+      'overlays/x/p.yaml': pod('${ISOPROOF_PAUSE_IMAGE}'),
+    });
+    const { objects } = await composeOverlay(parseManifests(pod('${ISOPROOF_PROBE_IMAGE}'), 'f.yaml'), join(dir, 'overlays/x'));
+    expect((objects[0]!.spec as { containers: { image: string }[] }).containers[0]!.image).toBe(images.pause);
   });
 });
 

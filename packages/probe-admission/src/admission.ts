@@ -1,11 +1,11 @@
-import type { Check, Criterion, Observation, ProbeContext, ProbeFamily, ReportSection } from '@isoproof/core';
+import type { Criterion, Observation, ProbeFamily } from '@isoproof/core';
 import { defaultRedactor } from '@isoproof/core';
-import type { KubeHandle } from '@isoproof/kube';
-import { loadKube, rawRequest } from '@isoproof/kube';
-import type { ActorIdentity } from '@isoproof/probe-rbac';
-import { answerOf, classifyAdmission, describeIdentity, IdentityClients, identityKey, validateIdentity } from '@isoproof/probe-rbac';
+import type { ActorIdentity, KubeHandle } from '@isoproof/kube';
+import { answerOf, defineProbeFamily, describeIdentity, identityKey, rawRequest, validateIdentity } from '@isoproof/kube';
+import { classifyAdmission } from './classify';
+import { enforcedLevel, judgeViolation, namespaceLabelObservation } from './pod-security';
 import type { ProbePod, Violation } from './pods';
-import { compliantPod, VIOLATION_RULE, VIOLATION_RULES, VIOLATION_TEXT, VIOLATIONS, violatingPod } from './pods';
+import { compliantPod, VIOLATION_TEXT, VIOLATIONS, violatingPod } from './pods';
 
 /**
  * 'admission' criteria.
@@ -67,100 +67,21 @@ async function dryRunCreate(kube: KubeHandle, pod: ProbePod, who: string): Promi
   }
 }
 
-/**
- * The rules a Pod Security refusal names: `... violates PodSecurity "restricted:latest": a (x), b (y)`
- * gives ["a (x)", "b (y)"]; [] when the text is not a Pod Security refusal.
- */
-export function refusalRules(message: string): string[] {
-  const m = /violates PodSecurity "[^"]*": (.*)$/s.exec(message);
-  if (!m) return [];
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  const text = m[1]!;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '(') depth++;
-    if (ch === ')') depth = Math.max(0, depth - 1);
-    if (depth === 0 && ch === ',' && text[i + 1] === ' ') {
-      out.push(cur.trim());
-      cur = '';
-      i++;
-      continue;
-    }
-    cur += ch;
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
-}
-
-/** The Pod Security level a namespace enforces, as its labels say ("baseline:latest"; "privileged (no enforce label)"). */
-export function enforcedLevel(labels: Record<string, string> | undefined): string {
-  const level = labels?.['pod-security.kubernetes.io/enforce'];
-  if (!level) return 'privileged (no enforce label; the cluster default applies)';
-  return `${level}:${labels?.['pod-security.kubernetes.io/enforce-version'] ?? 'latest'}`;
-}
-
-/**
- * Judges one violating pod's answer against what the namespace enforces. A Pod Security refusal
- * counts when it names the pod's rule in any level's wording; a refusal for other rules is an error
- * of the probe pod only when the namespace's level does not explain it; an admitted pod under a level
- * weaker than restricted says so. The namespace's enforced level is named whenever it explains the
- * answer. Mutates and returns `o`.
- */
-export function judgeViolation(v: Violation, o: Observation, namespace: string, enforced: string | undefined): Observation {
-  const level = enforced ? ` (namespace ${namespace} enforces Pod Security ${enforced})` : '';
-  const named = refusalRules(o.evidence.received ?? '');
-  const said = /violates PodSecurity "([^"]*)"/.exec(o.evidence.received ?? '')?.[1];
-  if (enforced) o.evidence.notes = [...(o.evidence.notes ?? []), `namespace ${namespace} enforces Pod Security ${enforced}`];
-  if (o.outcome === 'denied' && named.length > 0 && !named.some((r) => VIOLATION_RULES[v].some((p) => r.startsWith(p)))) {
-    o.outcome = 'error';
-    o.error =
-      enforced && !enforced.startsWith('restricted')
-        ? `refused by Pod Security ${said ?? enforced} for ${named.join(', ')}, not for ${VIOLATION_RULE[v].replace(/ \($/, '')}${level}: the level, not the probe pod, decides which rules apply`
-        : `refused for ${named.join(', ')} instead of ${VIOLATION_RULE[v].replace(/ \($/, '')}: fix the probe pod${level}`;
-  } else if (o.outcome === 'allowed' && enforced && !enforced.startsWith('restricted')) {
-    o.result = `${o.result}${level}`;
-  } else if (o.outcome === 'denied' && said) {
-    o.result = `${o.result} by PodSecurity ${said}`;
-  }
-  return o;
-}
-
-export function namespaceLabelObservation(ns: string, labels: Record<string, string> | undefined, level: string, modes: string[]): Observation {
-  const missing = modes.filter((m) => labels?.[`pod-security.kubernetes.io/${m}`] !== level);
-  const shown = modes.map((m) => `${m}=${labels?.[`pod-security.kubernetes.io/${m}`] ?? '(absent)'}`).join(', ');
-  const version = labels?.['pod-security.kubernetes.io/enforce-version'];
-  const notes = version && version !== 'latest' ? [`enforce-version pinned to ${version}`] : [];
-  return {
-    outcome: missing.length === 0 ? 'holds' : 'violated',
-    result: missing.length === 0 ? `labelled ${level}` : `not ${level}: ${missing.join(', ')}`,
-    evidence: { sent: `GET /api/v1/namespaces/${ns} (labels pod-security.kubernetes.io/*)`, received: shown, resources: [{ kind: 'Namespace', name: ns, apiVersion: 'v1' }], notes },
-  };
-}
-
+/** The 'admission' probe family: Pod Security admission, asked with real dry-run creates as the tenant. */
 export function admissionFamily(): ProbeFamily {
-  let sections: ReportSection[] = [];
-  return {
+  return defineProbeFamily({
     kind: 'admission',
     validateSpec: validateAdmissionSpec,
-    sections: () => sections,
-    async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
-      sections = [];
-      const admin = loadKube(ctx.kubeconfigPath, ctx.context);
-      const clients = new IdentityClients(admin, ctx.run.id);
-      try {
-      const out = new Map<string, Check[]>();
+    async run(criteria, ctx, out) {
       const rows: string[][] = [];
       for (const c of criteria) {
         const s = c.spec as unknown as AdmissionSpec;
-        const checks: Check[] = [];
-        out.set(c.id, checks);
+        const checks = out.checks(c.id);
         if (s.check === 'namespace-label') {
           const level = s.level ?? 'restricted';
           const modes = s.modes ?? ['enforce'];
           for (const ns of s.namespaces) {
-            const r = await rawRequest(admin, { method: 'GET', path: `/api/v1/namespaces/${ns}`, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
+            const r = await rawRequest(out.kube, { method: 'GET', path: `/api/v1/namespaces/${ns}`, timeoutMs: 10_000 }).catch((e: unknown) => e as Error);
             let obs: Observation;
             if (r instanceof Error || r.status !== 200) {
               const why = r instanceof Error ? r.message : `${r.status} ${answerOf(r.status, r.body, r.text).message ?? ''}`;
@@ -176,17 +97,17 @@ export function admissionFamily(): ProbeFamily {
         const who = describeIdentity(s.identity);
         let handle: KubeHandle;
         try {
-          handle = await clients.get(s.identity);
+          handle = await out.identities.get(s.identity);
         } catch (e) {
           const o: Observation = { outcome: 'error', result: 'no-identity', error: `cannot act as ${who}: ${(e as Error).message}`, evidence: { sent: `act as ${who}` } };
           checks.push({ id: 'identity', expect: 'denied', observation: o });
           continue;
         }
-        const nsRead = await rawRequest(admin, { method: 'GET', path: `/api/v1/namespaces/${s.namespace}`, timeoutMs: 10_000 }).catch(() => undefined);
+        const nsRead = await rawRequest(out.kube, { method: 'GET', path: `/api/v1/namespaces/${s.namespace}`, timeoutMs: 10_000 }).catch(() => undefined);
         const enforced = nsRead?.status === 200 ? enforcedLevel((nsRead.body as { metadata?: { labels?: Record<string, string> } }).metadata?.labels) : undefined;
         const base = `isoproof-psa-${ctx.run.id}`;
         const control = await dryRunCreate(handle, compliantPod(`${base}-compliant`, s.namespace, ctx.run.id, s.image), who);
-        const minted = clients.tokenNotes.get(identityKey(s.identity));
+        const minted = out.identities.tokenNotes.get(identityKey(s.identity));
         if (minted) control.evidence.notes = [...(control.evidence.notes ?? []), minted];
         rows.push([c.id, 'compliant pod (control)', control.outcome, control.evidence.received ?? '']);
         const list = s.violations ?? [...VIOLATIONS];
@@ -202,19 +123,13 @@ export function admissionFamily(): ProbeFamily {
           rows.push([c.id, VIOLATION_TEXT[v], o.outcome, o.evidence.received ?? o.error ?? '']);
         });
       }
-      sections.push({
+      out.section({
         type: 'table',
         title: 'Pod Security admission (server-side dry-run as the tenant)',
         columns: ['criterion', 'pod / namespace', 'observed', 'API server answer'],
         rows,
         note: 'Every violating pod breaks exactly one rule of the restricted profile; the compliant pod is the control.',
       });
-      return out;
-      } finally {
-        // revoke the ServiceAccount tokens this run minted (their anchor Secrets go)
-        const left = await clients.close();
-        if (left.length) ctx.log(`admission: could not delete the token anchor Secrets ${left.join(', ')} (their tokens expire within 600 s)`);
-      }
     },
-  };
+  });
 }

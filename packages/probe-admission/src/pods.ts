@@ -1,5 +1,5 @@
-import { RUN_LABEL } from '@isoproof/core';
-import { PROBE_IMAGE, restrictedContainer } from '@isoproof/probe-rbac';
+import { images, RUN_LABEL } from '@isoproof/core';
+import { restrictedContainer } from '@isoproof/kube';
 
 /**
  * Pods for the Pod Security probes: one compliant with the `restricted` profile (the control) and,
@@ -84,7 +84,7 @@ export interface ProbePod extends Obj {
 }
 
 /** A pod that satisfies the restricted profile (and the MediSecure context: uid 1000, read-only root). */
-export function compliantPod(name: string, namespace: string, runId: string, image = PROBE_IMAGE): ProbePod {
+export function compliantPod(name: string, namespace: string, runId: string, image = images.probe): ProbePod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -100,7 +100,7 @@ export function compliantPod(name: string, namespace: string, runId: string, ima
 }
 
 /** The compliant pod with exactly one rule of the restricted profile broken. */
-export function violatingPod(v: Violation, name: string, namespace: string, runId: string, image = PROBE_IMAGE): ProbePod {
+export function violatingPod(v: Violation, name: string, namespace: string, runId: string, image = images.probe): ProbePod {
   const pod = compliantPod(name, namespace, runId, image);
   const spec = pod.spec;
   const c = spec.containers[0]!;

@@ -1,7 +1,7 @@
-import type { Check, Criterion, Observation, ProbeContext, ProbeFamily, ReportSection } from '@isoproof/core';
-import { defaultRedactor, IsoproofError } from '@isoproof/core';
+import type { Criterion, Observation, ProbeFamily } from '@isoproof/core';
+import { codedError, defaultRedactor } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { ExecError, execInPod, findPods, loadKube } from '@isoproof/kube';
+import { defineProbeFamily, ExecError, execInPod, findPods } from '@isoproof/kube';
 
 /**
  * 'workload' criteria: properties of the running baseline pods, measured from inside each container
@@ -54,11 +54,7 @@ export interface InspectReport {
 }
 
 /** The output of /isoproof-inspect is not the JSON report it prints (wrong image or command). */
-export class InspectReportError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_INSPECT_REPORT', message, options);
-  }
-}
+export class InspectReportError extends codedError('ISOPROOF_INSPECT_REPORT') {}
 
 export function parseInspect(stdout: string): InspectReport {
   const line = stdout.trim().split('\n').pop() ?? '';
@@ -118,16 +114,12 @@ export function judgeResources(containers: ContainerSpec[]): Pick<Observation, '
     : { outcome: 'violated', result: `missing ${missing.length}`, received: `missing ${missing.join(', ')} (${shown})` };
 }
 
+/** The 'workload' probe family: properties of the running pods, measured inside each container. */
 export function workloadFamily(): ProbeFamily {
-  let sections: ReportSection[] = [];
-  return {
+  return defineProbeFamily({
     kind: 'workload',
     validateSpec: validateWorkloadSpec,
-    sections: () => sections,
-    async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
-      sections = [];
-      const admin = loadKube(ctx.kubeconfigPath, ctx.context);
-      const out = new Map<string, Check[]>();
+    async run(criteria, _ctx, out) {
       const inspected = new Map<string, Promise<InspectReport>>();
       const rows: string[][] = [];
       const inspect = (kube: KubeHandle, ns: string, pod: string, container: string, command: string[]) => {
@@ -144,11 +136,10 @@ export function workloadFamily(): ProbeFamily {
       };
       for (const c of criteria) {
         const s = c.spec as unknown as WorkloadSpec;
-        const checks: Check[] = [];
-        out.set(c.id, checks);
+        const checks = out.checks(c.id);
         let pods: Awaited<ReturnType<typeof findPods>>;
         try {
-          pods = (await findPods(admin, s.namespace, s.selector ?? {})).filter((p) => !p.metadata?.labels?.['isoproof.dev/run'] || !p.metadata?.name?.startsWith('isoproof-'));
+          pods = (await findPods(out.kube, s.namespace, s.selector ?? {})).filter((p) => !p.metadata?.labels?.['isoproof.dev/run'] || !p.metadata?.name?.startsWith('isoproof-'));
         } catch (e) {
           checks.push({ id: `${s.namespace} pods`, expect: 'holds', observation: { outcome: 'error', result: 'unreadable', error: (e as Error).message, evidence: { sent: `list pods in ${s.namespace}` } } });
           continue;
@@ -172,7 +163,7 @@ export function workloadFamily(): ProbeFamily {
             const sent = `exec ${command.join(' ')} in ${s.namespace}/${name} container ${ct.name}`;
             let obs: Observation;
             try {
-              const r = await inspect(admin, s.namespace, name, ct.name, command);
+              const r = await inspect(out.kube, s.namespace, name, ct.name, command);
               const j = judge(s.property, r);
               obs = { outcome: j.outcome, result: j.result, evidence: { sent, received: j.received, resources: [ref] } };
               if (r.errors?.length) obs.evidence.notes = r.errors;
@@ -184,8 +175,7 @@ export function workloadFamily(): ProbeFamily {
           }
         }
       }
-      sections.push({ type: 'table', title: 'Running workloads (measured inside each container)', columns: ['criterion', 'container', 'observed', 'facts'], rows });
-      return out;
+      out.section({ type: 'table', title: 'Running workloads (measured inside each container)', columns: ['criterion', 'container', 'observed', 'facts'], rows });
     },
-  };
+  });
 }

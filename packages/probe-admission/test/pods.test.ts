@@ -1,3 +1,4 @@
+import { images } from '@isoproof/core';
 import { describe, expect, it } from 'vitest';
 import { compliantPod, VIOLATIONS, violatingPod } from '../src/pods';
 import type { Violation } from '../src/pods';
@@ -53,6 +54,6 @@ describe('restricted-profile pod generator', () => {
   });
 
   it('uses only the probe image', () => {
-    for (const v of VIOLATIONS) expect(violatingPod(v, 'p', 'ns', 'r').spec.containers[0]!.image).toBe('isoproof.local/agnhost:2.56-isoproof1');
+    for (const v of VIOLATIONS) expect(violatingPod(v, 'p', 'ns', 'r').spec.containers[0]!.image).toBe(images.probe);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enforcedLevel, judgeViolation, refusalRules } from '../src/admission';
+import { enforcedLevel, judgeViolation, refusalRules } from '../src/pod-security';
 import { VIOLATION_RULE, VIOLATIONS } from '../src/pods';
 
 // Messages as kube-apiserver 1.34 words them (seen on the local cluster).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Criterion } from '@isoproof/core';
-import { namespaceLabelObservation, validateAdmissionSpec } from '../src/admission';
+import { validateAdmissionSpec } from '../src/admission';
+import { namespaceLabelObservation } from '../src/pod-security';
 import type { InspectReport } from '../src/workload';
 import { judge, judgeResources, parseInspect, validateWorkloadSpec } from '../src/workload';
 

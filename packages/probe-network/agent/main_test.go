@@ -24,25 +24,29 @@ func freePort(t *testing.T) int {
 	return port
 }
 
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := c.LocalAddr().(*net.UDPAddr).Port
-	_ = c.Close()
-	return port
-}
-
-// udpServer answers "echo X" with X (the agnhost netexec UDP protocol) unless silent.
-func udpServer(t *testing.T, silent bool) int {
+// listenUDP opens a loopback UDP socket on a free port, closed when the test ends.
+func listenUDP(t *testing.T) net.PacketConn {
 	t.Helper()
 	c, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// freeUDPPort returns a loopback UDP port nobody listens on.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c := listenUDP(t)
+	_ = c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// udpServer answers "echo X" with X (the agnhost netexec UDP protocol) unless silent.
+func udpServer(t *testing.T, silent bool) int {
+	t.Helper()
+	c := listenUDP(t)
 	go func() {
 		buf := make([]byte, 512)
 		for {
@@ -257,13 +261,10 @@ func droppedCells(t *testing.T, n int) []Cell {
 	return cells
 }
 
-// Issue 13: the denied cells of one source wait their timeout together. 120 dropped SYNs (a source's
-// row of 30 pods x 4 ports) with a plan that names no concurrency take about one timeout, not one per
-// wave of 64; each still waits the full timeout.
-func TestDeniedCellsOfOneSourceWaitTogether(t *testing.T) {
-	const timeout = 400
-	cells := droppedCells(t, 120)
-	p := Plan{TimeoutMs: timeout, Cells: cells}
+// runDropped runs a plan of dropped cells with stats and its wall time; it skips the test when the
+// kernel accepted a SYN despite a full backlog.
+func runDropped(t *testing.T, p Plan) ([]Result, Stats, time.Duration) {
+	t.Helper()
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -273,6 +274,16 @@ func TestDeniedCellsOfOneSourceWaitTogether(t *testing.T) {
 	if rs[0].Result == Connected {
 		t.Skipf("kernel accepted the SYN despite a full backlog (%+v)", rs[0])
 	}
+	return rs, st, el
+}
+
+// Issue 13: the denied cells of one source wait their timeout together. 120 dropped SYNs (a source's
+// row of 30 pods x 4 ports) with a plan that names no concurrency take about one timeout, not one per
+// wave of 64; each still waits the full timeout.
+func TestDeniedCellsOfOneSourceWaitTogether(t *testing.T) {
+	const timeout = 400
+	cells := droppedCells(t, 120)
+	rs, st, el := runDropped(t, Plan{TimeoutMs: timeout, Cells: cells})
 	for _, r := range rs {
 		if r.Result != Timeout || r.LatencyMs < timeout {
 			t.Fatalf("every dropped cell must wait its whole %d ms timeout: %+v", timeout, r)
@@ -290,16 +301,7 @@ func TestDeniedCellsOfOneSourceWaitTogether(t *testing.T) {
 // waves, every cell still waiting its full timeout.
 func TestOpenSocketsStayWithinTheBound(t *testing.T) {
 	const timeout = 200
-	p := Plan{TimeoutMs: timeout, Concurrency: 30, Cells: droppedCells(t, 120)}
-	if err := p.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	rs, st := RunWithStats(&p)
-	el := time.Since(start)
-	if rs[0].Result == Connected {
-		t.Skipf("kernel accepted the SYN despite a full backlog (%+v)", rs[0])
-	}
+	rs, st, el := runDropped(t, Plan{TimeoutMs: timeout, Concurrency: 30, Cells: droppedCells(t, 120)})
 	if st.PeakOpenSockets > 30 || st.SocketBound != 30 {
 		t.Fatalf("bound 30, peak %d (stats %+v)", st.PeakOpenSockets, st)
 	}

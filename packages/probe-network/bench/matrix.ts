@@ -33,7 +33,7 @@ import { homedir, loadavg } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ResourceRef } from '@isoproof/core';
-import { MANAGED_LABEL, newRun, RUN_LABEL } from '@isoproof/core';
+import { images, MANAGED_LABEL, newRun, RUN_LABEL } from '@isoproof/core';
 import type { KubeObject } from '@isoproof/kube';
 import { SCENARIO_LABEL, applyObjects, checkReachable, deleteObjects, loadKube, rawRequest, waitForReady } from '@isoproof/kube';
 import type { CellResult, CellResultKind } from '../src/classify';
@@ -46,7 +46,7 @@ import { loadSnapshot } from '../src/snapshot';
 import { percentile, simulatedExpectation, waitStable } from '../src/stable';
 import type { NetworkPolicy, SimPod, Snapshot } from '../src/types';
 
-const IMAGE = 'isoproof.local/agnhost:2.56-isoproof1';
+const IMAGE = images.probe;
 const BASE_PORT = 8080;
 const SLOT_LABEL = 'isoproof.dev/bench-slot';
 const CYCLONUS_VERSION = 'v0.5.6';
@@ -109,7 +109,9 @@ function benchObjects(ns: string, pods: number, ports: number, prober?: string):
           env: Array.from({ length: ports }, (_, p) => ({ name: `SERVE_PORT_${BASE_PORT + p}`, value: 'isoproof' })),
           ports: Array.from({ length: ports }, (_, p) => ({ name: `p${p}`, containerPort: BASE_PORT + p, protocol: 'TCP' })),
           securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-          resources: { requests: { cpu: '5m', memory: '16Mi' }, limits: { cpu: '250m', memory: '64Mi' } },
+          // room for the baseline: cyclonus runs up to 15 concurrent `agnhost connect` execs in one pod; a
+          // tight limit OOM-kills the porter mid-run and its cells fail for a reason that is not the prober
+          resources: { requests: { cpu: '5m', memory: '16Mi' }, limits: { cpu: '2', memory: '1Gi' } },
           ...(prober ? { volumeMounts: [{ name: 'prober', mountPath: '/isoproof-dev', readOnly: true }] } : {}),
         },
       ],
@@ -167,6 +169,14 @@ function sample<T>(items: T[], n: number): T[] {
   if (n === 0 || items.length <= n) return items;
   const step = items.length / n;
   return Array.from({ length: n }, (_, i) => items[Math.floor(i * step)]!);
+}
+
+/** Container restarts summed over the bench pods (a restart mid-measurement invalidates it). */
+async function podRestarts(kube: ReturnType<typeof loadKube>, ns: string): Promise<number> {
+  const res = await rawRequest(kube, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods` });
+  if (res.status !== 200) throw new Error(`listing the bench pods failed: HTTP ${res.status}`);
+  const list = res.body as { items?: { status?: { containerStatuses?: { restartCount?: number }[] } }[] };
+  return (list.items ?? []).reduce((sum, p) => sum + (p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0), 0);
 }
 
 /** Cells whose observed result disagrees with the simulation. */
@@ -340,12 +350,15 @@ async function main(): Promise<void> {
 
       // 2. the measured round
       const load = loadavg();
+      const restartsBefore = await podRestarts(kube, ns);
       const m = await probeAll(all);
+      const restartsAfter = await podRestarts(kube, ns);
       const rate = m.stats.cells / (m.stats.ms / 1000);
       const h = histogram(m.results.values());
 
       // 3. gates
       const gates = matrixGates(level, all, m.results, stable.unstable);
+      if (restartsAfter !== restartsBefore) gates.push(`bench containers restarted ${restartsAfter - restartsBefore} time(s) during the measurement`);
       const valid = gates.length === 0;
       if (!valid) invalid++;
 
@@ -354,10 +367,12 @@ async function main(): Promise<void> {
       if (baseline) {
         const picked = sample(all, baselineSample);
         const bLoad = loadavg();
+        const bRestartsBefore = await podRestarts(kube, ns);
         const b = await baseline.run(picked, timeoutMs);
+        const bRestarts = (await podRestarts(kube, ns)) - bRestartsBefore;
         const bWrong = disagreements(picked, b.results);
         const bRate = picked.length / (b.ms / 1000);
-        const bValid = bWrong.length === 0;
+        const bValid = bWrong.length === 0 && bRestarts === 0;
         if (!bValid) invalid++;
         base = {
           kind: baseline.kind,
@@ -370,7 +385,10 @@ async function main(): Promise<void> {
           ...(bValid
             ? { cellsPerSec: Number(bRate.toFixed(1)) }
             : {
-                invalid: `${bWrong.length} of ${picked.length} baseline cells disagree with the simulation`,
+                invalid: [
+                  ...(bWrong.length > 0 ? [`${bWrong.length} of ${picked.length} baseline cells disagree with the simulation`] : []),
+                  ...(bRestarts > 0 ? [`bench containers restarted ${bRestarts} time(s) during the baseline`] : []),
+                ].join('; '),
                 disagreements: bWrong.slice(0, 10).map((c) => ({ key: c.key, expected: simulatedExpectation(c), observed: b.results.get(c.key)?.detail ?? 'no result' })),
               }),
           results: histogram(b.results.values()),

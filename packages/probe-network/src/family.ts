@@ -1,12 +1,13 @@
-import type { Check, Criterion, ProbeContext, ProbeFamily, ReportSection } from '@isoproof/core';
+import type { Criterion, ProbeFamily } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { loadKube } from '@isoproof/kube';
+import { defineProbeFamily } from '@isoproof/kube';
 import type { CellResult, Enforcement } from './classify';
 import { assessEnforcement, buildChecks } from './classify';
 import type { ExecMode } from './execute';
 import { executeCells } from './execute';
 import type { ProbePlan } from './plan';
-import { compileOptionsFromFacts, compilePlan, runnerKey } from './plan';
+import { compilePlan } from './compile';
+import { compileOptionsFromFacts, runnerKey } from './plan';
 import { NodeAgentPool } from './node-agents';
 import { findingsSection, truthTable } from './sections';
 import { loadSnapshot } from './snapshot';
@@ -74,13 +75,12 @@ export function criteriaNamespaces(criteria: Criterion[]): string[] {
 export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFamily {
   let last: NetworkRun | undefined;
   const timeoutMs = opts.timeoutMs ?? 1500;
-  return {
+  const family = defineProbeFamily({
     kind: 'network',
     validateSpec: validateNetworkSpec,
-    lastRun: () => last,
-    async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
+    async run(criteria, ctx, out) {
       const started = Date.now();
-      const kube: KubeHandle = loadKube(ctx.kubeconfigPath, ctx.context);
+      const kube: KubeHandle = out.kube;
       const snapshot = await loadSnapshot(kube, criteriaNamespaces(criteria));
       const plan = compilePlan(criteria, snapshot, compileOptionsFromFacts(ctx.facts));
       ctx.log(
@@ -141,15 +141,13 @@ export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFam
         rounds,
         ms: Date.now() - started,
       };
-      return buildChecks(
+      const checks = buildChecks(
         plan,
         { timeoutMs, results, readiness: plan.readiness, enforcement, timeToEnforceMs: enforced },
         criteria.map((c) => c.id),
       );
-    },
-    sections(): ReportSection[] {
-      if (!last) return [];
-      return [
+      for (const [id, list] of checks) out.checks(id).push(...list);
+      out.section(
         truthTable(`Network truth table: ${last.scenario}`, last.plan, last.results),
         findingsSection(`Network findings: ${last.scenario}`, last.plan, last.results, {
           cells: last.plan.cells.size,
@@ -161,7 +159,8 @@ export function createNetworkFamily(opts: NetworkFamilyOptions = {}): NetworkFam
           policyChangedAt: last.policyChangedAt,
           unstable: last.unstable,
         }),
-      ];
+      );
     },
-  };
+  });
+  return Object.assign(family, { lastRun: () => last });
 }

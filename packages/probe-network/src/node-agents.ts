@@ -1,9 +1,9 @@
-import type { ResourceRef } from '@isoproof/core';
+import { images, type ResourceRef } from '@isoproof/core';
 import type { KubeHandle, KubeObject } from '@isoproof/kube';
 import { applyObjects, deleteObjects, waitForReady } from '@isoproof/kube';
 
 /** The image and command of a node agent: agnhost idles, the prober is exec'd in it. */
-export const NODE_AGENT_IMAGE = 'isoproof.local/agnhost:2.56-isoproof1';
+export const NODE_AGENT_IMAGE = images.probe;
 export const NODE_AGENT_CONTAINER = 'agent';
 
 /** Where a node agent can be exec'd, or why there is none on that node. */

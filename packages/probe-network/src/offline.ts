@@ -3,7 +3,7 @@ import { evaluate } from '@isoproof/core';
 import type { CellResult } from './classify';
 import { assessEnforcement, buildChecks } from './classify';
 import type { CompileOptions, ProbePlan } from './plan';
-import { compilePlan } from './plan';
+import { compilePlan } from './compile';
 import type { NetworkPolicy, Protocol, SimNamespace, SimPod, SimService, Snapshot } from './types';
 
 /** The subset of a Kubernetes object the offline snapshot reads. */

@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentPlan, parseAgentOutput } from '../src/execute';
+import { agentPlan, parseAgentOutput } from '../src/agent-protocol';
 import type { PlanCell } from '../src/plan';
 
 // The TypeScript <-> Go contract: agentPlan() is what the agent reads, parseAgentOutput() what it

@@ -1,12 +1,14 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '@isoproof/core';
 import type { CellResult, CellResultKind } from '../src/classify';
 import { agrees, assessEnforcement, buildChecks, outcomeOf } from '../src/classify';
-import { agentBudgetMs, agentPlan, classifyNodeError, hostConnect, mapLimit, parseAgentOutput, parseAgnhostConnect } from '../src/execute';
+import { agentBudgetMs, agentPlan, parseAgentOutput, parseAgnhostConnect } from '../src/agent-protocol';
+import { classifyNodeError, hostConnect } from '../src/host-connect';
 import type { PlanCell, ProbePlan } from '../src/plan';
-import { compilePlan } from '../src/plan';
+import { compilePlan } from '../src/compile';
 import { findingsSection, truthTable } from '../src/sections';
 import { percentile, waitStable } from '../src/stable';
 import { A_CLIENT, A_SERVER, B_SERVER, criterion, tenantSnapshot } from './fixtures';
@@ -262,10 +264,10 @@ describe('executor helpers', () => {
     expect((await hostConnect(cell, 1000)).result).toBe('refused');
   });
 
-  it('mapLimit bounds concurrency and keeps order', async () => {
+  it('p-limit map (executeCells bounds its execs with it) bounds concurrency and keeps order', async () => {
     let inFlight = 0;
     let peak = 0;
-    const out = await mapLimit([1, 2, 3, 4, 5, 6, 7], 3, async (x) => {
+    const out = await pLimit(3).map([1, 2, 3, 4, 5, 6, 7], async (x) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
       await new Promise((r) => setTimeout(r, 5));

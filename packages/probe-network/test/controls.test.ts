@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '@isoproof/core';
+import { evaluate, images } from '@isoproof/core';
 import type { Criterion } from '@isoproof/core';
 import type { CellResult, CellResultKind } from '../src/classify';
 import { NO_SOURCE_CONNECTION, assessEnforcement, buildChecks } from '../src/classify';
 import type { ProbePlan } from '../src/plan';
-import { batchBySource, compileOptionsFromFacts, compilePlan } from '../src/plan';
-import { nodeFallback } from '../src/execute';
+import { compilePlan } from '../src/compile';
+import { batchBySource, compileOptionsFromFacts } from '../src/plan';
+import { nodeFallback } from '../src/host-connect';
 import { nodeAgentObjects } from '../src/node-agents';
 import { simulatedResults } from '../src/offline';
+import type { SimPod, Snapshot } from '../src/types';
 import { A_CLIENT, A_SERVER, B_CLIENT, B_SERVER, criterion, pod, tenantSnapshot } from './fixtures';
 
 const CROSS = 'tenant-a/client-1 -> tenant-b/server-1:8080/TCP';
@@ -162,26 +164,37 @@ describe('controls of a deny (verdicts, no cluster)', () => {
   });
 });
 
+/** The quarantine case: tenant-a/quarantine-1 cut off from everything by an incident-isolation policy. */
+const Q = { namespace: 'tenant-a', selector: { app: 'quarantine' } };
+const IN = 'tenant-a/client-1 -> tenant-a/quarantine-1:8080/TCP';
+const OUT = 'tenant-a/quarantine-1 -> tenant-b/server-1:8080/TCP';
+const isolated = criterion('NET-T-07', [
+  { from: A_CLIENT, to: Q, port: 8080, expect: 'deny' },
+  { from: Q, to: B_SERVER, port: 8080, expect: 'deny' },
+]);
+
+const quarantinePod = (ports: SimPod['ports'] = [{ name: 'http', containerPort: 8080 }]) =>
+  pod('tenant-a', 'quarantine-1', { app: 'quarantine', incident: 'isolated' }, '10.244.0.13', ports);
+
+/** The tenant snapshot (its tenant namespaces labelled managed, its pods on node `othersOn`), plus `q` and the policy isolating it. */
+function quarantineSnapshot(q: SimPod, o: { managed: boolean; othersOn?: string }): Snapshot {
+  const snap = tenantSnapshot();
+  for (const n of snap.namespaces) if (n.name.startsWith('tenant-') && o.managed) n.labels['isoproof.dev/managed'] = 'true';
+  if (o.othersOn) for (const p of snap.pods) p.nodeName = o.othersOn;
+  snap.pods.push(q);
+  snap.policies.push({
+    metadata: { namespace: 'tenant-a', name: 'incident-isolation' },
+    spec: { podSelector: { matchLabels: { incident: 'isolated' } }, policyTypes: ['Ingress', 'Egress'] },
+  });
+  return snap;
+}
+
 describe('node handshake controls (provider fact podNetworkFromHost)', () => {
-  const Q = { namespace: 'tenant-a', selector: { app: 'quarantine' } };
-  const IN = 'tenant-a/client-1 -> tenant-a/quarantine-1:8080/TCP';
-  const OUT = 'tenant-a/quarantine-1 -> tenant-b/server-1:8080/TCP';
   const HANDSHAKE = 'host -> tenant-a/quarantine-1:8080/TCP';
-  const isolated = criterion('NET-T-07', [
-    { from: A_CLIENT, to: Q, port: 8080, expect: 'deny' },
-    { from: Q, to: B_SERVER, port: 8080, expect: 'deny' },
-  ]);
 
   /** The tenant snapshot, our namespaces labelled managed, plus a pod cut off from everything. */
-  function isolatedSnapshot(ports: Parameters<typeof pod>[4] = [{ name: 'http', containerPort: 8080 }], managed = true) {
-    const snap = tenantSnapshot();
-    for (const n of snap.namespaces) if (n.name.startsWith('tenant-') && managed) n.labels['isoproof.dev/managed'] = 'true';
-    snap.pods.push(pod('tenant-a', 'quarantine-1', { app: 'quarantine', incident: 'isolated' }, '10.244.0.13', ports));
-    snap.policies.push({
-      metadata: { namespace: 'tenant-a', name: 'incident-isolation' },
-      spec: { podSelector: { matchLabels: { incident: 'isolated' } }, policyTypes: ['Ingress', 'Egress'] },
-    });
-    return snap;
+  function isolatedSnapshot(ports: SimPod['ports'] = [{ name: 'http', containerPort: 8080 }], managed = true) {
+    return quarantineSnapshot(quarantinePod(ports), { managed });
   }
 
   it('compileOptionsFromFacts: only the exact string "true" enables node handshakes', () => {
@@ -262,28 +275,13 @@ describe('node handshake controls (provider fact podNetworkFromHost)', () => {
 });
 
 describe('node handshakes from a hostNetwork node agent (pod-to-own-node traffic is always allowed)', () => {
-  const Q = { namespace: 'tenant-a', selector: { app: 'quarantine' } };
-  const IN = 'tenant-a/client-1 -> tenant-a/quarantine-1:8080/TCP';
-  const OUT = 'tenant-a/quarantine-1 -> tenant-b/server-1:8080/TCP';
   const AGENT = 'node worker-2 -> tenant-a/quarantine-1:8080/TCP';
-  const isolated = criterion('NET-T-07', [
-    { from: A_CLIENT, to: Q, port: 8080, expect: 'deny' },
-    { from: Q, to: B_SERVER, port: 8080, expect: 'deny' },
-  ]);
 
   /** Tenant snapshot with every pod scheduled (worker-1), the isolated pod on worker-2. */
   function scheduledSnapshot(quarantineNode: string | null = 'worker-2') {
-    const snap = tenantSnapshot();
-    for (const n of snap.namespaces) if (n.name.startsWith('tenant-')) n.labels['isoproof.dev/managed'] = 'true';
-    for (const p of snap.pods) p.nodeName = 'worker-1';
-    const q = pod('tenant-a', 'quarantine-1', { app: 'quarantine', incident: 'isolated' }, '10.244.0.13', [{ name: 'http', containerPort: 8080 }]);
+    const q = quarantinePod();
     if (quarantineNode) q.nodeName = quarantineNode;
-    snap.pods.push(q);
-    snap.policies.push({
-      metadata: { namespace: 'tenant-a', name: 'incident-isolation' },
-      spec: { podSelector: { matchLabels: { incident: 'isolated' } }, policyTypes: ['Ingress', 'Egress'] },
-    });
-    return snap;
+    return quarantineSnapshot(q, { managed: true, othersOn: 'worker-1' });
   }
 
   it('without any provider fact: the agent on the pod\'s own node is the runner, both sides, and it PASSes', () => {
@@ -371,6 +369,6 @@ describe('node agent objects', () => {
     ]);
     const p = objects[2] as unknown as { spec: { nodeName: string; hostNetwork: boolean; containers: { image: string; command: string[] }[] } };
     expect(p.spec).toMatchObject({ nodeName: 'worker-2', hostNetwork: true });
-    expect(p.spec.containers[0]).toMatchObject({ image: 'isoproof.local/agnhost:2.56-isoproof1', command: ['/agnhost', 'pause'] });
+    expect(p.spec.containers[0]).toMatchObject({ image: images.probe, command: ['/agnhost', 'pause'] });
   });
 });

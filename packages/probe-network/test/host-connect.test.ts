@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellResultKind } from '../src/classify';
-import { hostConnect } from '../src/execute';
+import { hostConnect } from '../src/host-connect';
 import type { PlanCell } from '../src/plan';
 
 // Issue 13: every connect ends by its deadline and each ending has its own class: a closed port is

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchBySource, compilePlan } from '../src/plan';
+import { compilePlan } from '../src/compile';
+import { batchBySource } from '../src/plan';
 import { validateNetworkSpec } from '../src/spec';
 import { criteriaNamespaces } from '../src/family';
 import { A_CLIENT, A_SERVER, B_CLIENT, B_SERVER, criterion, pod, tenantSnapshot } from './fixtures';

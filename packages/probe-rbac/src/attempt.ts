@@ -1,12 +1,11 @@
 import type { Evidence, Observation } from '@isoproof/core';
 import { defaultRedactor } from '@isoproof/core';
-import type { KubeHandle } from '@isoproof/kube';
-import { rawRequest } from '@isoproof/kube';
-import type { Classified } from './classify';
-import { answerOf, bindAnswer, classifyAuthz, scopeImpersonation, statusLine, watchSummary } from './classify';
+import type { Classified, KubeHandle } from '@isoproof/kube';
+import { answerOf, rawRequest, statusLine } from '@isoproof/kube';
+import { bindAnswer, classifyAuthz, scopeImpersonation, watchSummary } from './classify';
 import type { RequestAttributes } from './explain';
-import type { PlannedRequest } from './plan';
-import { queryString, spdyVariant } from './plan';
+import type { PlannedRequest } from './planned-request';
+import { queryString, spdyVariant } from './planned-request';
 import { perform } from './transport';
 
 export interface SsarResult {

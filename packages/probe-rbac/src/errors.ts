@@ -1,8 +1,4 @@
-import { IsoproofError } from '@isoproof/core';
+import { codedError } from '@isoproof/core';
 
 /** An attempt the planner cannot turn into a request (unknown resource or verb): fix the criterion's spec. */
-export class RbacPlanError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_RBAC_PLAN', message, options);
-  }
-}
+export class RbacPlanError extends codedError('ISOPROOF_RBAC_PLAN') {}

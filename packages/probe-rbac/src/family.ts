@@ -1,17 +1,16 @@
-import type { Check, Criterion, Observation, ProbeContext, ProbeFamily, ReportSection } from '@isoproof/core';
+import type { Check, Criterion, Observation, ProbeFamily, ReportSection } from '@isoproof/core';
 import { defaultRedactor } from '@isoproof/core';
-import type { KubeHandle } from '@isoproof/kube';
-import { findPods, KubeApiError, loadKube, rawRequest } from '@isoproof/kube';
+import type { ActorIdentity, KubeHandle } from '@isoproof/kube';
+import { defineProbeFamily, describeIdentity, findPods, identityKey, KubeApiError, rawRequest, userInfoOf } from '@isoproof/kube';
 import type { AttemptResult } from './attempt';
 import { runAttempt } from './attempt';
 import type { Binding, RbacSnapshot, RoleObject } from './explain';
 import { explainGrant, formatGrants } from './explain';
-import { describeIdentity, IdentityClients } from './identities';
 import type { CellResult } from './matrix';
 import { cellKey, MATRIX_ROWS, matrixAttempts, matrixSection } from './matrix';
 import { planAttempt } from './plan';
-import type { ActorIdentity, AttemptSpec, RbacSpec } from './spec';
-import { attemptLabel, identityKey, userInfoOf, validateRbacSpec } from './spec';
+import type { AttemptSpec, RbacSpec } from './spec';
+import { attemptLabel, validateRbacSpec } from './spec';
 
 export interface RbacFamilyOptions {
   /** Probe the access matrix of every identity (default true). */
@@ -63,24 +62,18 @@ interface Row {
  * exec/attach/portforward as WebSocket and SPDY upgrades, with a SelfSubjectAccessReview cross-check.
  */
 export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
-  let sections: ReportSection[] = [];
   const concurrency = options.concurrency ?? 6;
 
-  return {
+  return defineProbeFamily({
     kind: 'rbac',
     validateSpec: validateRbacSpec,
-    sections: () => sections,
-    async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
-      sections = [];
-      const admin = loadKube(ctx.kubeconfigPath, ctx.context);
-      const clients = new IdentityClients(admin, ctx.run.id);
-      try {
+    async run(criteria, ctx, out) {
       const podCache = new Map<string, Promise<string | undefined>>();
       const resolvePod = (ns: string, sel: Record<string, string>) => {
         const key = `${ns}|${JSON.stringify(sel)}`;
         let p = podCache.get(key);
         if (!p) {
-          p = findPods(admin, ns, sel).then(
+          p = findPods(out.kube, ns, sel).then(
             (pods) => pods[0]?.metadata?.name,
             () => undefined,
           );
@@ -93,7 +86,7 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
         const who = describeIdentity(id);
         let handle: KubeHandle;
         try {
-          handle = await clients.get(id);
+          handle = await out.identities.get(id);
         } catch (e) {
           return errorObservation(`${attemptLabel(a)} as ${who}`, `cannot act as ${who}: ${(e as Error).message}`);
         }
@@ -110,13 +103,12 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
         }
         const pc = podName ? { runId: ctx.run.id, identity: id, podName } : { runId: ctx.run.id, identity: id };
         const r = await runAttempt(handle, planAttempt(a, pc), who);
-        const minted = clients.tokenNotes.get(identityKey(id));
+        const minted = out.identities.tokenNotes.get(identityKey(id));
         if (minted) r.observation.evidence.notes = [...(r.observation.evidence.notes ?? []), minted];
         return r;
       };
       const obsOf = (r: AttemptResult | Observation): Observation => ('observation' in r ? r.observation : r);
 
-      const out = new Map<string, Check[]>();
       const rows: Row[] = [];
       const specs = new Map<string, { id: ActorIdentity; specs: RbacSpec[] }>();
 
@@ -134,7 +126,7 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
       ctx.log(`rbac: ${jobs.length} attempts for ${criteria.length} criteria, ${specs.size} identities`);
       const results = await pool(jobs, concurrency, (j) => attempt(j.s.identity, j.a));
 
-      for (const c of criteria) out.set(c.id, []);
+      for (const c of criteria) out.checks(c.id);
       const controls = new Map<string, Observation>();
       jobs.forEach((j, i) => {
         if (j.kind === 'control') controls.set(j.c.id, obsOf(results[i]!));
@@ -145,7 +137,7 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
         const check: Check = { id: `${identityKey(j.s.identity)} ${attemptLabel(j.a)}`, expect: j.s.expect, observation: obsOf(r) };
         const control = controls.get(j.c.id);
         if (control) check.control = control;
-        out.get(j.c.id)!.push(check);
+        out.checks(j.c.id).push(check);
         if ('observation' in r) rows.push({ criterion: j.c.id, identity: j.s.identity, attempt: j.a, result: r, expect: j.s.expect });
       });
       jobs.forEach((j, i) => {
@@ -155,6 +147,7 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
 
       // access matrices
       const matrixRows: Row[] = [];
+      const matrices: ReportSection[] = [];
       if (options.matrix !== false) {
         for (const { id, specs: list } of specs.values()) {
           const ns = homeNamespace(id, list);
@@ -175,14 +168,14 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
             }
             return { resource: cell.resource, verb: cell.verb, state, disagreement: 'disagreement' in r ? r.disagreement : false, forbidden: isForbidden };
           });
-          sections.push(matrixSection(describeIdentity(id), ns, cellResults));
+          matrices.push(matrixSection(describeIdentity(id), ns, cellResults));
         }
       }
 
       // explanations of every forbidden-but-allowed cell
       const violations = [...rows, ...matrixRows].filter((r) => r.expect === 'denied' && r.result.observation.outcome === 'allowed');
       if (violations.length > 0) {
-        const snap = await readSnapshot(admin).catch((e: unknown) => {
+        const snap = await readSnapshot(out.kube).catch((e: unknown) => {
           ctx.log(`rbac: cannot read bindings for the explanation: ${(e as Error).message}`);
           return undefined;
         });
@@ -199,7 +192,7 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
           }
           table.push([v.criterion, describeIdentity(v.identity), attemptLabel(v.attempt), v.result.observation.result, text]);
         }
-        sections.unshift({
+        out.section({
           type: 'table',
           title: 'RBAC: forbidden but allowed',
           columns: ['criterion', 'identity', 'attempt', 'real answer', 'granted by'],
@@ -208,22 +201,17 @@ export function rbacFamily(options: RbacFamilyOptions = {}): ProbeFamily {
         });
       }
 
+      out.section(...matrices);
       const dis = [...rows, ...matrixRows].filter((r) => r.result.disagreement);
-      sections.push({
+      out.section({
         type: 'table',
         title: 'RBAC: SelfSubjectAccessReview vs real attempt',
         columns: ['where', 'identity', 'attempt', 'SelfSubjectAccessReview', 'real attempt (decides)'],
         rows: dis.map((r) => [r.criterion, describeIdentity(r.identity), attemptLabel(r.attempt), `${r.result.ssar.verdict}: ${r.result.ssar.reason}`, `${r.result.observation.outcome} (${r.result.observation.evidence.received ?? r.result.observation.result})`]),
         note: dis.length === 0 ? 'No disagreement: the review and the real attempts agreed on every cell.' : 'The real attempt decides; the review is only a cross-check.',
       });
-      return out;
-      } finally {
-        // revoke the ServiceAccount tokens this run minted (their anchor Secrets go)
-        const left = await clients.close();
-        if (left.length) ctx.log(`rbac: could not delete the token anchor Secrets ${left.join(', ')} (their tokens expire within 600 s)`);
-      }
     },
-  };
+  });
 }
 
 /** RoleBindings, ClusterRoleBindings, Roles and ClusterRoles, read as the admin (explanations only). */

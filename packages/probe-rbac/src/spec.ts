@@ -1,4 +1,6 @@
-import type { Criterion, Identity } from '@isoproof/core';
+import type { Criterion } from '@isoproof/core';
+import type { ActorIdentity } from '@isoproof/kube';
+import { validateIdentity } from '@isoproof/kube';
 import { knownResources, resourceInfo } from './resources';
 
 /** Verbs an attempt can make. Besides the API verbs: exec/attach/portforward (WebSocket upgrade),
@@ -21,9 +23,6 @@ export const VERBS = [
   'impersonate',
 ] as const;
 export type Verb = (typeof VERBS)[number];
-
-/** The identities the RBAC probes act as (a Pod vantage is not an RBAC identity). */
-export type ActorIdentity = Exclude<Identity, { kind: 'Pod' }>;
 
 export interface RoleRefSpec {
   kind: 'Role' | 'ClusterRole';
@@ -78,29 +77,6 @@ export interface RbacSpec {
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isStrList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-export function validateIdentity(v: unknown, where: string): string[] {
-  if (!isObj(v)) return [`${where}: must be a mapping {kind: ServiceAccount|User|Group|Anonymous, ...}`];
-  switch (v.kind) {
-    case 'ServiceAccount':
-      return isStr(v.namespace) && isStr(v.name) ? [] : [`${where}: a ServiceAccount needs namespace and name`];
-    case 'User': {
-      const errs: string[] = [];
-      if (!isStr(v.name)) errs.push(`${where}: a User needs a name`);
-      if (v.groups !== undefined && !isStrList(v.groups)) errs.push(`${where}.groups: must be a list of strings`);
-      if (isStr(v.name) && /^system:(admin|masters)$/.test(v.name)) errs.push(`${where}: never probe as the admin`);
-      if (isStrList(v.groups) && v.groups.includes('system:masters')) errs.push(`${where}: never probe as system:masters`);
-      return errs;
-    }
-    case 'Group':
-      if (!isStr(v.name)) return [`${where}: a Group needs a name`];
-      return v.name === 'system:masters' ? [`${where}: never probe as system:masters`] : [];
-    case 'Anonymous':
-      return [];
-    default:
-      return [`${where}.kind: must be ServiceAccount, User, Group or Anonymous (got ${JSON.stringify(v.kind)})`];
-  }
-}
 
 const RESOURCE_VERBS: Partial<Record<Verb, string[]>> = {
   exec: ['pods', 'pods/exec'],
@@ -169,39 +145,6 @@ export function validateRbacSpec(c: Criterion): string[] {
   } else if (s.control !== undefined) errs.push(...validateAttempt(s.control, 'control'));
   return errs;
 }
-
-export function identityKey(id: ActorIdentity): string {
-  switch (id.kind) {
-    case 'ServiceAccount':
-      return `sa:${id.namespace}/${id.name}`;
-    case 'User':
-      return `user:${id.name}${id.groups?.length ? `[${id.groups.join(',')}]` : ''}`;
-    case 'Group':
-      return `group:${id.name}`;
-    case 'Anonymous':
-      return 'anonymous';
-  }
-}
-
-/** The user name and groups the API server sees for an identity (RBAC subject matching). */
-export function userInfoOf(id: ActorIdentity): { user: string; groups: string[] } {
-  switch (id.kind) {
-    case 'ServiceAccount':
-      return {
-        user: `system:serviceaccount:${id.namespace}:${id.name}`,
-        groups: ['system:serviceaccounts', `system:serviceaccounts:${id.namespace}`, 'system:authenticated'],
-      };
-    case 'User':
-      return { user: id.name, groups: [...new Set([...(id.groups ?? []), 'system:authenticated'])] };
-    case 'Group':
-      return { user: GROUP_MEMBER_USER, groups: [id.name, 'system:authenticated'] };
-    case 'Anonymous':
-      return { user: 'system:anonymous', groups: ['system:unauthenticated'] };
-  }
-}
-
-/** The user impersonated to act as a member of a Group identity. */
-export const GROUP_MEMBER_USER = 'isoproof:group-member';
 
 /** Normalises exec/attach/portforward to their subresource. */
 export function effectiveResource(a: AttemptSpec): string {

@@ -3,8 +3,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeHandle } from '@isoproof/kube';
 import { rawRequest, TransportError } from '@isoproof/kube';
-import type { PlannedRequest } from './plan';
-import { queryString } from './plan';
+import type { PlannedRequest } from './planned-request';
+import { queryString } from './planned-request';
 
 export interface WireAnswer {
   status: number;

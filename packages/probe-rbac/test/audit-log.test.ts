@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Check, Criterion, Observation } from '@isoproof/core';
 import { evaluate, loadCriteria } from '@isoproof/core';
-import type { AuditLogTail, WantedAuditEvent } from '../src/audit';
-import { forbiddenSecretReadMatch, observeAuditEvents, openAuditLog, rbacChangeMatch } from '../src/audit';
-import { probeName } from '../src/plan';
+import type { AuditLogTail, WantedAuditEvent } from '../src/audit-log';
+import { forbiddenSecretReadMatch, observeAuditEvents, openAuditLog, rbacChangeMatch } from '../src/audit-log';
+import { probeName } from '../src/probe-body';
 
 /*
  * The seeded violation of AUDIT-SECRET-01 and AUDIT-RBAC-01 (scenarios/rbac-least-privilege).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventMatches, parseAuditLines } from '../src/audit';
+import { eventMatches, parseAuditLines } from '../src/audit-log';
 
 const ev = {
   kind: 'Event',

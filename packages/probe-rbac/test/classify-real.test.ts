@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { answerOf, bindAnswer, classifyAdmission, classifyAuthz, isAuthorizerDenial, isPodSecurityDenial, scopeImpersonation } from '../src/classify';
-import * as real from './fixtures/api-403';
+import { answerOf, isAuthorizerDenial } from '@isoproof/kube';
+import { bindAnswer, classifyAuthz, scopeImpersonation } from '../src/classify';
+import { real403 as real } from '@isoproof/kube/testing';
 
 /** The answer as the probes build it: from the status code and the parsed body. */
 const ans = (b: { code: number }) => answerOf(b.code, b);
@@ -63,66 +64,18 @@ describe('classifyAuthz on real API server answers', () => {
   });
 });
 
-describe('classifyAdmission (Pod Security question) on real API server answers', () => {
-  it.each([
-    ['Pod Security: hostNetwork', real.podSecurityHostNetwork, 'denied'],
-    ['Pod Security: privileged (several rules)', real.podSecurityPrivileged, 'denied'],
-    ['RBAC: may not create', real.rbacCreateDeployment, 'error'],
-    ['ResourceQuota exceeded', real.quotaExceeded, 'error'],
-    ['ResourceQuota must specify', real.quotaMustSpecify, 'error'],
-    ['LimitRange', real.limitRangeMax, 'error'],
-    ['namespace being terminated', real.namespaceTerminating, 'error'],
-  ] as const)('%s -> %s', (_n, body, outcome) => {
-    expect(classifyAdmission(ans(body)).outcome).toBe(outcome);
-  });
-
-  it.each([
-    ['a webhook', webhook, /^refused by admission but not by Pod Security .*admission webhook "policy.example.com" denied the request/],
-    ['a quota', ans(real.quotaExceeded), /^refused by admission but not by Pod Security .*exceeded quota: q/],
-    ['a LimitRange', ans(real.limitRangeMax), /^refused by admission but not by Pod Security .*maximum cpu usage per Container/],
-    ['a proxy page', proxyHtml, /^403 not from Pod Security admission: <html>/],
-    ['an empty 403', emptyBody, /^403 not from Pod Security admission: \(no message\)/],
-    ['an authorizer 403', ans(real.rbacCreateDeployment), /^the identity may not create pods \(authorization refused, admission not exercised\)/],
-  ] as const)('%s is an error naming it', (_n, a, error) => {
-    const c = classifyAdmission(a);
-    expect(c.outcome).toBe('error');
-    expect(c.error).toMatch(error);
-  });
-
-  it('"violates PodSecurity" without a Forbidden Status is not proof', () => {
-    expect(classifyAdmission({ status: 403, message: 'pods "p" is forbidden: violates PodSecurity "restricted:latest": privileged' }).outcome).toBe('error');
-  });
-});
-
-describe('isAuthorizerDenial / isPodSecurityDenial', () => {
-  it('tell the authorizer from Pod Security', () => {
-    expect(isAuthorizerDenial(ans(real.rbacExec))).toBe(true);
-    expect(isAuthorizerDenial(ans(real.podSecurityHostNetwork))).toBe(false);
-    expect(isPodSecurityDenial(ans(real.podSecurityHostNetwork))).toBe(true);
-    expect(isPodSecurityDenial(ans(real.rbacExec))).toBe(false);
-  });
-  it('a user name with an escaped quote still reads as the authorizer', () => {
-    expect(isAuthorizerDenial({ status: 403, reason: 'Forbidden', message: 'secrets is forbidden: User "we\\"ird" cannot list resource "secrets" in API group "" in the namespace "a"' })).toBe(true);
-  });
-  it('a message merely mentioning "cannot" is not the authorizer', () => {
-    expect(isAuthorizerDenial({ status: 403, reason: 'Forbidden', message: 'the gateway cannot forward resource requests' })).toBe(false);
-  });
-});
-
 describe('whole real response bodies, parsed as the probes parse them', () => {
   const parsed = (b: { status: number; text: string }) => answerOf(b.status, JSON.parse(b.text) as unknown, b.text);
   it.each([
-    ['RBAC get secret', real.rawBodies.rbacGetSecret, 'denied', 'error'],
-    ['Pod Security', real.rawBodies.podSecurity, 'error', 'denied'],
-    ['ResourceQuota', real.rawBodies.quota, 'error', 'error'],
-    ['ValidatingAdmissionPolicy (reason Forbidden)', real.rawBodies.vap, 'error', 'error'],
-  ] as const)('%s: authz %s, Pod Security %s', (_n, b, authz, psa) => {
+    ['RBAC get secret', real.rawBodies.rbacGetSecret, 'denied'],
+    ['Pod Security', real.rawBodies.podSecurity, 'error'],
+    ['ResourceQuota', real.rawBodies.quota, 'error'],
+    ['ValidatingAdmissionPolicy (reason Forbidden)', real.rawBodies.vap, 'error'],
+  ] as const)('%s: authz %s', (_n, b, authz) => {
     expect(classifyAuthz(parsed(b)).outcome).toBe(authz);
-    expect(classifyAdmission(parsed(b)).outcome).toBe(psa);
   });
-  it('the VAP refusal is named as admission in both questions', () => {
+  it('the VAP refusal is named as admission in the authorization question', () => {
     expect(classifyAuthz(parsed(real.rawBodies.vap)).error).toMatch(/^refused by admission, not by authorization: configmaps "fx" is forbidden: ValidatingAdmissionPolicy/);
-    expect(classifyAdmission(parsed(real.rawBodies.vap)).error).toMatch(/^refused by admission but not by Pod Security/);
   });
 });
 

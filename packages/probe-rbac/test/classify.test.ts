@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerOf, classifyAdmission, classifyAuthz } from '../src/classify';
+import { classifyAuthz } from '../src/classify';
 import { combineUpgrades } from '../src/attempt';
 
 const forbidden = (message: string) => ({ status: 403, reason: 'Forbidden', message });
@@ -39,30 +39,6 @@ describe('classifyAuthz (status -> outcome)', () => {
 
   it('explains why a 404 counts as authorized', () => {
     expect(classifyAuthz({ status: 404, reason: 'NotFound', message: 'pods "p" not found' }).note).toMatch(/authorized/);
-  });
-});
-
-describe('classifyAdmission', () => {
-  it.each([
-    [{ status: 201 }, 'allowed'],
-    [forbidden('pods "p" is forbidden: violates PodSecurity "restricted:latest": hostNetwork=true'), 'denied'],
-    [forbidden('pods is forbidden: User "alice" cannot create resource "pods" in API group "" in the namespace "x"'), 'error'],
-    [{ status: 422, reason: 'Invalid', message: 'bad' }, 'error'],
-    [{ status: 500 }, 'error'],
-  ])('%j -> %s', (answer, outcome) => {
-    expect(classifyAdmission(answer).outcome).toBe(outcome);
-  });
-});
-
-describe('answerOf', () => {
-  it('reads a Status body', () => {
-    expect(answerOf(403, { kind: 'Status', reason: 'Forbidden', message: 'm' })).toEqual({ status: 403, reason: 'Forbidden', message: 'm' });
-  });
-  it('never copies an object body (it may hold secret data)', () => {
-    expect(answerOf(200, { kind: 'Secret', data: { password: 'c2VjcmV0' } })).toEqual({ status: 200 });
-  });
-  it('takes the first line of a text body', () => {
-    expect(answerOf(500, 'oops\nmore')).toEqual({ status: 500, message: 'oops' });
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Binding, RbacSnapshot, RoleObject } from '../src/explain';
 import { explainGrant, formatGrants, ruleAllows } from '../src/explain';
-import { userInfoOf } from '../src/spec';
+import { userInfoOf } from '@isoproof/kube';
 
 describe('ruleAllows (RBAC matching)', () => {
   const a = { verb: 'get', group: '', resource: 'secrets', name: 'orders-db-secret', namespace: 'shop' };

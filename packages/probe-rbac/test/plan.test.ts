@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { planAttempt, probeBody, queryString } from '../src/plan';
+import type { ActorIdentity } from '@isoproof/kube';
+import { planAttempt } from '../src/plan';
+import { queryString } from '../src/planned-request';
+import { probeBody } from '../src/probe-body';
 import { resourceInfo } from '../src/resources';
-import type { ActorIdentity, AttemptSpec } from '../src/spec';
+import type { AttemptSpec } from '../src/spec';
 
 const sa: ActorIdentity = { kind: 'ServiceAccount', namespace: 'shop', name: 'orders-sa' };
 const pc = { runId: 'rabcdefghij', identity: sa };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Criterion } from '@isoproof/core';
 import { cellKey, cellSymbol, MATRIX_ROWS, matrixAttempts, matrixSection } from '../src/matrix';
-import { validateRbacSpec, userInfoOf } from '../src/spec';
+import { userInfoOf } from '@isoproof/kube';
+import { validateRbacSpec } from '../src/spec';
 import { homeNamespace } from '../src/family';
 
 const crit = (spec: Record<string, unknown>): Criterion => ({ id: 'RBAC-X-01', title: 't', seed: 's', probe: 'rbac', vantage: 'v', expectation: 'e', spec });

@@ -2,8 +2,8 @@ import type { Check, Observation, ResourceRef } from '@isoproof/core';
 import type { FoundSecret, SecretFinding, SecretSource } from './findings';
 import { describeFinding, resourceLocation } from './findings';
 import type { K8sObject } from './sources';
-import type { Dismissals } from './rules';
-import { describeDismissals } from './rules';
+import type { Dismissals } from './dismissals';
+import { describeDismissals } from './dismissals';
 import { refOf } from './sources';
 
 /** One scanned place (an object for one source, or one container log) and what was found there. */

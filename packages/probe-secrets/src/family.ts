@@ -1,246 +1,22 @@
 import type { Check, Criterion, Observation, ProbeContext, ProbeFamily, ReportSection, ResourceRef } from '@isoproof/core';
-import { IsoproofError, defaultRedactor } from '@isoproof/core';
-import type { Redactor } from '@isoproof/core';
-import { isIdentityValue } from './allowlist';
+import { defaultRedactor } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
-import { clientForServiceAccount, loadKube, rawRequest } from '@isoproof/kube';
-import type { ScanUnit, TokenReviewResult } from './checks';
+import { clientForServiceAccount, defineProbeFamily, rawRequest } from '@isoproof/kube';
+import { statusReason } from './api';
 import { accessObservation, automountCheck, liveTokenCheck, scanCheck } from './checks';
-import type { FoundSecret, SecretFinding, SecretSource } from './findings';
-import { resourceLocation } from './findings';
-import type { Dismissals } from './rules';
-import type { K8sObject, ScanOptions } from './sources';
-import { isHelmRelease, podSpecPath, refOf, scanAnnotations, scanConfigMap, scanEnvLiterals, scanHelmRelease, scanLog } from './sources';
+import { SecretsProbeError } from './errors';
+import type { FoundSecret, SecretFinding } from './findings';
+import { findingsSection } from './findings';
+import { NamespaceCache } from './namespace-cache';
+import { registerSecretValues } from './register-secret-values';
+import { scanNamespace } from './scan-namespace';
 import type { SecretsSpec } from './spec';
 import { secretsSpec, validateSecretsSpec } from './spec';
-
-export class SecretsProbeError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_SECRETS_PROBE', message, options);
-  }
-}
+import { reviewToken } from './token-review';
 
 export const DEFAULT_LOG_TAIL_LINES = 200;
-/** Per container log fetch cap (bytes). */
-export const LOG_LIMIT_BYTES = 1024 * 1024;
 /** Bounds of the access matrix (ServiceAccounts x Secrets). */
 export const MAX_ACCESS_ATTEMPTS = 2_000;
-
-const LIST_PATHS: Record<string, (ns: string) => string> = {
-  configmaps: (ns) => `/api/v1/namespaces/${ns}/configmaps`,
-  secrets: (ns) => `/api/v1/namespaces/${ns}/secrets`,
-  pods: (ns) => `/api/v1/namespaces/${ns}/pods`,
-  serviceaccounts: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
-  services: (ns) => `/api/v1/namespaces/${ns}/services`,
-  deployments: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
-  statefulsets: (ns) => `/apis/apps/v1/namespaces/${ns}/statefulsets`,
-  daemonsets: (ns) => `/apis/apps/v1/namespaces/${ns}/daemonsets`,
-  jobs: (ns) => `/apis/batch/v1/namespaces/${ns}/jobs`,
-  cronjobs: (ns) => `/apis/batch/v1/namespaces/${ns}/cronjobs`,
-};
-
-const KIND_OF: Record<string, string> = {
-  configmaps: 'ConfigMap',
-  secrets: 'Secret',
-  pods: 'Pod',
-  serviceaccounts: 'ServiceAccount',
-  services: 'Service',
-  deployments: 'Deployment',
-  statefulsets: 'StatefulSet',
-  daemonsets: 'DaemonSet',
-  jobs: 'Job',
-  cronjobs: 'CronJob',
-};
-
-function statusReason(body: unknown): string | undefined {
-  if (body && typeof body === 'object') {
-    const b = body as { reason?: unknown; message?: unknown };
-    if (typeof b.reason === 'string') return b.reason;
-  }
-  return undefined;
-}
-
-/**
- * Registers every value of a Secret (or of a SecretList) a request returned, so nothing can print it.
- * Only Secrets: a 200 body of another kind (the control ConfigMap a ServiceAccount may read) holds
- * plain configuration, and registering it would shred every report line naming those values.
- * Identity values (a Secret's `username: orders`, `DB_HOST: mysql.shop`) are skipped when their key
- * names an identity field and the value has the shape of an object name (`isIdentityValue`): they
- * are not secrets, and as redaction needles they would replace every object name containing them.
- */
-export function registerSecretValues(body: unknown, redactor: Redactor = defaultRedactor): void {
-  const visit = (obj: unknown, inSecretList: boolean) => {
-    if (!obj || typeof obj !== 'object') return;
-    const o = obj as { kind?: unknown; data?: Record<string, unknown>; stringData?: Record<string, unknown>; items?: unknown[] };
-    if (o.kind === 'SecretList' || (o.kind === 'List' && Array.isArray(o.items))) {
-      for (const it of o.items ?? []) visit(it, o.kind === 'SecretList');
-      return;
-    }
-    if (o.kind !== 'Secret' && !(inSecretList && o.kind === undefined)) return;
-    for (const [k, v] of Object.entries(o.data ?? {})) {
-      if (typeof v !== 'string') continue;
-      const plain = Buffer.from(v, 'base64').toString('utf8');
-      if (isIdentityValue(k, plain)) continue;
-      redactor.register(v);
-      redactor.register(plain);
-    }
-    for (const [k, v] of Object.entries(o.stringData ?? {})) if (typeof v === 'string' && !isIdentityValue(k, v)) redactor.register(v);
-  };
-  visit(body, false);
-}
-
-/** Objects of one namespace, read once per run with the admin handle. */
-class NamespaceCache {
-  private readonly lists = new Map<string, Promise<K8sObject[]>>();
-  private readonly logs = new Map<string, Promise<ScanUnit[]>>();
-  constructor(private readonly admin: KubeHandle) {}
-
-  list(ns: string, resource: keyof typeof LIST_PATHS): Promise<K8sObject[]> {
-    const key = `${ns}/${resource}`;
-    let p = this.lists.get(key);
-    if (!p) {
-      p = this.fetchList(ns, resource);
-      this.lists.set(key, p);
-    }
-    return p;
-  }
-
-  private async fetchList(ns: string, resource: keyof typeof LIST_PATHS): Promise<K8sObject[]> {
-    const path = LIST_PATHS[resource]!(ns);
-    const res = await rawRequest(this.admin, { method: 'GET', path, timeoutMs: 30_000 });
-    if (res.status !== 200) throw new SecretsProbeError(`GET ${path} answered HTTP ${res.status} ${statusReason(res.body) ?? ''} — check the admin kubeconfig and that namespace ${ns} exists`);
-    if (resource === 'secrets') registerSecretValues(res.body);
-    // Terminating objects (an old pod of a previous rollout) are not part of the state under test.
-    const items = ((res.body as { items?: K8sObject[] }).items ?? []).filter((it) => !(it.metadata as { deletionTimestamp?: string } | undefined)?.deletionTimestamp).slice(0, 5_000);
-    for (const it of items) {
-      it.kind ??= KIND_OF[resource];
-      it.metadata ??= {};
-      it.metadata.namespace ??= ns;
-    }
-    return items;
-  }
-
-  /** Bounded tail of every container log (init containers included) of every pod of `ns`. */
-  podLogs(ns: string, tailLines: number, signal?: AbortSignal): Promise<ScanUnit[]> {
-    const key = `${ns}/${tailLines}`;
-    let p = this.logs.get(key);
-    if (!p) {
-      p = this.fetchLogs(ns, tailLines, signal);
-      this.logs.set(key, p);
-    }
-    return p;
-  }
-
-  private async fetchLogs(ns: string, tailLines: number, signal?: AbortSignal): Promise<ScanUnit[]> {
-    const pods = await this.list(ns, 'pods');
-    const units: ScanUnit[] = [];
-    for (const pod of pods.slice(0, 200)) {
-      if (signal?.aborted) break;
-      const spec = (pod['spec'] ?? {}) as { initContainers?: Array<{ name: string }>; containers?: Array<{ name: string }> };
-      const names = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.name).slice(0, 20);
-      const ref = refOf(pod, 'Pod');
-      for (const container of names) {
-        const path = `/api/v1/namespaces/${ns}/pods/${ref.name}/log`;
-        const query = { container, tailLines: String(tailLines), limitBytes: String(LOG_LIMIT_BYTES) };
-        const sent = `GET ${path}?container=${container}&tailLines=${tailLines}`;
-        const unit: ScanUnit = { source: 'log', resource: ref, part: container, sent, found: [] };
-        try {
-          const res = await rawRequest(this.admin, { method: 'GET', path, query, timeoutMs: 20_000 });
-          if (res.status === 200) {
-            const dismissed: Dismissals = {};
-            unit.found = scanLog(ref, container, res.text, { dismissed });
-            if (Object.keys(dismissed).length) unit.dismissed = dismissed;
-            unit.sent += ` (${res.text.split('\n').filter(Boolean).length} lines)`;
-          } else if (res.status === 400) {
-            unit.skipped = `no log yet (${statusReason(res.body) ?? 'BadRequest'})`;
-          } else {
-            unit.error = `HTTP ${res.status} ${statusReason(res.body) ?? ''}`.trim();
-          }
-        } catch (e) {
-          unit.error = e instanceof Error ? e.message : String(e);
-        }
-        units.push(unit);
-      }
-    }
-    return units;
-  }
-}
-
-/** Scan units of one source in one namespace. */
-export async function scanNamespace(cache: NamespaceCache, ns: string, source: SecretSource, o: { tailLines: number; signal?: AbortSignal; opts?: ScanOptions }): Promise<ScanUnit[]> {
-  const base = o.opts ?? {};
-  // one scanned object = one unit, with its own tally of dismissed candidates
-  const unit = (resource: ResourceRef, sent: string, scan: (opts: ScanOptions) => FoundSecret[]): ScanUnit => {
-    const dismissed: Dismissals = {};
-    const u: ScanUnit = { source, resource, sent, found: [] };
-    try {
-      u.found = scan({ ...base, dismissed });
-    } catch (e) {
-      u.error = e instanceof Error ? e.message : String(e);
-    }
-    if (Object.keys(dismissed).length) u.dismissed = dismissed;
-    return u;
-  };
-  switch (source) {
-    case 'configmap': {
-      const cms = (await cache.list(ns, 'configmaps')).filter((c) => !isHelmRelease(c) && c.metadata?.name !== 'kube-root-ca.crt');
-      return cms.map((cm) => unit(refOf(cm), `GET ${LIST_PATHS.configmaps!(ns)} (${Object.keys((cm['data'] as object) ?? {}).length} keys)`, (opts) => scanConfigMap(cm, opts)));
-    }
-    case 'env': {
-      const out: ScanUnit[] = [];
-      for (const r of ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'pods'] as const) {
-        for (const obj of await cache.list(ns, r)) {
-          if (r === 'pods' && (obj.metadata?.ownerReferences?.length ?? 0) > 0) continue; // its template is scanned
-          if (!podSpecPath(obj.kind)) continue;
-          out.push(unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)}`, (opts) => scanEnvLiterals(obj, opts)));
-        }
-      }
-      return out;
-    }
-    case 'annotation': {
-      const out: ScanUnit[] = [];
-      for (const r of ['configmaps', 'secrets', 'pods', 'deployments', 'statefulsets', 'daemonsets', 'services', 'serviceaccounts', 'jobs', 'cronjobs'] as const) {
-        for (const obj of await cache.list(ns, r)) {
-          if (Object.keys(obj.metadata?.annotations ?? {}).length === 0) continue;
-          out.push(unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)} (metadata.annotations)`, (opts) => scanAnnotations(obj, opts)));
-        }
-      }
-      return out;
-    }
-    case 'log':
-      return (await cache.podLogs(ns, o.tailLines, o.signal)).filter((u) => !u.skipped);
-    case 'helm': {
-      const out: ScanUnit[] = [];
-      for (const r of ['secrets', 'configmaps'] as const) {
-        for (const obj of (await cache.list(ns, r)).filter(isHelmRelease)) {
-          out.push(unit(refOf(obj), `GET ${LIST_PATHS[r]!(ns)}/${obj.metadata?.name ?? ''} (release decoded: base64, gzip, JSON)`, (opts) => scanHelmRelease(obj, opts)));
-        }
-      }
-      return out;
-    }
-  }
-}
-
-/** TokenReview of one token as the admin handle. The token goes only into the request body. */
-export async function reviewToken(admin: KubeHandle, token: string): Promise<TokenReviewResult> {
-  defaultRedactor.register(token);
-  try {
-    const res = await rawRequest(admin, {
-      method: 'POST',
-      path: '/apis/authentication.k8s.io/v1/tokenreviews',
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
-      timeoutMs: 20_000,
-    });
-    if (res.status !== 201 && res.status !== 200) return { authenticated: false, status: res.status, error: `TokenReview answered HTTP ${res.status} ${statusReason(res.body) ?? ''}`.trim() };
-    const st = (res.body as { status?: { authenticated?: boolean; user?: { username?: string }; error?: string } }).status ?? {};
-    const out: TokenReviewResult = { authenticated: st.authenticated === true };
-    if (st.user?.username) out.username = st.user.username;
-    if (st.error) out.reason = st.error;
-    return out;
-  } catch (e) {
-    return { authenticated: false, error: e instanceof Error ? e.message : String(e) };
-  }
-}
 
 interface AccessCell {
   sa: string;
@@ -445,65 +221,53 @@ export function createSecretsFamily(): ProbeFamily {
     return checks;
   }
 
-  return {
+  /** The report sections of what the run found so far: findings, then each access grid. */
+  function reportSections(): ReportSection[] {
+    const sections: ReportSection[] = [];
+    if (findings.length > 0) sections.push(findingsSection(findings));
+    for (const a of access) {
+      sections.push({
+        type: 'grid',
+        title: `Secret access by ServiceAccount (${a.namespace})`,
+        rowLabels: a.sas,
+        colLabels: a.secrets,
+        cells: a.sas.map((sa) =>
+          a.secrets.map((s) => {
+            const cell = a.cells.find((x) => x.sa === sa && x.secret === s);
+            if (!cell) return '';
+            const got = cell.observation.outcome === 'allowed' ? 'read' : cell.observation.outcome === 'denied' ? 'denied' : 'error';
+            const ok = (got === 'read' && cell.expected === 'allowed') || (got === 'denied' && cell.expected === 'denied');
+            return `${ok ? 'ok' : 'WRONG'}: ${got}`;
+          }),
+        ),
+        legend: 'real GET (LIST for the (list) column) as each ServiceAccount; ok = as the criteria allow, WRONG = differs',
+      });
+    }
+    return sections;
+  }
+
+  return defineProbeFamily({
     kind: 'secrets',
     validateSpec: (c) => validateSecretsSpec(c),
-    async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
+    redactSections: true,
+    async run(criteria, ctx, out) {
       findings = [];
       access = [];
-      const admin = loadKube(ctx.kubeconfigPath, ctx.context);
+      const admin = out.kube;
       const cache = new NamespaceCache(admin);
-      const out = new Map<string, Check[]>();
-      for (const c of criteria) {
-        if (ctx.signal?.aborted) break;
-        const spec = secretsSpec(c);
-        const problems = validateSecretsSpec(c);
-        if (problems.length) throw new SecretsProbeError(`${c.id}.spec: ${problems.join('; ')}`);
-        const checks = await runCriterion(c, spec, admin, cache, ctx);
-        ctx.log(`${c.id}: ${checks.length} check(s)`);
-        out.set(c.id, defaultRedactor.scrub(checks));
+      try {
+        for (const c of criteria) {
+          if (ctx.signal?.aborted) break;
+          const spec = secretsSpec(c);
+          const problems = validateSecretsSpec(c);
+          if (problems.length) throw new SecretsProbeError(`${c.id}.spec: ${problems.join('; ')}`);
+          const checks = await runCriterion(c, spec, admin, cache, ctx);
+          ctx.log(`${c.id}: ${checks.length} check(s)`);
+          out.checks(c.id).push(...defaultRedactor.scrub(checks));
+        }
+      } finally {
+        out.section(...reportSections());
       }
-      return out;
     },
-    sections(): ReportSection[] {
-      const sections: ReportSection[] = [];
-      if (findings.length > 0) sections.push(findingsSection(findings));
-      for (const a of access) {
-        sections.push({
-          type: 'grid',
-          title: `Secret access by ServiceAccount (${a.namespace})`,
-          rowLabels: a.sas,
-          colLabels: a.secrets,
-          cells: a.sas.map((sa) =>
-            a.secrets.map((s) => {
-              const cell = a.cells.find((x) => x.sa === sa && x.secret === s);
-              if (!cell) return '';
-              const got = cell.observation.outcome === 'allowed' ? 'read' : cell.observation.outcome === 'denied' ? 'denied' : 'error';
-              const ok = (got === 'read' && cell.expected === 'allowed') || (got === 'denied' && cell.expected === 'denied');
-              return `${ok ? 'ok' : 'WRONG'}: ${got}`;
-            }),
-          ),
-          legend: 'real GET (LIST for the (list) column) as each ServiceAccount; ok = as the criteria allow, WRONG = differs',
-        });
-      }
-      return defaultRedactor.scrub(sections);
-    },
-  };
+  });
 }
-
-/** The findings table of the report: location, rule, severity, keyed hash; never a value. */
-export function findingsSection(findings: SecretFinding[]): ReportSection {
-  return {
-    type: 'table',
-    title: 'Secret findings',
-    columns: ['location', 'rule', 'severity', 'value hash', 'live'],
-    rows: findings.map((f) => [f.location, f.rule, f.severity, f.hash, f.live ? 'LIVE' : f.rule === 'kubernetes-serviceaccount-token' ? 'not checked or not live' : '']),
-    note: 'values are never shown; the hash is a keyed HMAC of the value',
-  };
-}
-
-export function findingsOf(units: ScanUnit[]): SecretFinding[] {
-  return units.flatMap((u) => u.found.map((f) => f.finding));
-}
-
-export { resourceLocation };

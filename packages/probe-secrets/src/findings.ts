@@ -1,6 +1,6 @@
 import type { ResourceRef } from '@isoproof/core';
 import { defaultRedactor } from '@isoproof/core';
-import type { Redactor } from '@isoproof/core';
+import type { Redactor, ReportSection } from '@isoproof/core';
 import type { RuleMatch, Severity } from './rules';
 
 /** Where a finding was seen. */
@@ -82,4 +82,15 @@ export function toFound(
 /** One line per finding: `rule at location (hash)`. */
 export function describeFinding(f: SecretFinding): string {
   return `${f.rule} [${f.severity}${f.live ? ', LIVE' : ''}] at ${f.location} (${f.hash})`;
+}
+
+/** The findings table of the report: location, rule, severity, keyed hash; never a value. */
+export function findingsSection(findings: SecretFinding[]): ReportSection {
+  return {
+    type: 'table',
+    title: 'Secret findings',
+    columns: ['location', 'rule', 'severity', 'value hash', 'live'],
+    rows: findings.map((f) => [f.location, f.rule, f.severity, f.hash, f.live ? 'LIVE' : f.rule === 'kubernetes-serviceaccount-token' ? 'not checked or not live' : '']),
+    note: 'values are never shown; the hash is a keyed HMAC of the value',
+  };
 }

@@ -1,5 +1,9 @@
-import { isPlaceholder, isReferenceKey, isStructuralKey, looksLikePathOrReference } from './allowlist';
-import { charClasses, shannonEntropy } from './entropy';
+import { isReferenceKey } from './allowlist';
+import { charClasses } from './entropy';
+import type { DismissReason } from './dismissals';
+import { acceptGenericValue, genericDismissal } from './dismissals';
+import { decodeJwt, isServiceAccountJwt } from './jwt';
+import { KEYED_RULES, isKeyedName, keyedRuleOf } from './keyed-rules';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -36,40 +40,6 @@ export interface RuleMatch {
 
 const B64URL = 'A-Za-z0-9_-';
 
-function decodeB64Json(part: string): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Header and claims of a JWT (no signature check), or undefined when it is not one. */
-export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts[0] || !parts[1]) return undefined;
-  const header = decodeB64Json(parts[0]);
-  const claims = decodeB64Json(parts[1]);
-  if (!header || !claims || typeof header['alg'] !== 'string') return undefined;
-  return { header, claims };
-}
-
-/** True when a JWT's claims say it was issued by Kubernetes for a ServiceAccount. */
-export function isServiceAccountJwt(token: string): boolean {
-  const d = decodeJwt(token);
-  if (!d) return false;
-  const { claims } = d;
-  const sub = typeof claims['sub'] === 'string' ? claims['sub'] : '';
-  const iss = typeof claims['iss'] === 'string' ? claims['iss'] : '';
-  return (
-    sub.startsWith('system:serviceaccount:') ||
-    'kubernetes.io' in claims ||
-    iss === 'kubernetes/serviceaccount' ||
-    'kubernetes.io/serviceaccount/namespace' in claims
-  );
-}
-
 const DB_SCHEMES = new Set([
   'postgres',
   'postgresql',
@@ -89,136 +59,8 @@ const DB_SCHEMES = new Set([
   'neo4j',
 ]);
 
-/** Key words that make a key name secret-bearing (DB_PASSWORD, apiKey, client_secret, ...). */
-export const SECRET_KEY_WORD = /(?:passw(?:or)?d|passwd|\bpwd|pwd\b|_pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|signing[_.-]?key|encryption[_.-]?key|credentials?|\bauth\b|pass(?:phrase)?\b)/i;
-
 function isPrintable(s: string): boolean {
   return /^[\x20-\x7e]+$/.test(s);
-}
-
-/** Why a candidate value under a secret-named key was looked at and dismissed. */
-export type DismissReason = 'length' | 'reference-key' | 'placeholder' | 'path-or-reference' | 'number-or-ip' | 'plain-word' | 'whitespace' | 'low-entropy';
-
-/** Counts of dismissed candidates by reason (kept per scanned unit, shown in the evidence). */
-export type Dismissals = Partial<Record<DismissReason, number>>;
-
-export function countDismissal(d: Dismissals | undefined, reason: DismissReason): void {
-  if (d) d[reason] = (d[reason] ?? 0) + 1;
-}
-
-/** "3 (path-or-reference 2, placeholder 1)"; undefined when nothing was dismissed. */
-export function describeDismissals(d: Dismissals | undefined): string | undefined {
-  const entries = Object.entries(d ?? {}).filter(([, n]) => (n ?? 0) > 0) as Array<[string, number]>;
-  if (!entries.length) return undefined;
-  const total = entries.reduce((a, [, n]) => a + n, 0);
-  return `${total} candidate value(s) under secret-named keys looked at and dismissed (${entries.map(([r, n]) => `${r} ${n}`).join(', ')})`;
-}
-
-/** Why the generic filter drops `value` under `key`; undefined when it is kept as a secret. */
-export function genericDismissal(key: string, value: string): DismissReason | undefined {
-  const v = value.trim();
-  if (v.length < 8 || v.length > 512) return 'length';
-  if (isStructuralKey(key) || isReferenceKey(key)) return 'reference-key';
-  if (isPlaceholder(v)) return 'placeholder';
-  if (looksLikePathOrReference(v)) return 'path-or-reference';
-  if (/^\d+$/.test(v) || /^(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?$/.test(v)) return 'number-or-ip';
-  if (/^[A-Za-z]+$/.test(v) && v.length < 20) return 'plain-word';
-  if (/\s/.test(v)) return 'whitespace'; // sentences are not secrets
-  return shannonEntropy(v) >= 3.0 && charClasses(v) >= 2 ? undefined : 'low-entropy';
-}
-
-/** Generic secret filter shared by the key=value rule (text) and keyed values (structured data). */
-export function acceptGenericValue(key: string, value: string): boolean {
-  return genericDismissal(key, value) === undefined;
-}
-
-/**
- * Families where the variable NAME is the strong signal: the key says what the value is, the value
- * only needs the family's shape. They run before any path or entropy heuristic (an AWS secret access
- * key may start with "/" and hold no "+": it is not a file path).
- */
-export interface KeyedRule {
-  id: string;
-  title: string;
-  severity: Severity;
-  /** Tested on the normalised key: camelCase split, separators as "_", lower case. */
-  key: RegExp;
-  /** The value shape; a reason when it does not fit. */
-  value(v: string): DismissReason | undefined;
-}
-
-/** `awsSecretAccessKey`, `aws-secret-access-key`, `AWS.SECRET` -> `aws_secret_access_key`, ... */
-export function normaliseKey(key: string): string {
-  return key
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .toLowerCase()
-    .replace(/^_+|_+$/g, '');
-}
-
-/** A value that reads as a secret of a keyed family: length, no whitespace, not a placeholder. */
-function keyedValue(min: number, o: { pathLike?: boolean } = {}): (v: string) => DismissReason | undefined {
-  return (raw) => {
-    const v = raw.trim();
-    if (v.length < min || v.length > 512) return 'length';
-    if (/\s/.test(v)) return 'whitespace';
-    if (isPlaceholder(v)) return 'placeholder';
-    // only an unmistakable path (lower-case segments, /run/secrets/db) is dismissed: a password of
-    // random characters may start with "/" too
-    if (o.pathLike !== false && /^\/(?:[a-z0-9._-]+\/)*[a-z0-9._-]+$/.test(v) && v.includes('/', 1)) return 'path-or-reference';
-    return undefined;
-  };
-}
-
-const DB_WORD = '(?:db|database|postgres(?:ql)?|pg|mysql|maria(?:db)?|mongo(?:db)?|redis|sql|mssql|oracle|rabbit(?:mq)?|amqp|cassandra|clickhouse|neo4j|elastic(?:search)?|es)';
-
-export const KEYED_RULES: KeyedRule[] = [
-  {
-    id: 'aws-secret-access-key',
-    title: 'AWS secret access key',
-    severity: 'critical',
-    key: /(?:^|_)(?:aws(?:_[a-z0-9]+){0,3}_(?:secret|sk|private)(?:_[a-z0-9]+){0,3}|secret_access_key)$/,
-    value: (v) => (/^[A-Za-z0-9/+]{40}$/.test(v.trim()) ? undefined : isPlaceholder(v) ? 'placeholder' : 'length'),
-  },
-  {
-    id: 'azure-storage-key',
-    title: 'Azure storage account key',
-    severity: 'critical',
-    key: /(?:azure|storage)(?:_[a-z0-9]+){0,3}_(?:account_)?(?:key|access_key)$/,
-    value: (v) => (/^[A-Za-z0-9+/]{86}==$/.test(v.trim()) ? undefined : 'length'),
-  },
-  {
-    id: 'azure-client-secret',
-    title: 'Azure AD client secret',
-    severity: 'high',
-    key: /(?:azure|arm|aad|entra)(?:_[a-z0-9]+){0,3}_(?:client_)?secret$/,
-    value: keyedValue(16),
-  },
-  {
-    id: 'database-password',
-    title: 'Database password',
-    severity: 'high',
-    key: new RegExp(`(?:^|_)${DB_WORD}(?:_[a-z0-9]+){0,3}_(?:pass(?:word|wd)?|pwd)$`),
-    value: keyedValue(6),
-  },
-  {
-    id: 'password',
-    title: 'Password',
-    severity: 'high',
-    key: /(?:^|_)(?:pass(?:word|wd|phrase)?|pwd)$/,
-    value: keyedValue(6),
-  },
-];
-
-function isKeyedName(key: string): boolean {
-  return !isReferenceKey(key) && keyedRuleOf(key) !== undefined;
-}
-
-/** The keyed family of a key name, if any. */
-export function keyedRuleOf(key: string): KeyedRule | undefined {
-  const k = normaliseKey(key);
-  if (!k) return undefined;
-  return KEYED_RULES.find((r) => r.key.test(k));
 }
 
 const PEM_BEGIN = '-----' + 'BEGIN';
@@ -432,88 +274,4 @@ export function severityOf(ruleId: string): Severity {
   if (ruleId === 'kubernetes-serviceaccount-token' || ruleId === 'kubernetes-secret-in-annotation') return 'critical';
   if (ruleId === 'basic-auth-url' || ruleId === 'helm-release-secret-manifest') return 'high';
   return RULES.find((r) => r.id === ruleId)?.severity ?? KEYED_RULES.find((r) => r.id === ruleId)?.severity ?? 'medium';
-}
-
-function lineAt(text: string, index: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-}
-
-/** Every rule hit in `text`; overlapping spans are reported once (the most specific rule wins). */
-export function scanText(text: string, opts: { rules?: readonly string[]; dismissed?: Dismissals } = {}): RuleMatch[] {
-  const out: RuleMatch[] = [];
-  const spans: Array<[number, number]> = [];
-  const overlaps = (a: number, b: number) => spans.some(([s, e]) => a < e && b > s);
-  for (const rule of RULES) {
-    rule.pattern.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    let guard = 0;
-    while ((m = rule.pattern.exec(text)) !== null && guard++ < 10_000) {
-      if (m[0].length === 0) {
-        rule.pattern.lastIndex++;
-        continue;
-      }
-      const value = rule.group ? m[rule.group] : m[0];
-      if (!value) continue;
-      const index = m.index + (rule.group ? m[0].indexOf(value, rule.group === 2 && m[1] ? m[1].length : 0) : 0);
-      const end = index + value.length;
-      if (overlaps(index, end)) continue;
-      if (rule.accept && !rule.accept(value, m)) {
-        const why = rule.dismissal?.(value, m);
-        if (why) countDismissal(opts.dismissed, why);
-        continue;
-      }
-      if (rule.placeholderCheck !== false && isPlaceholder(value)) {
-        if (rule.dismissal) countDismissal(opts.dismissed, 'placeholder');
-        continue;
-      }
-      const id = rule.classify ? rule.classify(value, m) : rule.id;
-      if (opts.rules && !opts.rules.includes(id) && !opts.rules.includes(rule.id)) continue;
-      spans.push([index, end]);
-      const keyed = KEYED_RULES.find((r) => r.id === id);
-      out.push({ rule: id, title: keyed?.title ?? rule.title, severity: severityOf(id), value, index, line: lineAt(text, index) });
-    }
-  }
-  return out.sort((a, b) => a.index - b.index);
-}
-
-/**
- * Scans one keyed value of structured data (a ConfigMap key, an env var, an annotation, a JSON leaf).
- * Order: a keyed family whose name is the strong signal (AWS_SECRET_ACCESS_KEY, DB_PASSWORD) with its
- * value shape, before anything else; then the text rules on the value; then the generic rule on the
- * key name when the value as a whole looks like a secret. A value under a secret-named key that is
- * dropped is counted in `dismissed` with the reason.
- */
-export function scanKeyValue(key: string, value: string, opts: { rules?: readonly string[]; dismissed?: Dismissals } = {}): RuleMatch[] {
-  if (isStructuralKey(key)) return [];
-  const keyed = isReferenceKey(key) ? undefined : keyedRuleOf(key);
-  const v = value.trim();
-  if (keyed && !value.includes('\n') && (!opts.rules || opts.rules.includes(keyed.id))) {
-    // the family's own shape first; a value that fits is the family's finding whatever else it looks like
-    const why = keyed.value(v);
-    if (why === undefined) {
-      // a more specific text rule on the same value (a JWT in a PASSWORD) still names it
-      const specific = scanText(value, { rules: opts.rules ?? RULE_IDS.filter((r) => r !== 'generic-secret') }).filter((h) => h.rule !== 'generic-secret' && h.rule !== keyed.id);
-      if (specific.length) return specific;
-      const index = value.indexOf(v);
-      return [{ rule: keyed.id, title: keyed.title, severity: keyed.severity, value: v, index, line: lineAt(value, index) }];
-    }
-    const hits = scanText(value, opts);
-    if (hits.length) return hits;
-    countDismissal(opts.dismissed, why);
-    return [];
-  }
-  const hits = scanText(value, opts);
-  if (hits.length > 0) return hits;
-  if (opts.rules && !opts.rules.includes('generic-secret')) return [];
-  if (SECRET_KEY_WORD.test(key)) {
-    const why = genericDismissal(key, value);
-    if (why === undefined) {
-      const index = value.indexOf(v);
-      return [{ rule: 'generic-secret', title: 'Secret-looking value in a secret-named key', severity: 'medium', value: v, index, line: lineAt(value, index) }];
-    }
-    countDismissal(opts.dismissed, why);
-  }
-  return [];
 }

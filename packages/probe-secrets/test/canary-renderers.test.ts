@@ -2,8 +2,13 @@ import { defaultRedactor, evaluate, newRun } from '@isoproof/core';
 import type { Criterion } from '@isoproof/core';
 import { buildReport, renderConsole, renderJUnit, renderJson, renderMarkdown, renderSarif } from '@isoproof/report';
 import { describe, expect, it } from 'vitest';
-import { LAST_APPLIED, findingsSection, liveTokenCheck, scanAnnotations, scanCheck, scanConfigMap, scanEnvLiterals, scanLog } from '../src/index';
-import type { FoundSecret } from '../src/index';
+import { liveTokenCheck, scanCheck } from '../src/checks';
+import type { FoundSecret } from '../src/findings';
+import { findingsSection } from '../src/findings';
+import { LAST_APPLIED, scanAnnotations } from '../src/scan-annotations';
+import { scanConfigMap } from '../src/scan-configmap';
+import { scanEnvLiterals } from '../src/scan-env';
+import { scanLog } from '../src/scan-log';
 import { fake, fakeServiceAccountJwt, mixed } from './fakes';
 
 /*

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createRedactor } from '@isoproof/core';
 import type { FoundSecret } from '../src/findings';
 import type { K8sObject } from '../src/sources';
-import { encodeHelmRelease, scanAnnotations, scanConfigMap, scanEnvLiterals, scanHelmRelease, scanLog } from '../src/sources';
-import { ALNUM, B64, B64URL, DIGITS, LOWER, UPPER, fake, fakeJwt, fakePrivateKey, fakeServiceAccountJwt, mixed, rand } from './fakes';
+import { scanAnnotations } from '../src/scan-annotations';
+import { scanConfigMap } from '../src/scan-configmap';
+import { scanEnvLiterals } from '../src/scan-env';
+import { encodeHelmRelease, scanHelmRelease } from '../src/scan-helm';
+import { scanLog } from '../src/scan-log';
+import { ALNUM, DIGITS, LOWER, UPPER, fake, fakeJwt, fakePrivateKey, fakeServiceAccountJwt, mixed, rand } from './fakes';
 
 // Property: every generated secret of every family, planted in every source, is found with its
 // family and the family's severity. Thousands of cases per run, values random each run.

@@ -1,6 +1,7 @@
 import { createRedactor } from '@isoproof/core';
 import { describe, expect, it } from 'vitest';
-import { isIdentityValue, registerSecretValues } from '../src/index';
+import { isIdentityValue } from '../src/allowlist';
+import { registerSecretValues } from '../src/register-secret-values';
 import { mixed } from './fakes';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');

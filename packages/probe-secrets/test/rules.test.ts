@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RULES, acceptGenericValue, isServiceAccountJwt, scanKeyValue, scanText, shannonEntropy } from '../src/index';
+import { acceptGenericValue } from '../src/dismissals';
+import { shannonEntropy } from '../src/entropy';
+import { isServiceAccountJwt } from '../src/jwt';
+import { RULES } from '../src/rules';
+import { scanKeyValue, scanText } from '../src/scan-text';
 import { ALNUM, B64, DIGITS, LOWER, fake, fakeJwt, fakeLegacySaJwt, fakePrivateKey, fakeServiceAccountJwt, mixed, rand } from './fakes';
 
 /** [rule id, text with a true positive, the secret value expected] — generated per test run. */

@@ -1,21 +1,14 @@
 import { gzipSync } from 'node:zlib';
 import { createRedactor, defaultRedactor } from '@isoproof/core';
 import { describe, expect, it } from 'vitest';
-import {
-  LAST_APPLIED,
-  automountCheck,
-  decodeHelmRelease,
-  encodeHelmRelease,
-  liveTokenCheck,
-  scanAnnotations,
-  scanCheck,
-  scanConfigMap,
-  scanEnvLiterals,
-  scanHelmRelease,
-  scanLog,
-  validateSecretsSpec,
-} from '../src/index';
-import type { K8sObject } from '../src/index';
+import { automountCheck, liveTokenCheck, scanCheck } from '../src/checks';
+import { LAST_APPLIED, scanAnnotations } from '../src/scan-annotations';
+import { scanConfigMap } from '../src/scan-configmap';
+import { scanEnvLiterals } from '../src/scan-env';
+import { decodeHelmRelease, encodeHelmRelease, scanHelmRelease } from '../src/scan-helm';
+import { scanLog } from '../src/scan-log';
+import type { K8sObject } from '../src/sources';
+import { validateSecretsSpec } from '../src/spec';
 import { fake, fakeServiceAccountJwt, mixed } from './fakes';
 
 const canary = (what: string) => `isoproof-canary-${what}-${mixed(20)}`;

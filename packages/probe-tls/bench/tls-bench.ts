@@ -4,7 +4,7 @@
  */
 import type { Criterion, ProbeContext } from '@isoproof/core';
 import { evaluate } from '@isoproof/core';
-import { TLS_CHECKS } from '../src/checks';
+import { TLS_CHECKS } from '../src/spec';
 import { createTlsProbe } from '../src/probe';
 import type { TlsTarget } from '../src/targets';
 import { TestCa } from '../src/test-ca';

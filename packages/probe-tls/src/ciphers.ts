@@ -55,3 +55,13 @@ export function disallowedSuites(accepted: string[], allowed: readonly string[] 
   const ok = new Set(allowed.map((s) => s.toUpperCase()));
   return accepted.filter((s) => !ok.has(s.toUpperCase()));
 }
+
+/** MOZILLA_INTERMEDIATE_TLS12's ECDHE suites under their Go names (a Traefik TLS option's cipherSuites). */
+export const GO_INTERMEDIATE_TLS12: readonly string[] = [
+  'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+  'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305',
+  'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305',
+];

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Address, parseAddress } from './handshake';
+import { type Address, parseAddress } from './address';
 import type { TlsTarget } from './targets';
 
 /** The fact holding TLS endpoints the user names (the config file's tls.endpoints, as JSON). */

@@ -1,15 +1,7 @@
-import { IsoproofError } from '@isoproof/core';
+import { codedError } from '@isoproof/core';
 
-/** The openssl CLI failed while the test CA issued a certificate. */
-export class CertificateIssueError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_TLS_ISSUE', message, options);
-  }
-}
+/** The test CA could not issue a certificate (disposed CA, or the key or certificate could not be made). */
+export class CertificateIssueError extends codedError('ISOPROOF_TLS_ISSUE') {}
 
-/** A TLS criterion's spec is invalid (unknown check, bad threshold). */
-export class TlsSpecError extends IsoproofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ISOPROOF_TLS_SPEC', message, options);
-  }
-}
+/** prepare could not put the scenario's TLS material in place (e.g. the ingress TLS option file). */
+export class TlsPrepareError extends codedError('ISOPROOF_TLS_PREPARE') {}

@@ -1,7 +1,9 @@
 import type { X509Certificate } from 'node:crypto';
 import type { SecureVersion } from 'node:tls';
 import { TLS12_CANDIDATES } from './ciphers';
-import { type Address, type HandshakeResult, type HttpResult, handshake, httpGet } from './handshake';
+import type { Address } from './address';
+import { type HandshakeResult, handshake } from './handshake';
+import { type HttpResult, httpGet } from './http-get';
 
 /** What the probe measures of one host; each aspect only when a criterion needs it. */
 export type Aspect = 'handshake' | 'protocols' | 'ciphers' | 'redirect' | 'hsts' | 'mtls';

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { Check, Criterion, ProbeContext, ProbeFamily, ReportSection } from '@isoproof/core';
-import { loadKube } from '@isoproof/kube';
-import { aspectOf, observe, parseSpec, selectTargets, specProblems, type TlsSpec } from './checks';
-import { type Address, formatAddress, parseAddress } from './handshake';
+import type { Check, Criterion, ProbeContext } from '@isoproof/core';
+import type { DefinedProbeFamily, ProbeRun } from '@isoproof/kube';
+import { defineProbeFamily } from '@isoproof/kube';
+import { observe } from './checks';
+import { aspectOf, parseSpec, selectTargets, specProblems, type TlsSpec } from './spec';
+import { type Address, formatAddress, parseAddress } from './address';
 import { type Aspect, type ClientCertificate, createLimiter, type HostInspection, inspectHost } from './inspect';
 import { hostTable } from './report';
 import { ENDPOINTS_FACT, endpointTargets, parseEndpoints, readCaFile } from './endpoints';
@@ -55,27 +57,23 @@ function readFact(ctx: ProbeContext, pemKey: string, fileKey: string): string | 
   }
 }
 
-export class TlsProbeFamily implements ProbeFamily {
-  readonly kind = 'tls' as const;
-  private last: TlsProbeRun | undefined;
-
-  constructor(private readonly opts: TlsProbeOptions = {}) {}
-
-  validateSpec(c: Criterion): string[] {
-    return specProblems(c);
-  }
-
+/** The 'tls' probe family. */
+export interface TlsProbeFamily extends DefinedProbeFamily {
   /** The last run's targets and inspections (for the report and tests). */
-  get lastRun(): TlsProbeRun | undefined {
-    return this.last;
-  }
+  readonly lastRun: TlsProbeRun | undefined;
+}
 
-  async run(criteria: Criterion[], ctx: ProbeContext): Promise<Map<string, Check[]>> {
+export function createTlsProbe(opts: TlsProbeOptions = {}): TlsProbeFamily {
+  let last: TlsProbeRun | undefined;
+  const family = defineProbeFamily({ kind: 'tls', validateSpec: specProblems, run });
+  return Object.defineProperty(family, 'lastRun', { get: () => last, enumerable: true }) as TlsProbeFamily;
+
+  async function run(criteria: Criterion[], ctx: ProbeContext, out: ProbeRun): Promise<void> {
     const started = Date.now();
     const specs = new Map<string, TlsSpec>(criteria.map((c) => [c.id, parseSpec(c)]));
-    const caPem = this.opts.ca?.() ?? readFact(ctx, FACTS.tlsCaPem, FACTS.tlsCaFile);
+    const caPem = opts.ca?.() ?? readFact(ctx, FACTS.tlsCaPem, FACTS.tlsCaFile);
     const client =
-      this.opts.clientCertificate?.() ??
+      opts.clientCertificate?.() ??
       (() => {
         const cert = readFact(ctx, '', FACTS.tlsClientCertFile);
         const key = readFact(ctx, '', FACTS.tlsClientKeyFile);
@@ -85,10 +83,10 @@ export class TlsProbeFamily implements ProbeFamily {
     // 1. targets
     let targets: TlsTarget[];
     const notes: EnumerationNote[] = [];
-    if (this.opts.targets) {
-      targets = this.opts.targets();
+    if (opts.targets) {
+      targets = opts.targets();
     } else {
-      const kube = loadKube(ctx.kubeconfigPath, ctx.context);
+      const kube = out.kube;
       const extra = [...new Set([...specs.values()].flatMap((s) => s.namespaces))];
       const namespaces = await scenarioNamespaces(kube, ctx.scenario, extra);
       const found = await discoverTargets(kube, namespaces);
@@ -140,7 +138,7 @@ export class TlsProbeFamily implements ProbeFamily {
       if (http) a.http = http;
       return a;
     };
-    const limit = createLimiter(this.opts.concurrency ?? 16);
+    const limit = createLimiter(opts.concurrency ?? 16);
     const inspections = new Map<string, HostInspection>();
     await Promise.all(
       [...needs.entries()].map(async ([key, n]) => {
@@ -158,8 +156,7 @@ export class TlsProbeFamily implements ProbeFamily {
     );
 
     // 4. one check per (criterion, host)
-    const now = this.opts.now?.() ?? new Date();
-    const out = new Map<string, Check[]>();
+    const now = opts.now?.() ?? new Date();
     for (const c of criteria) {
       const spec = specs.get(c.id) as TlsSpec;
       const checks: Check[] = [];
@@ -191,19 +188,10 @@ export class TlsProbeFamily implements ProbeFamily {
         if (r.control) check.control = r.control;
         checks.push(check);
       }
-      out.set(c.id, checks);
+      out.checks(c.id).push(...checks);
     }
-    this.last = { targets, notes, inspections, durationMs: Date.now() - started };
-    ctx.log(`tls: probed ${inspections.size} hosts in ${this.last.durationMs} ms`);
-    return out;
+    last = { targets, notes, inspections, durationMs: Date.now() - started };
+    ctx.log(`tls: probed ${inspections.size} hosts in ${last.durationMs} ms`);
+    out.section(hostTable(last, opts.now?.() ?? new Date()));
   }
-
-  sections(): ReportSection[] {
-    if (!this.last) return [];
-    return [hostTable(this.last, this.opts.now?.() ?? new Date())];
-  }
-}
-
-export function createTlsProbe(opts: TlsProbeOptions = {}): TlsProbeFamily {
-  return new TlsProbeFamily(opts);
 }

@@ -1,7 +1,7 @@
 import type { ResourceRef } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
 import { rawRequest, SCENARIO_LABEL } from '@isoproof/kube';
-import type { Address } from './handshake';
+import type { Address } from './address';
 
 /** Marks a LoadBalancer/NodePort Service as a public endpoint that must speak TLS. */
 export const PUBLIC_ANNOTATION = 'isoproof.dev/public';

@@ -1,23 +1,16 @@
-import { execFile } from 'node:child_process';
-import { generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import 'reflect-metadata'; // @peculiar/x509 needs the Reflect metadata polyfill loaded first
+import { KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import type { Redactor } from '@isoproof/core';
 import { CertificateIssueError } from './errors';
 
-const run = promisify(execFile);
-const generate = promisify(generateKeyPair);
-
 /**
- * A throw-away certificate authority for tests and scenarios. node:crypto cannot sign X.509, so this
- * drives the `openssl` CLI with files in a private temp dir (0700, removed on dispose). Each issuance
- * gets its own openssl `ca` database, so issuances may run concurrently.
+ * A throw-away certificate authority for tests and scenarios, in process: keys from Node's WebCrypto,
+ * certificates built and signed by @peculiar/x509. Issuances are independent and may run concurrently.
  */
 export type KeySpec = { type: 'rsa'; bits: number } | { type: 'ec'; curve: 'P-256' | 'P-384' | 'P-521' };
 
-export type Digest = 'sha256' | 'sha384' | 'sha512' | 'sha1' | 'md5';
+export type Digest = 'sha256' | 'sha384' | 'sha512' | 'sha1';
 
 export interface IssueOptions {
   commonName: string;
@@ -50,88 +43,77 @@ export interface TestCaOptions {
 }
 
 const DAY_MS = 86_400_000;
+const { subtle } = webcrypto;
+/** Node's WebCrypto, typed as the one @peculiar/x509 takes. */
+const crypto = webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.create>[1];
+type CryptoKey = webcrypto.CryptoKey;
+const HASH: Record<Digest, string> = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
 
-async function openssl(args: string[], cwd: string): Promise<string> {
-  try {
-    const { stdout } = await run('openssl', args, { cwd, timeout: 20_000, maxBuffer: 4 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; code?: string | number; message?: string };
-    if (e.code === 'ENOENT') {
-      throw new CertificateIssueError('openssl not found on PATH: install it (apt-get install openssl)', { cause: err });
-    }
-    const detail = (e.stderr ?? e.message ?? '').toString().trim().split('\n').slice(-2).join(' | ');
-    throw new CertificateIssueError(`openssl ${args[0]} failed: ${detail}`, { cause: err });
-  }
+/** How a key of `spec` signs with `digest`: the WebCrypto algorithm to import it with, and to sign with. */
+function signing(spec: KeySpec, digest: Digest): { key: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams; sign: webcrypto.EcdsaParams | webcrypto.Algorithm } {
+  const hash = HASH[digest];
+  return spec.type === 'rsa'
+    ? { key: { name: 'RSASSA-PKCS1-v1_5', hash }, sign: { name: 'RSASSA-PKCS1-v1_5' } }
+    : { key: { name: 'ECDSA', namedCurve: spec.curve }, sign: { name: 'ECDSA', hash } };
 }
 
-export async function generateKeyPem(spec: KeySpec): Promise<string> {
-  if (spec.type === 'rsa') {
-    const { privateKey } = await generate('rsa', {
-      modulusLength: spec.bits,
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-    });
-    return privateKey;
-  }
-  const { privateKey } = await generate('ec', {
-    namedCurve: spec.curve,
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  return privateKey;
+function generateKeys(spec: KeySpec): Promise<webcrypto.CryptoKeyPair> {
+  const { key } = signing(spec, 'sha256');
+  const params = spec.type === 'rsa' ? { ...key, modulusLength: spec.bits, publicExponent: new Uint8Array([1, 0, 1]) } : key;
+  return subtle.generateKey(params, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
 }
 
-/** openssl `ca -startdate/-enddate` form: YYYYMMDDHHMMSSZ. */
-export function opensslDate(d: Date): string {
-  return d.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+function pkcs8Pem(key: CryptoKey): string {
+  return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
-function dnValue(s: string): string {
-  return s.replace(/[/=+\\]/g, (c) => `\\${c}`);
+/** A positive 64-bit serial number, hex. */
+function randomSerial(): string {
+  return randomBytes(8).toString('hex').replace(/^[89a-f]/, '1');
+}
+
+function subject(commonName: string): x509.JsonName {
+  return [{ O: ['isoproof'] }, { CN: [commonName] }];
 }
 
 export class TestCa implements AsyncDisposable {
   readonly certPem: string;
   readonly commonName: string;
-  private readonly keyPem: string;
-  private readonly dir: string;
-  private readonly redactor: Redactor | undefined;
   private disposed = false;
 
-  private constructor(dir: string, certPem: string, keyPem: string, commonName: string, redactor?: Redactor) {
-    this.dir = dir;
-    this.certPem = certPem;
-    this.keyPem = keyPem;
+  private constructor(
+    private readonly cert: x509.X509Certificate,
+    private readonly key: { spec: KeySpec; pkcs8: ArrayBuffer },
+    commonName: string,
+    private readonly redactor: Redactor | undefined,
+  ) {
+    this.certPem = `${cert.toString('pem')}\n`;
     this.commonName = commonName;
-    this.redactor = redactor;
   }
 
   static async create(opts: TestCaOptions = {}): Promise<TestCa> {
     const commonName = opts.commonName ?? `isoproof test CA ${randomBytes(3).toString('hex')}`;
-    const dir = await mkdtemp(join(tmpdir(), 'isoproof-ca-'));
-    try {
-      const keyPem = await generateKeyPem(opts.key ?? { type: 'ec', curve: 'P-256' });
-      opts.redactor?.register(keyPem);
-      await writeFile(join(dir, 'ca.key'), keyPem, { mode: 0o600 });
-      await openssl(
-        [
-          'req', '-x509', '-new', '-key', 'ca.key', '-sha256',
-          '-days', String(opts.days ?? 3650),
-          '-subj', `/O=isoproof/CN=${dnValue(commonName)}`,
-          '-addext', 'basicConstraints=critical,CA:TRUE',
-          '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-          '-addext', 'subjectKeyIdentifier=hash',
-          '-out', 'ca.pem',
+    const spec = opts.key ?? { type: 'ec', curve: 'P-256' };
+    const keys = await generateKeys(spec);
+    opts.redactor?.register(pkcs8Pem(keys.privateKey));
+    const now = Date.now();
+    const cert = await x509.X509CertificateGenerator.createSelfSigned(
+      {
+        serialNumber: randomSerial(),
+        name: subject(commonName),
+        notBefore: new Date(now),
+        notAfter: new Date(now + (opts.days ?? 3650) * DAY_MS),
+        keys,
+        signingAlgorithm: signing(spec, 'sha256').sign,
+        extensions: [
+          new x509.BasicConstraintsExtension(true, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
         ],
-        dir,
-      );
-      const certPem = await readFile(join(dir, 'ca.pem'), 'utf8');
-      return new TestCa(dir, certPem, keyPem, commonName, opts.redactor);
-    } catch (err) {
-      await rm(dir, { recursive: true, force: true });
-      throw err;
-    }
+      },
+      crypto,
+    );
+    return new TestCa(cert, { spec, pkcs8: await subtle.exportKey('pkcs8', keys.privateKey) }, commonName, opts.redactor);
   }
 
   get certificate(): X509Certificate {
@@ -145,66 +127,43 @@ export class TestCa implements AsyncDisposable {
     const notBefore = o.notBefore ?? new Date(now - 3_600_000);
     const notAfter = o.notAfter ?? new Date(now + 90 * DAY_MS);
     const dnsNames = o.dnsNames ?? [o.commonName];
-    const work = await mkdtemp(join(this.dir, 'issue-'));
+    const digest = o.digest ?? 'sha256';
+    const serial = randomSerial();
     try {
-      const keyPem = await generateKeyPem(o.key ?? { type: 'rsa', bits: 2048 });
+      const spec = o.key ?? { type: 'rsa', bits: 2048 };
+      const keys = await generateKeys(spec);
+      const keyPem = pkcs8Pem(keys.privateKey);
       this.redactor?.register(keyPem);
-      const serial = randomBytes(8).toString('hex').replace(/^[89a-f]/, '1');
-      const eku = o.usage === 'client' ? 'clientAuth' : o.usage === 'both' ? 'serverAuth,clientAuth' : 'serverAuth';
-      const keyUsage = o.key?.type === 'ec' ? 'digitalSignature' : 'digitalSignature,keyEncipherment';
-      const ext = [
-        '[leaf]',
-        'basicConstraints = critical,CA:FALSE',
-        `keyUsage = critical,${keyUsage}`,
-        `extendedKeyUsage = ${eku}`,
-        'subjectKeyIdentifier = hash',
-        'authorityKeyIdentifier = keyid',
-        ...(dnsNames.length ? [`subjectAltName = ${dnsNames.map((n) => `DNS:${n}`).join(',')}`] : []),
-        '',
-      ].join('\n');
-      const conf = [
-        '[ca]',
-        'default_ca = isoproof',
-        '[isoproof]',
-        `database = ${join(work, 'index.txt')}`,
-        `new_certs_dir = ${work}`,
-        `serial = ${join(work, 'serial')}`,
-        'unique_subject = no',
-        'copy_extensions = none',
-        'email_in_dn = no',
-        'policy = anything',
-        '[anything]',
-        'organizationName = optional',
-        'commonName = supplied',
-        '',
-      ].join('\n');
-      await Promise.all([
-        writeFile(join(work, 'leaf.key'), keyPem, { mode: 0o600 }),
-        writeFile(join(work, 'ext.cnf'), ext),
-        writeFile(join(work, 'ca.cnf'), conf),
-        writeFile(join(work, 'index.txt'), ''),
-        writeFile(join(work, 'serial'), `${serial}\n`),
-      ]);
-      const subj = `/O=isoproof/CN=${dnValue(o.commonName)}`;
-      await openssl(['req', '-new', '-key', 'leaf.key', '-subj', subj, '-out', 'leaf.csr'], work);
-      await openssl(
-        [
-          'ca', '-batch', '-notext', '-config', 'ca.cnf',
-          '-cert', join(this.dir, 'ca.pem'), '-keyfile', join(this.dir, 'ca.key'),
-          '-in', 'leaf.csr', '-out', 'leaf.pem', '-subj', subj,
-          '-md', o.digest ?? 'sha256',
-          '-startdate', opensslDate(notBefore), '-enddate', opensslDate(notAfter),
-          '-extfile', 'ext.cnf', '-extensions', 'leaf',
-        ],
-        work,
+      const caSigning = signing(this.key.spec, digest);
+      const signingKey = await subtle.importKey('pkcs8', this.key.pkcs8, caSigning.key, false, ['sign']);
+      const { serverAuth, clientAuth } = x509.ExtendedKeyUsage;
+      const eku = o.usage === 'client' ? [clientAuth] : o.usage === 'both' ? [serverAuth, clientAuth] : [serverAuth];
+      const F = x509.KeyUsageFlags;
+      const leaf = await x509.X509CertificateGenerator.create(
+        {
+          serialNumber: serial,
+          subject: subject(o.commonName),
+          issuer: this.cert.subjectName,
+          notBefore,
+          notAfter,
+          publicKey: keys.publicKey,
+          signingKey,
+          signingAlgorithm: caSigning.sign,
+          extensions: [
+            new x509.BasicConstraintsExtension(false, undefined, true),
+            new x509.KeyUsagesExtension(spec.type === 'ec' ? F.digitalSignature : F.digitalSignature | F.keyEncipherment, true),
+            new x509.ExtendedKeyUsageExtension(eku),
+            await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+            await x509.AuthorityKeyIdentifierExtension.create(this.cert.publicKey, false, crypto),
+            ...(dnsNames.length ? [new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value })))] : []),
+          ],
+        },
+        crypto,
       );
-      const raw = await readFile(join(work, 'leaf.pem'), 'utf8');
-      const m = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/.exec(raw);
-      if (!m) throw new CertificateIssueError(`openssl ca wrote no certificate for ${o.commonName}`);
-      const certPem = m[0].endsWith('\n') ? m[0] : `${m[0]}\n`;
+      const certPem = `${leaf.toString('pem')}\n`;
       return { certPem, keyPem, chainPem: certPem + this.certPem, notBefore, notAfter, serial };
-    } finally {
-      await rm(work, { recursive: true, force: true });
+    } catch (err) {
+      throw new CertificateIssueError(`cannot issue a certificate for ${o.commonName}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -244,6 +203,5 @@ export class TestCa implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.disposed = true;
-    await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,9 +1,10 @@
 import type { X509Certificate } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
 
 /**
  * Certificate facts the probe reports and judges. node's X509Certificate has no signature algorithm
- * accessor on Node 20, so the outer DER structure is read here:
- * Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, signatureAlgorithm AlgorithmIdentifier, signature BIT STRING }
+ * accessor on Node 20, so the certificate's outer signatureAlgorithm is read with @peculiar/asn1-x509.
  */
 
 const SIGNATURE_OIDS: Record<string, string> = {
@@ -29,59 +30,10 @@ export function isWeakSignature(name: string): boolean {
   return /md5|md2|sha-?1(?!\d)/i.test(name);
 }
 
-interface Tlv {
-  tag: number;
-  start: number; // first content byte
-  end: number; // one past the last content byte
-}
-
-function readTlv(buf: Uint8Array, pos: number): Tlv {
-  const tag = buf[pos];
-  let lenByte = buf[pos + 1];
-  if (tag === undefined || lenByte === undefined) throw new Error('truncated DER');
-  let p = pos + 2;
-  let len = lenByte;
-  if (lenByte & 0x80) {
-    const n = lenByte & 0x7f;
-    if (n === 0 || n > 4) throw new Error('unsupported DER length');
-    len = 0;
-    for (let i = 0; i < n; i++) {
-      lenByte = buf[p++];
-      if (lenByte === undefined) throw new Error('truncated DER');
-      len = len * 256 + lenByte;
-    }
-  }
-  if (p + len > buf.length) throw new Error('truncated DER');
-  return { tag, start: p, end: p + len };
-}
-
-export function decodeOid(bytes: Uint8Array): string {
-  const first = bytes[0];
-  if (first === undefined) return '';
-  const parts: number[] = [Math.floor(first / 40), first % 40];
-  let v = 0;
-  for (let i = 1; i < bytes.length; i++) {
-    const b = bytes[i] as number;
-    v = v * 128 + (b & 0x7f);
-    if (!(b & 0x80)) {
-      parts.push(v);
-      v = 0;
-    }
-  }
-  return parts.join('.');
-}
-
 /** The outer signatureAlgorithm OID of a DER certificate, named when known. */
 export function signatureAlgorithm(der: Uint8Array): string {
-  const cert = readTlv(der, 0);
-  if (cert.tag !== 0x30) throw new Error('not a DER certificate');
-  const tbs = readTlv(der, cert.start);
-  const alg = readTlv(der, tbs.end);
-  if (alg.tag !== 0x30) throw new Error('no signatureAlgorithm');
-  const oid = readTlv(der, alg.start);
-  if (oid.tag !== 0x06) throw new Error('no signatureAlgorithm OID');
-  const dotted = decodeOid(der.subarray(oid.start, oid.end));
-  return SIGNATURE_OIDS[dotted] ?? dotted;
+  const oid = AsnConvert.parse(der, Certificate).signatureAlgorithm.algorithm;
+  return SIGNATURE_OIDS[oid] ?? oid;
 }
 
 export interface KeyFacts {

@@ -1,7 +1,8 @@
 import type { Criterion, ProbeContext } from '@isoproof/core';
 import { evaluate } from '@isoproof/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AttemptClass, handshake, httpGet } from '../src/handshake';
+import { type AttemptClass, handshake } from '../src/handshake';
+import { httpGet } from '../src/http-get';
 import { createTlsProbe } from '../src/probe';
 import { type IssuedCertificate, TestCa } from '../src/test-ca';
 import { createServer as createTlsServer } from 'node:tls';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Criterion, Outcome, ProbeContext } from '@isoproof/core';
 import { evaluate } from '@isoproof/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TlsCheckKind } from '../src/checks';
+import type { TlsCheckKind } from '../src/spec';
 import { ENDPOINTS_FACT, endpointTargets, parseEndpoints } from '../src/endpoints';
 import { createTlsProbe } from '../src/probe';
 import { type IssuedCertificate, TestCa } from '../src/test-ca';

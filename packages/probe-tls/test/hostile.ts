@@ -1,6 +1,5 @@
 import { createServer, type Server, type Socket, connect as netConnect } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import type { LocalServer } from './servers';
+import { type LocalServer, listenLoopback } from './servers';
 
 /** Hostile loopback listeners for deadline tests: each accepts TCP and then misbehaves. */
 export type HostileKind = 'tarpit' | 'reset' | 'slow';
@@ -15,7 +14,7 @@ export interface HostileOptions {
  * tarpit: accepts, reads, never answers. reset: accepts, then resets the connection when the first
  * bytes (the ClientHello) arrive. slow: holds every byte for `delayMs`, then relays to `forwardTo`.
  */
-export function startHostile(kind: HostileKind, o: HostileOptions = {}): Promise<LocalServer & { accepted: () => number }> {
+export async function startHostile(kind: HostileKind, o: HostileOptions = {}): Promise<LocalServer & { accepted: () => number }> {
   const sockets = new Set<Socket>();
   let accepted = 0;
   const server: Server = createServer((s) => {
@@ -44,16 +43,8 @@ export function startHostile(kind: HostileKind, o: HostileOptions = {}): Promise
     }, o.delayMs ?? 0);
     s.on('close', () => clearTimeout(timer));
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address() as AddressInfo;
-      const close = () =>
-        new Promise<void>((r) => {
-          for (const s of sockets) s.destroy();
-          server.close(() => r());
-        });
-      resolve({ address: { host: '127.0.0.1', port: a.port }, hostPort: `127.0.0.1:${a.port}`, close, [Symbol.asyncDispose]: close, accepted: () => accepted });
-    });
+  const listening = await listenLoopback(server, () => {
+    for (const s of sockets) s.destroy();
   });
+  return { ...listening, accepted: () => accepted };
 }

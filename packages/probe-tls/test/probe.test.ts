@@ -1,7 +1,7 @@
 import type { Criterion, Outcome, ProbeContext } from '@isoproof/core';
 import { evaluate } from '@isoproof/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TlsCheckKind } from '../src/checks';
+import type { TlsCheckKind } from '../src/spec';
 import { handshake } from '../src/handshake';
 import { createTlsProbe, type TlsProbeOptions } from '../src/probe';
 import type { TlsTarget } from '../src/targets';
@@ -30,6 +30,16 @@ afterAll(async () => {
 async function tlsServer(o: Partial<Parameters<typeof startTlsServer>[0]> = {}): Promise<LocalServer> {
   const s = await startTlsServer({ cert: good.certPem, key: good.keyPem, hsts: 'max-age=31536000; includeSubDomains', ...o });
   servers.push(s);
+  return s;
+}
+
+/** A TLS server presenting `c` (a certificate with the defect under test). */
+function serving(c: IssuedCertificate): Promise<LocalServer> {
+  return tlsServer({ cert: c.certPem, key: c.keyPem });
+}
+
+async function httpServer(o?: Parameters<typeof startHttpServer>[0]): Promise<LocalServer> {
+  const s = await startHttpServer(o);
   return s;
 }
 
@@ -97,8 +107,7 @@ describe('tls-configured', () => {
     expect(o.reason).toContain('no spec.tls');
   });
   it('FAIL when declared but the endpoint speaks no TLS', async () => {
-    const plain = await startHttpServer({ status: 200 });
-    servers.push(plain);
+    const plain = await httpServer({ status: 200 });
     const o = await probe('tls-configured', { https: plain });
     expect(o.verdict, o.reason).toBe('FAIL');
   });
@@ -193,13 +202,13 @@ describe('chain', () => {
   });
   it('FAIL when the certificate comes from another CA', async () => {
     const foreign = await otherCa.issueServer(HOST);
-    const o = await probe('chain', { https: await tlsServer({ cert: foreign.certPem, key: foreign.keyPem }) });
+    const o = await probe('chain', { https: await serving(foreign) });
     expect(o.verdict, o.reason).toBe('FAIL');
     expect(o.reason).toContain('not at the configured CA');
   });
   it('PASS for an expired certificate of the CA (expiry is its own check)', async () => {
     const expired = await ca.issueExpired(HOST);
-    const o = await probe('chain', { https: await tlsServer({ cert: expired.certPem, key: expired.keyPem }) });
+    const o = await probe('chain', { https: await serving(expired) });
     expect(o.verdict, o.reason).toBe('PASS');
   });
   it('INCONCLUSIVE without a configured CA', async () => {
@@ -215,7 +224,7 @@ describe('san', () => {
   });
   it('FAIL for a certificate of another host', async () => {
     const wrong = await ca.issueWrongHost('other.example.com');
-    const o = await probe('san', { https: await tlsServer({ cert: wrong.certPem, key: wrong.keyPem }) });
+    const o = await probe('san', { https: await serving(wrong) });
     expect(o.verdict, o.reason).toBe('FAIL');
     expect(o.reason).toContain('no SAN matches api.example.com');
   });
@@ -236,13 +245,13 @@ describe('expiry', () => {
   });
   it('FAIL for an expired certificate', async () => {
     const expired = await ca.issueExpired(HOST);
-    const o = await probe('expiry', { https: await tlsServer({ cert: expired.certPem, key: expired.keyPem }) });
+    const o = await probe('expiry', { https: await serving(expired) });
     expect(o.verdict, o.reason).toBe('FAIL');
     expect(o.reason).toContain('expired');
   });
   it('FAIL for a certificate expiring within the threshold (5 days < 14)', async () => {
     const soon = await ca.issueExpiringIn(HOST, 5);
-    const s = await tlsServer({ cert: soon.certPem, key: soon.keyPem });
+    const s = await serving(soon);
     const o = await probe('expiry', { https: s });
     expect(o.verdict, o.reason).toBe('FAIL');
     expect(o.reason).toMatch(/expires in 4\.\d|expires in 5\.0/);
@@ -255,12 +264,12 @@ describe('key', () => {
   it('PASS for RSA 2048 and EC P-256', async () => {
     expect((await probe('key', { https: await tlsServer() })).verdict).toBe('PASS');
     const ec = await ca.issueServer(HOST, [], { key: { type: 'ec', curve: 'P-256' } });
-    const o = await probe('key', { https: await tlsServer({ cert: ec.certPem, key: ec.keyPem }) });
+    const o = await probe('key', { https: await serving(ec) });
     expect(o.verdict, o.reason).toBe('PASS');
   });
   it('FAIL for RSA 1024', async () => {
     const weak = await ca.issueRsa1024(HOST);
-    const o = await probe('key', { https: await tlsServer({ cert: weak.certPem, key: weak.keyPem }) });
+    const o = await probe('key', { https: await serving(weak) });
     expect(o.verdict, o.reason).toBe('FAIL');
     expect(o.reason).toContain('rsa 1024 bits < 2048');
   });
@@ -274,7 +283,7 @@ describe('signature', () => {
   });
   it('FAIL for a SHA-1 signed certificate', async () => {
     const sha1 = await ca.issueSha1(HOST);
-    const o = await probe('signature', { https: await tlsServer({ cert: sha1.certPem, key: sha1.keyPem }) });
+    const o = await probe('signature', { https: await serving(sha1) });
     expect(o.verdict, o.reason).toBe('FAIL');
     expect(o.reason).toMatch(/sha1|SHA1/);
   });
@@ -282,21 +291,18 @@ describe('signature', () => {
 
 describe('redirect', () => {
   it('PASS on a 308 to https://host/', async () => {
-    const http = await startHttpServer();
-    servers.push(http);
+    const http = await httpServer();
     const o = await probe('redirect', { http, https: await tlsServer() });
     expect(o.verdict, o.reason).toBe('PASS');
   });
   it('FAIL when plain HTTP is served (200)', async () => {
-    const http = await startHttpServer({ status: 200 });
-    servers.push(http);
+    const http = await httpServer({ status: 200 });
     const o = await probe('redirect', { http, https: await tlsServer() });
     expect(o.verdict, o.reason).toBe('FAIL');
     expect(o.reason).toContain('no redirect');
   });
   it('FAIL when the redirect stays on http', async () => {
-    const http = await startHttpServer({ status: 301, location: `http://${HOST}/login` });
-    servers.push(http);
+    const http = await httpServer({ status: 301, location: `http://${HOST}/login` });
     const o = await probe('redirect', { http, https: await tlsServer() });
     expect(o.verdict, o.reason).toBe('FAIL');
   });
@@ -324,39 +330,33 @@ describe('hsts', () => {
 
 describe('mtls', () => {
   const clientCert = () => ({ certPem: client.certPem, keyPem: client.keyPem });
+  /** The mtls check of HOST on `https`, with the probe's client certificate. */
+  const mtls = async (https: LocalServer) => probe('mtls', { https, spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
   it('PASS when no client certificate is refused and a valid one succeeds (TLS 1.3)', async () => {
-    const o = await probe('mtls', { https: await tlsServer({ clientCa: ca.certPem }), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
+    const o = await mtls(await tlsServer({ clientCa: ca.certPem }));
     expect(o.verdict, o.reason).toBe('PASS');
     // the evidence names the server's TLS alert, not undici's "socket closed"
     expect(o.checks[0]?.observation.result).toContain('CERTIFICATE_REQUIRED');
   });
   it('PASS on a TLS 1.2 server too (refusal inside the handshake)', async () => {
-    const o = await probe('mtls', {
-      https: await tlsServer({ clientCa: ca.certPem, maxVersion: 'TLSv1.2' }),
-      spec: { hosts: [HOST] },
-      opts: { clientCertificate: clientCert },
-    });
+    const o = await mtls(await tlsServer({ clientCa: ca.certPem, maxVersion: 'TLSv1.2' }));
     expect(o.verdict, o.reason).toBe('PASS');
   });
   it('FAIL when the server does not require a client certificate', async () => {
-    const o = await probe('mtls', { https: await tlsServer(), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
+    const o = await mtls(await tlsServer());
     expect(o.verdict, o.reason).toBe('FAIL');
   });
   it('PASS when the refusal is an HTTP 400 after the handshake (ingress-nginx style)', async () => {
-    const o = await probe('mtls', {
-      https: await tlsServer({ clientCa: ca.certPem, clientCertHttpStatus: 400 }),
-      spec: { hosts: [HOST] },
-      opts: { clientCertificate: clientCert },
-    });
+    const o = await mtls(await tlsServer({ clientCa: ca.certPem, clientCertHttpStatus: 400 }));
     expect(o.verdict, o.reason).toBe('PASS');
     expect(o.checks[0]?.observation.result).toBe('HTTP 400 without a client certificate (HTTP 200 with one)');
   });
   it('FAIL when the backend answers 403 to everyone (no difference made by the certificate)', async () => {
-    const o = await probe('mtls', { https: await tlsServer({ status: 403 }), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
+    const o = await mtls(await tlsServer({ status: 403 }));
     expect(o.verdict, o.reason).toBe('FAIL');
   });
   it('INCONCLUSIVE when even the valid certificate is refused (no control)', async () => {
-    const o = await probe('mtls', { https: await tlsServer({ clientCa: otherCa.certPem }), spec: { hosts: [HOST] }, opts: { clientCertificate: clientCert } });
+    const o = await mtls(await tlsServer({ clientCa: otherCa.certPem }));
     expect(o.verdict, o.reason).toBe('INCONCLUSIVE');
     expect(o.reason).toContain('control failed');
   });
@@ -365,8 +365,7 @@ describe('mtls', () => {
 describe('report section', () => {
   it('one compact row per host: protocols, cipher verdict, certificate facts, redirect, HSTS', async () => {
     const https = await tlsServer();
-    const http = await startHttpServer();
-    servers.push(http);
+    const http = await httpServer();
     const family = createTlsProbe({ ca: () => ca.certPem, targets: () => [target(), target('plain.example.com', false)] });
     const criteria = (['protocols', 'ciphers', 'expiry', 'redirect', 'hsts', 'tls-configured'] as TlsCheckKind[]).map((check, i) => ({
       ...criterion(check),

@@ -1,9 +1,10 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { SecureVersion } from 'node:tls';
 import { createSecureContext } from 'node:tls';
-import type { Address } from '../src/handshake';
+import type { Address } from '../src/address';
+import { MOZILLA_INTERMEDIATE_TLS12 } from '../src/ciphers';
 
 /** Real local servers for the probe's tests: loopback only, closed on dispose. */
 export interface LocalServer extends AsyncDisposable {
@@ -33,23 +34,18 @@ export interface TlsServerOptions {
   sni?: Record<string, { cert: string; key: string }>;
 }
 
-export const INTERMEDIATE_SERVER_CIPHERS = [
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':');
+/** The ECDHE suites of Mozilla's intermediate profile, as an OpenSSL cipher string. */
+export const INTERMEDIATE_SERVER_CIPHERS = MOZILLA_INTERMEDIATE_TLS12.filter((s) => s.startsWith('ECDHE-')).join(':');
 
-function listen(server: HttpServer | HttpsServer): Promise<LocalServer> {
+/** Listens on a free loopback port; close() first calls `dropConnections`, then closes the server. */
+export function listenLoopback(server: NetServer, dropConnections: () => void): Promise<LocalServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const a = server.address() as AddressInfo;
       const close = () =>
         new Promise<void>((r) => {
-          server.closeAllConnections?.();
+          dropConnections();
           server.close(() => r());
         });
       resolve({
@@ -60,6 +56,10 @@ function listen(server: HttpServer | HttpsServer): Promise<LocalServer> {
       });
     });
   });
+}
+
+function listen(server: HttpServer | HttpsServer): Promise<LocalServer> {
+  return listenLoopback(server, () => server.closeAllConnections?.());
 }
 
 export function startTlsServer(o: TlsServerOptions): Promise<LocalServer> {

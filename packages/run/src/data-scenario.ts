@@ -34,14 +34,17 @@ export function familyForKind(kind: ProbeKind): ProbeFamily {
   }
 }
 
-/** The probe kinds a criteria.yaml uses, in file order (unknown kinds are left to the schema check). */
-function probeKinds(file: string): ProbeKind[] {
-  let data: unknown;
+/** criteria.yaml as plain data; undefined when it does not parse (loadCriteria reports the YAML error with its position). */
+function readCriteriaFile(file: string): unknown {
   try {
-    data = parseYaml(readFileSync(file, 'utf8'));
+    return parseYaml(readFileSync(file, 'utf8'));
   } catch {
-    return []; // loadCriteria reports the YAML error with its position
+    return undefined;
   }
+}
+
+/** The probe kinds a criteria.yaml uses, in file order (unknown kinds are left to the schema check). */
+function probeKinds(data: unknown): ProbeKind[] {
   const list = (data as { criteria?: unknown } | null)?.criteria;
   if (!Array.isArray(list)) return [];
   const kinds = new Set<ProbeKind>();
@@ -68,7 +71,8 @@ function describe(dir: string): string {
 
 /**
  * A scenario kept as data in any directory: `criteria.yaml`, `manifests/` (optional: nothing to
- * apply), `overlays/<name>/` (optional), README.md (optional; its first line describes it). No code:
+ * apply), `overlays/<name>/` (optional), README.md (optional). Its description is criteria.yaml's
+ * top-level `description`, else the README's first prose line. No code:
  * the probe families come from the probe kinds its criteria use. The name is the directory's name.
  */
 export function loadScenarioDir(dir: string): ScenarioDefinition {
@@ -87,7 +91,10 @@ export function loadScenarioDir(dir: string): ScenarioDefinition {
       `${abs}: the directory name '${name}' is the scenario's name and must be lower-case letters, digits and '-' (at most 63); rename the directory`,
     );
   }
-  return { name, description: describe(abs), dir: abs, families: probeKinds(criteria).map(familyForKind) };
+  const data = readCriteriaFile(criteria);
+  const own = (data as { description?: unknown } | null)?.description;
+  const description = typeof own === 'string' && own.trim() ? own.trim() : describe(abs);
+  return { name, description, dir: abs, families: probeKinds(data).map(familyForKind) };
 }
 
 /**

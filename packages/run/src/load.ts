@@ -24,19 +24,20 @@ function isScenarioDefinition(x: unknown): x is ScenarioDefinition {
   return typeof s.name === 'string' && typeof s.dir === 'string' && Array.isArray(s.families);
 }
 
-/** Names of the scenario packages under `<root>/scenarios` (no import). */
+/** The scenario directories under `<root>/scenarios`: code (src/index.ts) or data (criteria.yaml); no import. */
 export function scenarioDirs(root = repoRoot()): string[] {
   const base = join(root, 'scenarios');
   if (!existsSync(base)) return [];
   return readdirSync(base, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(base, d.name, 'src', 'index.ts')))
+    .filter((d) => d.isDirectory() && (existsSync(join(base, d.name, 'src', 'index.ts')) || existsSync(join(base, d.name, 'criteria.yaml'))))
     .map((d) => join(base, d.name))
     .sort();
 }
 
 /**
- * Imports every `scenarios/<name>/src/index.ts` and returns its `scenario` export, sorted by name; a
- * `scenarios/<name>/` with a criteria.yaml and no src/index.ts is loaded as data (loadScenarioDir).
+ * The bundled scenarios, sorted by name: a `scenarios/<name>/` with criteria.yaml and no code is loaded
+ * as data (loadScenarioDir: most are); one with `src/index.ts` (a scenario that needs set-up code, e.g.
+ * tls-endpoints issuing test certificates) is imported and its `scenario` export used.
  * A package without a valid `scenario` export is an error naming the file.
  */
 export async function loadScenarios(root = repoRoot()): Promise<ScenarioDefinition[]> {

@@ -3,3 +3,4 @@
 export { scenarioE2E, E2E_SKIP_MESSAGE } from './e2e';
 export { scenarioDefinitionTests } from './definition-tests';
 export type { DefinitionTestOptions } from './definition-tests';
+export { scenarioOf } from './scenario-of';

@@ -24,6 +24,22 @@ describe('data scenarios', () => {
     expect(s.description).toMatch(/^Two teams, red and blue/);
   });
 
+  it("criteria.yaml's top-level description wins over the README's first line", () => {
+    const dir = copy();
+    const file = join(dir, 'criteria.yaml');
+    writeFileSync(file, `description: "  Red and blue never talk.  "\n${readFileSync(file, 'utf8')}`);
+    expect(loadScenarioDir(dir).description).toBe('Red and blue never talk.');
+  });
+
+  it('the bundled scenarios are data, each with its own description and the families of its probe kinds', async () => {
+    const bundled = await loadScenarios();
+    const byName = new Map(bundled.map((s) => [s.name, s]));
+    expect(byName.get('tenant-isolation')?.description).toMatch(/^Tenants tenant-a and tenant-b/);
+    expect(byName.get('rbac-least-privilege')?.families.map((f) => f.kind)).toEqual(['rbac', 'audit']);
+    expect(byName.get('pod-security')?.families.map((f) => f.kind).sort()).toEqual(['admission', 'workload']);
+    expect(byName.get('secret-hygiene')?.families.map((f) => f.kind)).toEqual(['secrets']);
+  });
+
   it('a directory of scenario directories lists each; a directory with none is an error', () => {
     const dir = copy();
     const root = join(dir, '..');

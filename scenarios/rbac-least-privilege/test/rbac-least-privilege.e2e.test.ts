@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { newRun } from '@isoproof/core';
 import { checkReachable, loadKube } from '@isoproof/kube';
 import { destroyScenario, runScenario } from '@isoproof/run';
-import { scenarioE2E } from '@isoproof/run/testing';
-import { scenario } from '../src/index';
+import { scenarioE2E, scenarioOf } from '@isoproof/run/testing';
+
+const scenario = scenarioOf(import.meta.url);
 
 scenarioE2E(scenario);
 

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCriteria } from '@isoproof/core';
-import { scenarioDefinitionTests } from '@isoproof/run/testing';
-import { scenario } from '../src/index';
+import { scenarioDefinitionTests, scenarioOf } from '@isoproof/run/testing';
+
+const scenario = scenarioOf(import.meta.url);
 
 // Offline checks; the cluster e2e (test/*.e2e.test.ts) proves the verdicts.
 const AUDIT_FAIL_PROOF =

@@ -5,7 +5,10 @@ import type { KubeObject } from '@isoproof/kube';
 import type { K8sObject, SecretSource } from '@isoproof/probe-secrets';
 import { createRedactor, loadCriteria } from '@isoproof/core';
 import { isHelmRelease, scanAnnotations, scanConfigMap, scanEnvLiterals, scanHelmRelease, validateSecretsSpec } from '@isoproof/probe-secrets';
-import { CANARY_PATTERN, plantedCanaries, scenario } from '../src/index';
+import { CANARY_PATTERN, plantedCanaries } from './canaries';
+import { scenarioOf } from '@isoproof/run/testing';
+
+const scenario = scenarioOf(import.meta.url);
 
 /*
  * Offline proof of the seeded violations: the pure scanners of probe-secrets run on the composed

@@ -7,8 +7,10 @@ import { newRun } from '@isoproof/core';
 import { loadKube, rawRequest } from '@isoproof/kube';
 import { buildReport, renderConsole, writeArtifacts } from '@isoproof/report';
 import { destroyScenario, runScenario } from '@isoproof/run';
-import { scenarioE2E } from '@isoproof/run/testing';
-import { plantedCanaries, scenario } from '../src/index';
+import { scenarioE2E, scenarioOf } from '@isoproof/run/testing';
+import { plantedCanaries } from './canaries';
+
+const scenario = scenarioOf(import.meta.url);
 
 /*
  * 1. The scenario e2e: baseline all PASS, each overlay flips exactly its criteria (scenarioE2E).

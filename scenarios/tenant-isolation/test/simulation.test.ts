@@ -1,5 +1,7 @@
 import { simulatedVerdictTests } from '@isoproof/probe-network/testing';
-import { scenario } from '../src/index';
+import { scenarioOf } from '@isoproof/run/testing';
+
+const scenario = scenarioOf(import.meta.url);
 
 // Offline proof: the NetworkPolicy simulator stands in for the cluster (the e2e proves it on one).
 // TEST-NET-1 address: simulated only, never contacted.

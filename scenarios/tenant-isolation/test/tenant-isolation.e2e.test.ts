@@ -1,4 +1,5 @@
-import { scenarioE2E } from '@isoproof/run/testing';
-import { scenario } from '../src/index';
+import { scenarioE2E, scenarioOf } from '@isoproof/run/testing';
+
+const scenario = scenarioOf(import.meta.url);
 
 scenarioE2E(scenario);

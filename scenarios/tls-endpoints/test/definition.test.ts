@@ -4,22 +4,26 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Check, Criterion, ProbeContext } from '@isoproof/core';
-import { evaluate, loadCriteria } from '@isoproof/core';
+import { defaultRedactor, evaluate, loadCriteria } from '@isoproof/core';
 import { composeOverlay, listOverlays, readManifests, type KubeObject } from '@isoproof/kube';
-import { createTlsProbe, ingressTargets, mergeTargets, type IssuedCertificate, signatureAlgorithm, TestCa } from '@isoproof/probe-tls';
 import {
   CERT_PROFILES,
-  cleanupTls,
+  createTlsProbe,
   DYNAMIC_DIR_FACT,
   ingressConfigFile,
+  ingressTargets,
   issueFor,
+  type IssuedCertificate,
+  mergeTargets,
   MTLS_OPTION,
   planSecrets,
-  scenario,
-  type TlsScenarioState,
+  ScenarioCertificates,
+  signatureAlgorithm,
+  TestCa,
   traefikMtlsConfig,
   WRONG_HOST,
-} from '../src/index';
+} from '@isoproof/probe-tls';
+import { scenario } from '../src/index';
 import { startEmulatedIngress } from './emulated-ingress';
 
 let criteria: Criterion[];
@@ -118,7 +122,7 @@ describe(`${scenario.name}: definition`, () => {
     expect(opt?.clientAuth.caFiles[0]).toBe(pem);
   });
 
-  it('cleanupTls removes the option file prepare wrote, and only it (idempotent)', async () => {
+  it('cleanup removes the option file prepare wrote, and only it (idempotent)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tls-endpoints-dyn-'));
     try {
       const file = ingressConfigFile({ [DYNAMIC_DIR_FACT]: dir }, scenario.name) as string;
@@ -126,9 +130,10 @@ describe(`${scenario.name}: definition`, () => {
       expect(ingressConfigFile({}, scenario.name)).toBeUndefined();
       await writeFile(file, 'tls: {}\n');
       await writeFile(join(dir, 'isoproof-ingress.yaml'), 'http: {}\n');
-      const state: TlsScenarioState = { ingressConfigFile: file };
-      await cleanupTls(state);
-      await cleanupTls(state);
+      const state = new ScenarioCertificates({ redactor: defaultRedactor, scenario: scenario.name });
+      state.ingressConfigFile = file;
+      await state.cleanup();
+      await state.cleanup();
       expect(await readdir(dir)).toEqual(['isoproof-ingress.yaml']);
       expect(state.ingressConfigFile).toBeUndefined();
     } finally {

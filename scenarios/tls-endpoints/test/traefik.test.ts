@@ -9,8 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Criterion, ProbeContext } from '@isoproof/core';
 import { evaluate } from '@isoproof/core';
-import { createTlsProbe, handshake, type IssuedCertificate, TestCa, type TlsTarget } from '@isoproof/probe-tls';
-import { MTLS_OPTION, traefikMtlsConfig } from '../src/index';
+import { createTlsProbe, handshake, type IssuedCertificate, MTLS_OPTION, TestCa, type TlsTarget, traefikMtlsConfig } from '@isoproof/probe-tls';
 
 /**
  * The real Traefik binary (clusters/local/ingress/build-traefik.sh) with the repo's dynamic

@@ -1,3 +1,4 @@
+import { images } from '@isoproof/core';
 import type { StartedTestContainer } from 'testcontainers';
 import { ContainerPortWait, containerIpOn, tcpConnect } from './port-wait';
 
@@ -9,7 +10,7 @@ import { ContainerPortWait, containerIpOn, tcpConnect } from './port-wait';
  *   listener?.target // "172.18.0.3:8080"
  */
 
-export const EXTERNAL_LISTENER_IMAGE = 'isoproof.local/agnhost:2.56-isoproof1';
+export const EXTERNAL_LISTENER_IMAGE = images.probe;
 export const EXTERNAL_LISTENER_PORT = 8080;
 export const KIND_DOCKER_NETWORK = 'kind';
 

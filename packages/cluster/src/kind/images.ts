@@ -3,6 +3,7 @@ import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { images } from '@isoproof/core';
 import { ProviderCommandError } from '../errors';
 import type { CommandResult } from './docker';
 import { lastLine, runCommand } from './docker';
@@ -11,7 +12,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 /** clusters/local/versions.env: the tags of the project's images (AGNHOST_TAG, PAUSE_TAG). */
 export const VERSIONS_ENV = join(REPO, 'clusters/local/versions.env');
 /** Used when versions.env cannot be read (an installed copy without clusters/). */
-export const FALLBACK_PROJECT_IMAGES = ['isoproof.local/agnhost:2.56-isoproof1', 'isoproof.local/pause:3.10-isoproof1'] as const;
+export const FALLBACK_PROJECT_IMAGES = [images.probe, images.pause] as const;
 
 /** The project images a node must hold: AGNHOST_TAG (scenario pods) and PAUSE_TAG (the sandbox image of the local cluster and of the project-built kind node image), in that order. Pure. */
 export function projectImages(versionsEnv: string): string[] {

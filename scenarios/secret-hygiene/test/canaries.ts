@@ -1,17 +1,12 @@
+// Test support of secret-hygiene: the canary values its overlays plant, so tests can assert that none
+// reaches any output.
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ScenarioDefinition } from '@isoproof/core';
-import { createSecretsFamily, decodeHelmRelease } from '@isoproof/probe-secrets';
+import { decodeHelmRelease } from '@isoproof/probe-secrets';
 import { parseAllDocuments } from 'yaml';
 
-export const scenario: ScenarioDefinition = {
-  name: 'secret-hygiene',
-  description:
-    'Secrets only in Secrets (000 M21, 003): nothing in ConfigMaps, env literals, annotations, logs or Helm values; no live token exposed; each Secret readable only by the ServiceAccounts its Roles name; no needless token automount',
-  dir: resolve(dirname(fileURLToPath(import.meta.url)), '..'),
-  families: [createSecretsFamily()],
-};
+const SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Shape of the fake values the overlays plant (see .gitleaks.toml, rule isoproof-canary). */
 export const CANARY_PATTERN = /isoproof-canary-[a-z0-9-]{2,40}-[A-Za-z0-9]{16,}/g;
@@ -20,7 +15,7 @@ export const CANARY_PATTERN = /isoproof-canary-[a-z0-9-]{2,40}-[A-Za-z0-9]{16,}/
  * Every canary value planted by the overlays, including those inside encoded payloads (Helm
  * releases: base64, base64, gzip, JSON). The canary test asserts none of them reaches any output.
  */
-export async function plantedCanaries(dir = scenario.dir): Promise<string[]> {
+export async function plantedCanaries(dir = SCENARIO_DIR): Promise<string[]> {
   const found = new Set<string>();
   const overlaysDir = join(dir, 'overlays');
   for (const o of await readdir(overlaysDir, { withFileTypes: true })) {

@@ -1,8 +1,9 @@
 import { RUN_LABEL } from '@isoproof/core';
-import type { KubeHandle } from '@isoproof/kube';
-import { clientForServiceAccount, clientImpersonating, rawRequest } from '@isoproof/kube';
-import type { ActorIdentity } from './spec';
-import { identityKey, userInfoOf } from './spec';
+import type { ActorIdentity } from './actor-identity';
+import { identityKey, userInfoOf } from './actor-identity';
+import { clientForServiceAccount, clientImpersonating } from './identity';
+import type { KubeHandle } from './kubeconfig';
+import { rawRequest } from './raw';
 
 /**
  * Clients acting as identities, built once per run: a short-lived TokenRequest token for a
@@ -76,12 +77,4 @@ export class IdentityClients {
     const groups = info.groups.filter((g) => g !== 'system:authenticated');
     return clientImpersonating(this.admin, groups.length ? { user: info.user, groups } : { user: info.user });
   }
-}
-
-/** "system:serviceaccount:ns:sa" or "alice (groups: tenant-a-developers)". */
-export function describeIdentity(id: ActorIdentity): string {
-  const info = userInfoOf(id);
-  if (id.kind === 'ServiceAccount') return info.user;
-  const groups = info.groups.filter((g) => g !== 'system:authenticated');
-  return groups.length ? `${info.user} (groups: ${groups.join(', ')})` : info.user;
 }

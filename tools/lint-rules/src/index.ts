@@ -1,0 +1,2 @@
+export { workspaceImportsOf, workspacePackages } from './workspace-imports';
+export type { WorkspacePackage } from './workspace-imports';

@@ -1,0 +1,3 @@
+import { unitConfig } from '../../vitest.shared';
+
+export default unitConfig;
