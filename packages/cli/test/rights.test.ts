@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main';
-import { startFakeAuthz } from '../../run/test/fixtures/fake-authz';
-import type { FakeAuthzServer } from '../../run/test/fixtures/fake-authz';
+import { startFakeAuthz } from '@isoproof/run/testing';
+import type { FakeAuthzServer } from '@isoproof/run/testing';
 
 describe('isoproof run with a kubeconfig lacking rights', () => {
   let api: FakeAuthzServer | undefined;

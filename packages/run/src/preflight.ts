@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { Criterion } from '@isoproof/core';
 import { codedError } from '@isoproof/core';
 import type { KubeHandle } from '@isoproof/kube';
@@ -144,27 +145,19 @@ export async function currentUser(kube: KubeHandle, timeoutMs = 10_000): Promise
  * missing; a transport failure throws.
  */
 export async function missingRights(kube: KubeHandle, rights: Right[], opts: { timeoutMs?: number; concurrency?: number } = {}): Promise<Right[]> {
-  const allowed = new Array<boolean>(rights.length).fill(false);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      const r = rights[i];
-      if (!r) return;
-      const res = await rawRequest(kube, {
-        method: 'POST',
-        path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SelfSubjectAccessReview',
-          spec: { resourceAttributes: { verb: r.verb, group: r.group, resource: r.resource, ...(r.subresource ? { subresource: r.subresource } : {}) } },
-        },
-        timeoutMs: opts.timeoutMs ?? 10_000,
-      });
-      allowed[i] = res.status < 300 && (res.body as { status?: { allowed?: boolean } } | undefined)?.status?.allowed === true;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, rights.length) }, worker));
+  const allowed = await pLimit(opts.concurrency ?? 8).map(rights, async (r) => {
+    const res = await rawRequest(kube, {
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { verb: r.verb, group: r.group, resource: r.resource, ...(r.subresource ? { subresource: r.subresource } : {}) } },
+      },
+      timeoutMs: opts.timeoutMs ?? 10_000,
+    });
+    return res.status < 300 && (res.body as { status?: { allowed?: boolean } } | undefined)?.status?.allowed === true;
+  });
   return rights.filter((_, i) => !allowed[i]);
 }
 

@@ -3,8 +3,8 @@ import type { Criterion } from '@isoproof/core';
 import { loadKube } from '@isoproof/kube';
 import { assertRights, missingRightsError, requiredRights, resourceForKind, rightLabel } from '../src/preflight';
 import type { Right } from '../src/preflight';
-import { startFakeAuthz } from './fixtures/fake-authz';
-import type { FakeAuthzServer } from './fixtures/fake-authz';
+import { startFakeAuthz } from '../src/testing/fake-authz';
+import type { FakeAuthzServer } from '../src/testing/fake-authz';
 
 const crit = (id: string, probe: Criterion['probe'], spec: Record<string, unknown> = {}): Criterion => ({
   id,
