@@ -26,17 +26,16 @@
  * read-only into the pods and runs that prober instead of the image's /isoproof-prober (measure a
  * prober before the images are rebuilt).
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir, loadavg } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { appendFileSync, existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ResourceRef } from '@isoproof/core';
 import { images, MANAGED_LABEL, newRun, RUN_LABEL } from '@isoproof/core';
 import type { KubeObject } from '@isoproof/kube';
 import { SCENARIO_LABEL, applyObjects, checkReachable, deleteObjects, loadKube, rawRequest, waitForReady } from '@isoproof/kube';
-import type { CellResult, CellResultKind } from '../src/classify';
+import type { CellResult } from '../src/classify';
+import { type Baseline, buildCyclonus, cyclonusBaseline, emulationBaseline } from './baseline';
 import { agrees } from '../src/classify';
 import { executeCells } from '../src/execute';
 import { matrixGates } from '../src/validity';
@@ -49,7 +48,6 @@ import type { NetworkPolicy, SimPod, Snapshot } from '../src/types';
 const IMAGE = images.probe;
 const BASE_PORT = 8080;
 const SLOT_LABEL = 'isoproof.dev/bench-slot';
-const CYCLONUS_VERSION = 'v0.5.6';
 
 const { values: args } = parseArgs({
   options: {
@@ -185,86 +183,6 @@ function disagreements(cells: PlanCell[], results: Map<string, CellResult>): Pla
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Baselines: real cyclonus (built from its Go module), else a labelled emulation.
-
-interface Baseline {
-  kind: 'cyclonus' | 'emulation';
-  label: string;
-  run(cells: PlanCell[], timeoutMs: number): Promise<{ results: Map<string, CellResult>; ms: number; execCalls: number }>;
-}
-
-/** Builds bench/cyclonus (cyclonus v0.5.6's probe runner) once into ~/.cache/isoproof/tools; undefined when it does not build. */
-function buildCyclonus(): string | undefined {
-  const dir = join(import.meta.dirname, 'cyclonus');
-  const hash = createHash('sha256')
-    .update(['main.go', 'go.mod', 'go.sum'].map((f) => readFileSync(join(dir, f), 'utf8')).join('\n'))
-    .digest('hex')
-    .slice(0, 12);
-  const out = join(process.env.ISOPROOF_TOOLS_DIR ?? join(homedir(), '.cache', 'isoproof', 'tools'), `cyclonus-baseline-${hash}`);
-  const bin = join(out, 'cyclonus-baseline');
-  if (existsSync(bin)) return bin;
-  mkdirSync(out, { recursive: true });
-  log(`building the cyclonus ${CYCLONUS_VERSION} baseline from its Go module into ${out}`);
-  const r = spawnSync('go', ['build', '-trimpath', '-o', bin, '.'], {
-    cwd: dir,
-    env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local', GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
-    encoding: 'utf8',
-    timeout: 1_800_000,
-  });
-  if (r.status !== 0 || !existsSync(bin)) {
-    log(`cyclonus baseline does not build (${(r.stderr ?? r.error?.message ?? '').trim().split('\n').slice(-1)[0] ?? 'go failed'})`);
-    return undefined;
-  }
-  return bin;
-}
-
-function cyclonusBaseline(bin: string, kubeconfig: string, context: string | undefined, workers: number): Baseline {
-  return {
-    kind: 'cyclonus',
-    label: `cyclonus ${CYCLONUS_VERSION} KubeJobRunner (one exec of /agnhost connect per cell, ${workers} workers)`,
-    run: (cells, timeoutMs) =>
-      new Promise((resolveRun, reject) => {
-        const started = Date.now();
-        const plan = {
-          // cyclonus takes whole seconds: the deny timeout rounded up, never down
-          timeoutSeconds: Math.ceil(timeoutMs / 1000),
-          workers,
-          jobs: cells.map((c) => {
-            const r = c.runner as Extract<PlanCell['runner'], { kind: 'pod' }>;
-            return { key: c.key, namespace: r.namespace, pod: r.pod, container: r.container ?? 'porter', host: c.host, port: c.port };
-          }),
-        };
-        const child = execFile(bin, context ? ['-context', context] : [], { env: { ...process.env, KUBECONFIG: kubeconfig }, maxBuffer: 64 << 20, timeout: 3_600_000 }, (err, stdout, stderr) => {
-          if (err) return reject(new Error(`cyclonus baseline failed: ${err.message} ${stderr.split('\n').slice(-3).join(' ')}`));
-          const results = new Map<string, CellResult>();
-          for (const line of stdout.split('\n')) {
-            if (!line.trim()) continue;
-            const v = JSON.parse(line) as { key?: string; connectivity?: string };
-            if (typeof v.key !== 'string') continue; // the stats line
-            // cyclonus's own verdicts: allowed = the exec exited 0; blocked = agnhost connect failed
-            // (timeout or refused alike); checkfailed = the exec itself failed
-            const result: CellResultKind = v.connectivity === 'allowed' ? 'connected' : v.connectivity === 'blocked' ? 'timeout' : 'infra-error';
-            results.set(v.key, { key: v.key, result, latencyMs: 0, detail: `cyclonus: ${v.connectivity ?? '?'}` });
-          }
-          resolveRun({ results, ms: Date.now() - started, execCalls: cells.length });
-        });
-        child.stdin?.end(JSON.stringify(plan));
-      }),
-  };
-}
-
-function emulationBaseline(kube: ReturnType<typeof loadKube>, parallel: number): Baseline {
-  return {
-    kind: 'emulation',
-    label: `EMULATION of a cyclonus-style baseline (not cyclonus): one exec of /agnhost connect per cell, ${parallel} in flight`,
-    run: async (cells, timeoutMs) => {
-      const r = await executeCells(cells, { kube, mode: 'perProbeExec', timeoutMs, parallel });
-      return { results: r.results, ms: r.stats.ms, execCalls: r.stats.execCalls };
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   if (!args.kubeconfig) fail('usage: npx tsx packages/probe-network/bench/matrix.ts --kubeconfig <file> [--deny 0,50,90] [--baseline auto|cyclonus|emulation|none] (see the header)');
@@ -289,7 +207,7 @@ async function main(): Promise<void> {
 
   let baseline: Baseline | undefined;
   if (args.baseline === 'cyclonus' || args.baseline === 'auto') {
-    const bin = buildCyclonus();
+    const bin = buildCyclonus(log);
     if (bin) baseline = cyclonusBaseline(bin, resolve(args.kubeconfig), args.context, baselineParallel);
     else if (args.baseline === 'cyclonus') fail('--baseline cyclonus: the cyclonus baseline does not build (is the Go module proxy reachable?)');
   }
