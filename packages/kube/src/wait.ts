@@ -86,6 +86,10 @@ export function notReadyReason(kind: string, obj: ReadinessView, endpointSlices?
       const failed = (status.conditions ?? []).find((c) => c.type === 'Failed' && c.status === 'True');
       return failed ? `failed: ${failed.reason ?? ''}` : 'not complete';
     }
+    case 'Node': {
+      const ready = (status.conditions ?? []).find((c) => c.type === 'Ready');
+      return ready?.status === 'True' ? null : `not Ready${ready?.reason ? ` (${ready.reason})` : ''}`;
+    }
     case 'CustomResourceDefinition': {
       const est = (status.conditions ?? []).find((c) => c.type === 'Established');
       return est?.status === 'True' ? null : 'not established';

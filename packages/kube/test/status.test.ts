@@ -15,6 +15,9 @@ describe('exitCodeFromStatus', () => {
 
 describe('notReadyReason', () => {
   it.each([
+    ['Node', { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, null],
+    ['Node', { status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady' }] } }, 'not Ready (KubeletNotReady)'],
+    ['Node', { status: {} }, 'not Ready'],
     ['Namespace', { status: { phase: 'Active' } }, null],
     ['Namespace', { status: { phase: 'Terminating' } }, 'phase Terminating'],
     ['Deployment', { metadata: { generation: 2 }, spec: { replicas: 2 }, status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 } }, null],

@@ -33,6 +33,7 @@ import { NodeImageLoader, readProjectImages } from './images';
 import { prepareTraefikDir } from './ingress';
 import { installKindIngress, reusedIngressFacts } from './ingress-install';
 import { runKind } from './kind-cli';
+import { settleKindCluster } from './settle';
 import { ExternalListener, KIND_DOCKER_NETWORK, sweepExternalListeners } from './external-listener';
 import type { StartedExternalListener } from './external-listener';
 
@@ -146,6 +147,7 @@ export class KindProvider extends KindSettingsBuilder implements ClusterProvider
       nodes = await this.nodes(name, kubeconfigPath);
       const loader = this.loader(name, kubeconfigPath, log);
       await this.loadProjectImages(loader, nodes, log);
+      await settleKindCluster(kubeconfigPath, nodes, log);
       const ingressNode = renderedText ? kindIngressNodeContainer(name, renderedText) : undefined;
       if (this.ingress && withTraefik && ingressNode) {
         ingressFacts = await installKindIngress(
@@ -193,6 +195,7 @@ export class KindProvider extends KindSettingsBuilder implements ClusterProvider
     await makeAuditLogReadable({ auditDir: this.auditDirFor(name), controlPlane: `${name}-control-plane`, dockerBinary: this.dockerBinary }, log);
     const loader = this.loader(name, kubeconfigPath, log);
     await this.loadProjectImages(loader, nodes, log);
+    await settleKindCluster(kubeconfigPath, nodes, log);
     const ingressFacts = await reusedIngressFacts({
       name,
       clusterDir: this.clusterDirFor(name),
