@@ -175,7 +175,7 @@ describe.skipIf(!ready)('external listener on a real Docker engine', () => {
     // No API server behind the fake kind: no ingress controller, and the one project image the
     // stand-in node cannot hold (it has no crictl) goes through docker save + kind load image-archive.
     const provider = () =>
-      new KindProvider().withKindBinary(join(bin, 'kind')).withKubeconfigDir(join(root, 'kc')).withName(name).withLog(log).withIngress(false).withImages([EXTERNAL_LISTENER_IMAGE]);
+      new KindProvider().withKindBinary(join(bin, 'kind')).withKubeconfigDir(join(root, 'kc')).withName(name).withLog(log).withIngress(false).withSettle(false).withImages([EXTERNAL_LISTENER_IMAGE]);
     {
       await using cluster = await provider().create();
       expect(cluster.facts.externalTarget, lines.join('\n')).toMatch(/^\d+\.\d+\.\d+\.\d+:8080$/);
@@ -222,6 +222,7 @@ describe.skipIf(!ready)('external listener on a real Docker engine', () => {
         .withKubeconfigDir(join(root, 'kc'))
         .withName(name)
         .withIngress(false)
+        .withSettle(false)
         .withImages([])
         .withImageArchives(archives)
         .withExternalListener(tag)

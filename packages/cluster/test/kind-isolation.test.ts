@@ -12,6 +12,9 @@ import { defaultRedactor, images } from '@isoproof/core';
 import { KindProvider } from '../src/index';
 import { kindLogExcluded } from '../src/kind/args';
 
+/** The provider against the fake kind below: no API server stands behind it, so nothing to settle. */
+const fakeKindProvider = () => new KindProvider().withSettle(false);
+
 // Generated at test time so the repository secret scan has nothing to find in this file.
 const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const JWT = [b64url({ alg: 'RS256', kid: 'x' }), b64url({ sub: 'system:serviceaccount:a:b' }), randomBytes(24).toString('base64url')].join('.');
@@ -157,7 +160,7 @@ describe('KindProvider with a fake kind (and docker) on PATH', () => {
     makeArchive(join(archives, 'agnhost.tar'), [AGNHOST]);
     const lines: string[] = [];
 
-    const provider = new KindProvider().withName('isoproof-t1').withImageArchives(archives).withLog((l) => lines.push(l));
+    const provider = fakeKindProvider().withName('isoproof-t1').withImageArchives(archives).withLog((l) => lines.push(l));
     {
       await using cluster = await provider.create();
       expect(cluster.kubeconfigPath).toBe(ours);
@@ -203,16 +206,16 @@ describe('KindProvider with a fake kind (and docker) on PATH', () => {
 
       // Reuse finds the images in the node: nothing loaded again.
       const reuseLines: string[] = [];
-      const reused = await new KindProvider().withLog((l) => reuseLines.push(l)).reuse('isoproof-t1');
+      const reused = await fakeKindProvider().withLog((l) => reuseLines.push(l)).reuse('isoproof-t1');
       expect(reused.owned).toBe(false);
       expect(reuseLines).toContainEqual(expect.stringMatching(new RegExp(`^kind: images ${AGNHOST} \\(node\\), ${PAUSE} \\(node\\)`)));
       await reused[Symbol.asyncDispose](); // not owned: no delete
       expect(await provider.up().then((h) => h.owned)).toBe(false); // exists -> reuse
     } // await using: owned -> kind delete cluster
 
-    await new KindProvider().withName('isoproof-t2').withImageArchives(archives).create();
-    await new KindProvider().withName('other-cluster').withImageArchives(archives).create();
-    expect(await new KindProvider().sweep()).toEqual(['isoproof-t2']);
+    await fakeKindProvider().withName('isoproof-t2').withImageArchives(archives).create();
+    await fakeKindProvider().withName('other-cluster').withImageArchives(archives).create();
+    expect(await fakeKindProvider().sweep()).toEqual(['isoproof-t2']);
     expect(readFileSync(join(root, 'clusters'), 'utf8').trim()).toBe('other-cluster');
 
     const all = calls();
@@ -266,7 +269,7 @@ describe('KindProvider with a fake kind (and docker) on PATH', () => {
   it('fails with one line naming the kind command and kind\'s error', async () => {
     process.env.FAKE_NODE_PRELOADED = `${AGNHOST} ${PAUSE}`;
     try {
-      const cluster = await new KindProvider().withName('isoproof-t3').create();
+      const cluster = await fakeKindProvider().withName('isoproof-t3').create();
       const err = await cluster.loadImages([join(root, 'missing.tar')]).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'ISOPROOF_PROVIDER_COMMAND' });
       expect((err as Error).message).toMatch(/^kind load image-archive failed \(exit 1\): ERROR: no archive .*missing\.tar$/);
@@ -279,7 +282,7 @@ describe('KindProvider with a fake kind (and docker) on PATH', () => {
   it('a project image that is nowhere fails create with one line, and the cluster is deleted', async () => {
     const lines: string[] = [];
     const from = dockerCalls().length;
-    const err = await new KindProvider()
+    const err = await fakeKindProvider()
       .withName('isoproof-t4')
       .withImages(['isoproof.local/absent:1'])
       .withLog((l) => lines.push(l))
@@ -300,7 +303,7 @@ describe('KindProvider with a fake kind (and docker) on PATH', () => {
     const from = dockerCalls().length;
     try {
       const lines: string[] = [];
-      const cluster = await new KindProvider().withName('isoproof-t5').withTraefikImage(traefik).withLog((l) => lines.push(l)).create();
+      const cluster = await fakeKindProvider().withName('isoproof-t5').withTraefikImage(traefik).withLog((l) => lines.push(l)).create();
       const mine = dockerCalls().slice(from);
       expect(mine).toContainEqual(['exec', 'isoproof-t5-control-plane', 'crictl', 'inspecti', traefik]);
       expect(mine.filter((c) => c[0] === 'pull' || c[0] === 'save')).toEqual([]);
@@ -319,7 +322,7 @@ describe('KindProvider with a fake kind (and docker) on PATH', () => {
     const from = dockerCalls().length;
     try {
       const lines: string[] = [];
-      const cluster = await new KindProvider().withName('isoproof-t6').withLog((l) => lines.push(l)).create();
+      const cluster = await fakeKindProvider().withName('isoproof-t6').withLog((l) => lines.push(l)).create();
       expect(dockerCalls().slice(from).filter((c) => c[0] === 'pull')).toEqual([['pull', 'traefik:v3.6.12']]);
       expect(lines).toContainEqual(expect.stringMatching(/^kind: ingress controller not installed \(docker pull traefik:v3\.6\.12 failed: .*no registry here\)/));
       expect(cluster.facts.ingressAddress).toBeUndefined();
@@ -332,24 +335,24 @@ describe('KindProvider with a fake kind (and docker) on PATH', () => {
   it('down deletes without loading anything; a missing cluster is one line', async () => {
     process.env.FAKE_NODE_PRELOADED = `${AGNHOST} ${PAUSE}`;
     try {
-      await new KindProvider().withName('isoproof-t7').withIngress(false).create();
+      await fakeKindProvider().withName('isoproof-t7').withIngress(false).create();
     } finally {
       delete process.env.FAKE_NODE_PRELOADED;
     }
     const from = calls().length;
     // `isoproof down --logs DIR`: the redacted export, then the delete
     const out = join(root, 'down-logs');
-    await new KindProvider().exportLogs('isoproof-t7', out);
+    await fakeKindProvider().exportLogs('isoproof-t7', out);
     expect(readFileSync(join(out, 'n1', 'kubelet.log'), 'utf8')).not.toContain(SECRET);
     expect(existsSync(join(out, 'n1', 'pods'))).toBe(false);
-    await new KindProvider().down('isoproof-t7');
+    await fakeKindProvider().down('isoproof-t7');
     expect(calls().slice(from).map((c) => c.argv.slice(0, 2).join(' '))).toEqual(['export logs', 'get clusters', 'delete cluster']);
     expect(existsSync(join(home, '.cache', 'isoproof', 'kind', 'isoproof-t7'))).toBe(false);
-    await expect(new KindProvider().down('isoproof-t7')).rejects.toMatchObject({ code: 'ISOPROOF_PROVIDER_UNAVAILABLE', message: expect.stringContaining('does not exist') });
+    await expect(fakeKindProvider().down('isoproof-t7')).rejects.toMatchObject({ code: 'ISOPROOF_PROVIDER_UNAVAILABLE', message: expect.stringContaining('does not exist') });
   });
 
   it('reports a missing kind binary as ISOPROOF_PROVIDER_UNAVAILABLE', async () => {
-    const err = await new KindProvider().withKindBinary(join(root, 'no-such-kind')).sweep().catch((e: unknown) => e);
+    const err = await fakeKindProvider().withKindBinary(join(root, 'no-such-kind')).sweep().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ISOPROOF_PROVIDER_UNAVAILABLE' });
   });
 });

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultKubeconfigDir, validateClusterName } from './args';
 import { EXTERNAL_LISTENER_IMAGE } from './external-listener';
+import { SETTLE_TIMEOUT_MS } from './settle';
 
 /** clusters/kind/isoproof.yaml of this repository. */
 export const DEFAULT_KIND_CONFIG = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../clusters/kind/isoproof.yaml');
@@ -22,6 +23,8 @@ export class KindSettingsBuilder {
   protected listenerImage: string | null = EXTERNAL_LISTENER_IMAGE;
   protected ingress = true;
   protected ingressTimeoutMs = 180_000;
+  /** How long `up` waits for every node Ready and CoreDNS available; false: not at all. */
+  protected settleTimeoutMs: number | false = SETTLE_TIMEOUT_MS;
   protected traefikImageOverride: string | undefined;
   protected archivesDir: string | undefined;
   /** undefined: the tags of clusters/local/versions.env. */
@@ -77,6 +80,14 @@ export class KindSettingsBuilder {
   withIngress(enabled: boolean, timeoutMs = this.ingressTimeoutMs): this {
     this.ingress = enabled;
     this.ingressTimeoutMs = timeoutMs;
+    return this;
+  }
+  /**
+   * How long create/reuse wait (bounded) until every node is Ready and CoreDNS is available (default
+   * 180 s). `false` skips the wait: only for a stand-in kind with no API server behind it (tests).
+   */
+  withSettle(timeoutMs: number | false): this {
+    this.settleTimeoutMs = timeoutMs;
     return this;
   }
   /** Run this Traefik image instead of the manifest's (e.g. one the node image already holds). */

@@ -147,7 +147,7 @@ export class KindProvider extends KindSettingsBuilder implements ClusterProvider
       nodes = await this.nodes(name, kubeconfigPath);
       const loader = this.loader(name, kubeconfigPath, log);
       await this.loadProjectImages(loader, nodes, log);
-      await settleKindCluster(kubeconfigPath, nodes, log);
+      if (this.settleTimeoutMs !== false) await settleKindCluster(kubeconfigPath, nodes, log, this.settleTimeoutMs);
       const ingressNode = renderedText ? kindIngressNodeContainer(name, renderedText) : undefined;
       if (this.ingress && withTraefik && ingressNode) {
         ingressFacts = await installKindIngress(
@@ -195,7 +195,7 @@ export class KindProvider extends KindSettingsBuilder implements ClusterProvider
     await makeAuditLogReadable({ auditDir: this.auditDirFor(name), controlPlane: `${name}-control-plane`, dockerBinary: this.dockerBinary }, log);
     const loader = this.loader(name, kubeconfigPath, log);
     await this.loadProjectImages(loader, nodes, log);
-    await settleKindCluster(kubeconfigPath, nodes, log);
+    if (this.settleTimeoutMs !== false) await settleKindCluster(kubeconfigPath, nodes, log, this.settleTimeoutMs);
     const ingressFacts = await reusedIngressFacts({
       name,
       clusterDir: this.clusterDirFor(name),
