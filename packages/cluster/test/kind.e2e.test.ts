@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KindProvider } from '../src/index';
-import { readProjectImages } from '../src/kind/images';
+import { PROJECT_IMAGES } from '../src/kind/images';
 import { EXTERNAL_LISTENER_IMAGE } from '../src/kind/external-listener';
 import { tcpConnect } from '../src/kind/port-wait';
 
@@ -43,7 +43,7 @@ const ONLY_IN_DOCKER = 'isoproof.local/kind-e2e:only-in-docker';
 describe.skipIf(!ready)('KindProvider on a real kind cluster', () => {
   it('create loads images itself, keeps the audit log readable, publishes free loopback ports; reuse loads nothing; down leaves nothing', async () => {
     const lines: string[] = [];
-    const images = [...(await readProjectImages()), ONLY_IN_DOCKER];
+    const images = [...PROJECT_IMAGES, ONLY_IN_DOCKER];
     expect(run('docker', ['tag', EXTERNAL_LISTENER_IMAGE, ONLY_IN_DOCKER])).toBeDefined();
     const provider = new KindProvider()
       .withName(NAME)

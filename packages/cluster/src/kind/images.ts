@@ -1,34 +1,18 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { images } from '@isoproof/core';
 import { ProviderCommandError } from '../errors';
 import type { CommandResult } from './docker';
 import { lastLine, runCommand } from './docker';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-/** clusters/local/versions.env: the tags of the project's images (AGNHOST_TAG, PAUSE_TAG). */
-export const VERSIONS_ENV = join(REPO, 'clusters/local/versions.env');
-/** Used when versions.env cannot be read (an installed copy without clusters/). */
-export const FALLBACK_PROJECT_IMAGES = [images.probe, images.pause] as const;
-
-/** The project images a node must hold: AGNHOST_TAG (scenario pods) and PAUSE_TAG (the sandbox image of the local cluster and of the project-built kind node image), in that order. Pure. */
-export function projectImages(versionsEnv: string): string[] {
-  const v: Record<string, string> = {};
-  for (const line of versionsEnv.split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) v[m[1]!] = m[2]!.replace(/^["']|["']$/g, '');
-  }
-  return ['AGNHOST_TAG', 'PAUSE_TAG'].map((k) => v[k]).filter((x): x is string => !!x);
-}
-
-export async function readProjectImages(file = VERSIONS_ENV): Promise<string[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const images = projectImages(text);
-  return images.length ? images : [...FALLBACK_PROJECT_IMAGES];
-}
+/**
+ * The project images a node must hold, in this order: the probe image (AGNHOST_TAG: scenario pods) and
+ * PAUSE_TAG (the sandbox image of the local cluster and of the project-built kind node image), as
+ * core's `images` reads them from clusters/local/versions.env.
+ */
+export const PROJECT_IMAGES: readonly string[] = Object.freeze([images.probe, images.pause]);
 
 /**
  * The reference as containerd and Docker store it: registry host and `library/` for Docker Hub

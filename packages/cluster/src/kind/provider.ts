@@ -29,7 +29,7 @@ import { makeAuditLogReadable, prepareAuditLog } from './audit-log';
 import { KindSettingsBuilder } from './provider-settings';
 import { freePorts } from './free-ports';
 import { kindClusterHandle } from './handle';
-import { NodeImageLoader, readProjectImages } from './images';
+import { NodeImageLoader, PROJECT_IMAGES } from './images';
 import { prepareTraefikDir } from './ingress';
 import { installKindIngress, reusedIngressFacts } from './ingress-install';
 import { runKind } from './kind-cli';
@@ -104,7 +104,7 @@ export class KindProvider extends KindSettingsBuilder implements ClusterProvider
    * scenario pods would otherwise wait in ImagePullBackOff and every criterion end INCONCLUSIVE.
    */
   private async loadProjectImages(loader: NodeImageLoader, nodes: string[], log: (line: string) => void): Promise<void> {
-    const images = this.images ?? (await readProjectImages());
+    const images = this.images ?? PROJECT_IMAGES;
     const started = Date.now();
     const from: string[] = [];
     for (const image of images) from.push(`${image} (${await loader.ensure(image, nodes)})`);
